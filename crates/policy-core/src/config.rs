@@ -1,0 +1,346 @@
+//! `plumbline.yaml`: parsed, validated against `schemas/plumbline.schema.json`, then checked
+//! against the policy pack into a [`ValidConfig`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::finding::{Domain, Severity};
+use crate::pack::PolicyPack;
+use crate::yaml::{self, Positions};
+use crate::Error;
+
+/// The JSON Schema of `plumbline.yaml`.
+pub const SCHEMA: &str = include_str!("../../../schemas/plumbline.schema.json");
+
+/// The commented template written by `plumbline init`.
+pub const TEMPLATE: &str = include_str!("../../../schemas/plumbline.template.yaml");
+
+/// File name looked up in the working directory and its parents.
+pub const FILE_NAME: &str = "plumbline.yaml";
+
+/// Rule selection and severity overrides.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct RulesConfig {
+    /// Rule ids or domains to run (empty: all).
+    #[serde(default)]
+    pub select: Vec<String>,
+    /// Rule ids or domains not to run.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Severity per rule id.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+/// A governed exception: a rule does not count for matching objects.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Exemption {
+    /// Rule ids or domains (`*` for all).
+    pub rules: Vec<String>,
+    /// Namespace glob.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Object name glob.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Kind (exact).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Image glob, matched against the image a finding is about.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// Why (mandatory).
+    pub reason: String,
+    /// Last day it applies (YYYY-MM-DD).
+    #[serde(default)]
+    pub expires: Option<String>,
+    /// 1-based line in the config file.
+    #[serde(skip)]
+    pub line: u32,
+}
+
+/// `plumbline.yaml` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Config {
+    /// Schema version (1).
+    #[serde(default)]
+    pub version: Option<u32>,
+    /// Rule selection.
+    #[serde(default)]
+    pub rules: RulesConfig,
+    /// Rule parameters, merged over the pack defaults.
+    #[serde(default)]
+    pub params: Value,
+    /// Exemptions.
+    #[serde(default)]
+    pub exemptions: Vec<Exemption>,
+    /// Where it was read from (empty for the built-in default).
+    #[serde(skip)]
+    pub path: String,
+}
+
+/// A config checked against the pack: ids exist, params merged.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ValidConfig {
+    /// The config.
+    pub config: Config,
+    /// Pack default params with the config's merged over them.
+    pub params: Value,
+}
+
+impl Config {
+    /// Parse and schema-validate a config text; errors name the line and field.
+    pub fn parse(text: &str, path: &str) -> Result<Config, Error> {
+        let docs = yaml::parse_stream(text);
+        let (value, positions) = match docs.into_iter().next() {
+            None => (serde_json::json!({}), Positions::default()),
+            Some(Err(e)) => {
+                return Err(Error::Config {
+                    path: path.into(),
+                    line: e.position.line,
+                    message: format!("YAML syntax error: {}", e.message),
+                })
+            }
+            Some(Ok(d)) => (d.value, d.positions),
+        };
+        validate_schema(&value, &positions, path)?;
+        let mut config: Config = serde_json::from_value(value).map_err(|e| Error::Config {
+            path: path.into(),
+            line: 1,
+            message: e.to_string(),
+        })?;
+        for (i, ex) in config.exemptions.iter_mut().enumerate() {
+            ex.line = positions.nearest(&format!("/exemptions/{i}")).map_or(1, |p| p.line);
+        }
+        config.path = path.to_string();
+        Ok(config)
+    }
+
+    /// Read a config file.
+    pub fn load(path: &Path) -> Result<Config, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+            path: path.display().to_string(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// `plumbline.yaml` in `dir` or its parents.
+    pub fn discover(dir: &Path) -> Option<PathBuf> {
+        let mut d = Some(dir);
+        while let Some(cur) = d {
+            let p = cur.join(FILE_NAME);
+            if p.is_file() {
+                return Some(p);
+            }
+            d = cur.parent();
+        }
+        None
+    }
+
+    /// Check ids against the pack and merge params.
+    pub fn validate(self, pack: &PolicyPack) -> Result<ValidConfig, Error> {
+        let err = |message: String| Error::Config {
+            path: self.path.clone(),
+            line: 0,
+            message,
+        };
+        let check = |what: &str, id: &str| -> Result<(), Error> {
+            if id == "*" || id.parse::<Domain>().is_ok() || pack.rule(id).is_some() {
+                Ok(())
+            } else {
+                Err(err(format!(
+                    "{what}: unknown rule or domain `{id}`{}; `plumbline rules` lists them",
+                    suggest(id, pack)
+                )))
+            }
+        };
+        for id in self.rules.select.iter().chain(&self.rules.ignore) {
+            check("rules.select/ignore", id)?;
+        }
+        for id in self.rules.severity.keys() {
+            if pack.rule(id).is_none() {
+                return Err(err(format!(
+                    "rules.severity: unknown rule `{id}`{}",
+                    suggest(id, pack)
+                )));
+            }
+        }
+        for ex in &self.exemptions {
+            for id in &ex.rules {
+                check(&format!("exemption at line {}", ex.line), id)?;
+            }
+            if ex.reason.trim().is_empty() {
+                return Err(Error::Config {
+                    path: self.path.clone(),
+                    line: ex.line,
+                    message: "exemption without a reason".into(),
+                });
+            }
+        }
+        let mut params = pack.default_params.clone();
+        merge(&mut params, &self.params);
+        Ok(ValidConfig {
+            config: self,
+            params,
+        })
+    }
+}
+
+fn suggest(id: &str, pack: &PolicyPack) -> String {
+    let best = pack
+        .rules
+        .iter()
+        .map(|r| (edit_distance(id, &r.meta.id), &r.meta.id))
+        .min();
+    match best {
+        Some((d, name)) if d <= 3 => format!(" (did you mean `{name}`?)"),
+        _ => String::new(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Deep-merge `over` into `base`: objects merge, everything else replaces.
+pub fn merge(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                merge(b.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (b, o) if !o.is_null() => *b = o.clone(),
+        _ => {}
+    }
+}
+
+fn validate_schema(value: &Value, positions: &Positions, path: &str) -> Result<(), Error> {
+    let schema: Value = serde_json::from_str(SCHEMA).map_err(|e| Error::Config {
+        path: "schemas/plumbline.schema.json".into(),
+        line: e.line() as u32,
+        message: e.to_string(),
+    })?;
+    let validator = jsonschema::validator_for(&schema).map_err(|e| Error::Config {
+        path: "schemas/plumbline.schema.json".into(),
+        line: 0,
+        message: e.to_string(),
+    })?;
+    let mut errors: Vec<(u32, String)> = validator
+        .iter_errors(value)
+        .map(|e| {
+            let ptr = e.instance_path().as_str().to_string();
+            let line = positions.nearest(&ptr).map_or(1, |p| p.line);
+            let field = if ptr.is_empty() { "(top level)".to_string() } else { ptr };
+            (line, format!("{field}: {e}"))
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    errors.sort();
+    let line = errors[0].0;
+    let message = errors
+        .iter()
+        .map(|(l, m)| format!("line {l}: {m}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(Error::Config {
+        path: path.into(),
+        line,
+        message,
+    })
+}
+
+/// Parse a single-document YAML text into JSON (pack files).
+pub(crate) fn yaml_value(text: &str, path: &str) -> Result<Value, Error> {
+    match yaml::parse_stream(text).into_iter().next() {
+        None => Ok(Value::Null),
+        Some(Ok(d)) => Ok(d.value),
+        Some(Err(e)) => Err(Error::Policy {
+            path: path.into(),
+            message: format!("line {}: {}", e.position.line, e.message),
+        }),
+    }
+}
+
+/// Match `text` against a glob with `*` (any run) and `?` (one character).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_errors_name_the_line_and_allowed_values() {
+        let e = Config::parse("version: 1\nrules:\n  severity:\n    image-tag-latest: fatal\n", "p.yaml")
+            .unwrap_err();
+        let s = e.to_string();
+        assert!(s.contains("p.yaml:4"), "{s}");
+        assert!(s.contains("error") && s.contains("warning"), "{s}");
+        let e = Config::parse("version: 1\nbogus: 1\n", "p.yaml").unwrap_err();
+        assert!(e.to_string().contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("kube-*", "kube-system"));
+        assert!(glob_match("*/odoo:*", "docker.io/library/odoo:17"));
+        assert!(!glob_match("kube-?", "kube-system"));
+        assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn merge_is_deep() {
+        let mut a = serde_json::json!({"images": {"requireDigest": false, "tags": ["latest"]}});
+        merge(&mut a, &serde_json::json!({"images": {"requireDigest": true}}));
+        assert_eq!(a, serde_json::json!({"images": {"requireDigest": true, "tags": ["latest"]}}));
+    }
+}

@@ -1,0 +1,187 @@
+//! Findings: what a rule found, where, and how bad it is.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::object::ObjectRef;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Should be fixed.
+    Warning,
+    /// Must be fixed.
+    Error,
+}
+
+impl Severity {
+    /// All severities, lowest first.
+    pub const ALL: [Severity; 3] = [Severity::Info, Severity::Warning, Severity::Error];
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            _ => Err(format!("unknown severity `{s}` (expected error, warning or info)")),
+        }
+    }
+}
+
+/// The policy domains (DESIGN.md §2). Every rule belongs to exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Domain {
+    /// Signed provenance and trusted registries.
+    ImageSigning,
+    /// Immutable image references.
+    PinnedTags,
+    /// Requests, limits, quotas.
+    Resources,
+    /// Keeping tenants apart, including Pod Security Standards.
+    TenantIsolation,
+    /// What is reachable from outside.
+    NetworkExposure,
+    /// Encryption in transit and at rest, secrets handling.
+    Encryption,
+    /// Freeze windows and change tickets.
+    ChangeControl,
+    /// Replicas, disruption budgets, probes.
+    Availability,
+}
+
+impl Domain {
+    /// Every domain.
+    pub const ALL: [Domain; 8] = [
+        Domain::ImageSigning,
+        Domain::PinnedTags,
+        Domain::Resources,
+        Domain::TenantIsolation,
+        Domain::NetworkExposure,
+        Domain::Encryption,
+        Domain::ChangeControl,
+        Domain::Availability,
+    ];
+
+    /// Kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Domain::ImageSigning => "image-signing",
+            Domain::PinnedTags => "pinned-tags",
+            Domain::Resources => "resources",
+            Domain::TenantIsolation => "tenant-isolation",
+            Domain::NetworkExposure => "network-exposure",
+            Domain::Encryption => "encryption",
+            Domain::ChangeControl => "change-control",
+            Domain::Availability => "availability",
+        }
+    }
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Domain {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Domain::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| format!("unknown domain `{s}`"))
+    }
+}
+
+/// Why a finding does not count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Suppression {
+    /// `annotation` (in the object) or `exemption` (in the config).
+    pub kind: SuppressionKind,
+    /// The reason given.
+    pub reason: String,
+    /// Expiry date (YYYY-MM-DD), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// Where a suppression was declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionKind {
+    /// `ignore.plumbline.dev/<rule>` annotation on the object.
+    Annotation,
+    /// An `exemptions` entry in `plumbline.yaml`.
+    Exemption,
+}
+
+/// A rule violation on one object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Finding {
+    /// Rule id.
+    pub rule: String,
+    /// Rule domain.
+    pub domain: Domain,
+    /// Effective severity (after configuration).
+    pub severity: Severity,
+    /// What is wrong, naming the field and value.
+    pub message: String,
+    /// The object.
+    pub object: ObjectRef,
+    /// File.
+    pub file: String,
+    /// 0-based document index.
+    pub document: usize,
+    /// 1-based line of the offending field.
+    pub line: u32,
+    /// 1-based column of the offending field.
+    pub column: u32,
+    /// JSON pointer of the offending field within the object.
+    pub path: String,
+    /// Rule-specific details.
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    pub details: serde_json::Value,
+    /// Set when the finding is suppressed (it then does not count toward the exit code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+impl Finding {
+    /// Sort key: file, document, line, column, rule.
+    pub(crate) fn sort_key(&self) -> (&str, usize, u32, u32, &str, &str) {
+        (
+            &self.file,
+            self.document,
+            self.line,
+            self.column,
+            &self.rule,
+            &self.message,
+        )
+    }
+}

@@ -1,0 +1,65 @@
+//! Plumbline's policy engine.
+//!
+//! Reads Kubernetes manifests with source positions, evaluates a compiled Rego policy pack with
+//! `regorus`, and returns findings as data. The linter CLI and the admission webhook are thin
+//! shells over this crate.
+//!
+//! ```
+//! use policy_core::{default_linter, Source};
+//!
+//! let linter = default_linter().unwrap();
+//! let src = Source::new("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - name: web\n    image: nginx:latest\n");
+//! let report = linter.lint_sources(&[src]);
+//! let f = report.findings.iter().find(|f| f.rule == "image-tag-latest").unwrap();
+//! assert_eq!((f.line, f.path.as_str()), (7, "/spec/containers/0/image"));
+//! ```
+#![deny(missing_docs)]
+
+pub mod config;
+mod engine;
+mod finding;
+pub mod image;
+mod lint;
+mod object;
+mod pack;
+mod problem;
+mod source;
+pub mod suppress;
+pub mod yaml;
+
+pub use config::{Config, ValidConfig};
+pub use engine::{CompiledPack, RuleOutcome, Violation};
+pub use finding::{Domain, Finding, Severity, Suppression, SuppressionKind};
+pub use lint::{default_linter, pod_spec_pointer, Inventory, LintOptions, Linter, NamespaceInfo, Report};
+pub use object::{objects_from_source, Object, ObjectRef};
+pub use pack::{PolicyPack, Rule, RuleMeta, WORKLOAD_KINDS};
+pub use problem::Problem;
+pub use source::{expand_paths, is_manifest_name, Source, MAX_FILE_BYTES};
+
+/// Errors that stop a run (bad config, broken policy pack, bad usage). Input problems are not
+/// errors: they are [`Problem`]s in the [`Report`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is invalid.
+    #[error("{path}:{line}: {message}")]
+    Config {
+        /// Config file.
+        path: String,
+        /// 1-based line (0 when unknown).
+        line: u32,
+        /// What is wrong.
+        message: String,
+    },
+    /// The policy pack does not load or compile.
+    #[error("policy {path}: {message}")]
+    Policy {
+        /// File in the pack.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Invalid usage (unknown rule id, …).
+    #[error("{0}")]
+    Usage(String),
+}

@@ -1,0 +1,200 @@
+//! The policy pack: rules (Rego + `rule.yaml` metadata), shared libraries and default parameters.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Domain, Severity};
+use crate::Error;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_pack.rs"));
+
+/// Kinds whose objects carry a pod spec (`workloads` in `rule.yaml`).
+pub const WORKLOAD_KINDS: [&str; 8] = [
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
+/// A rule's metadata, from its `rule.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RuleMeta {
+    /// Stable kebab-case id; equal to the rule's folder name.
+    pub id: String,
+    /// One-line title.
+    pub title: String,
+    /// Domain.
+    pub domain: Domain,
+    /// Default severity.
+    pub severity: Severity,
+    /// Kinds the rule applies to; `workloads` stands for every kind with a pod spec; `*` for all.
+    pub kinds: Vec<String>,
+    /// What it checks and why it matters.
+    pub description: String,
+    /// How to fix a finding.
+    pub remediation: String,
+    /// A compliant example (YAML).
+    pub example: String,
+    /// Further reading.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Parameters (keys under `params` in `plumbline.yaml`) the rule reads.
+    #[serde(default)]
+    pub params: Vec<String>,
+    /// Whether an in-object `ignore.plumbline.dev/<id>` annotation may suppress it.
+    #[serde(default = "yes")]
+    pub suppressible: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl RuleMeta {
+    /// Rego package of the rule: `plumbline.rules.<id with underscores>`.
+    pub fn package(&self) -> String {
+        format!("plumbline.rules.{}", self.id.replace('-', "_"))
+    }
+
+    /// Whether the rule applies to objects of `kind`.
+    pub fn applies_to(&self, kind: &str) -> bool {
+        self.kinds.iter().any(|k| {
+            k == "*" || k == kind || (k == "workloads" && WORKLOAD_KINDS.contains(&kind))
+        })
+    }
+}
+
+/// One rule: metadata plus its Rego source.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Rule {
+    /// Metadata.
+    pub meta: RuleMeta,
+    /// Path of `policy.rego`, relative to the pack root.
+    pub rego_path: String,
+    /// Rego source.
+    pub rego: String,
+}
+
+/// A complete policy pack.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct PolicyPack {
+    /// Rules, sorted by id.
+    pub rules: Vec<Rule>,
+    /// Shared Rego modules (`lib/`), (path, source).
+    pub libs: Vec<(String, String)>,
+    /// Default parameters (`params.yaml`), as JSON.
+    pub default_params: serde_json::Value,
+}
+
+impl PolicyPack {
+    /// The pack built into this binary.
+    pub fn builtin() -> Result<PolicyPack, Error> {
+        Self::from_files(EMBEDDED.iter().map(|(p, s)| (p.to_string(), s.to_string())), "<built-in>")
+    }
+
+    /// Load a pack from a directory laid out like `policies/`.
+    pub fn from_dir(dir: &Path) -> Result<PolicyPack, Error> {
+        let mut files = Vec::new();
+        collect(dir, dir, &mut files).map_err(|e| Error::Policy {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Self::from_files(files, &dir.display().to_string())
+    }
+
+    /// Build a pack from (relative path, contents) pairs.
+    pub fn from_files(
+        files: impl IntoIterator<Item = (String, String)>,
+        origin: &str,
+    ) -> Result<PolicyPack, Error> {
+        let mut metas: BTreeMap<String, (String, String)> = BTreeMap::new();
+        let mut regos: BTreeMap<String, (String, String)> = BTreeMap::new();
+        let mut pack = PolicyPack::default();
+        for (path, text) in files {
+            let parts: Vec<&str> = path.split('/').collect();
+            match parts.as_slice() {
+                ["params.yaml"] => {
+                    pack.default_params = crate::config::yaml_value(&text, &path)?;
+                }
+                ["lib", ..] if path.ends_with(".rego") => pack.libs.push((path.clone(), text)),
+                [_domain, rule, "rule.yaml"] => {
+                    metas.insert(rule.to_string(), (path.clone(), text));
+                }
+                [_domain, rule, "policy.rego"] => {
+                    regos.insert(rule.to_string(), (path.clone(), text));
+                }
+                // Rego unit tests and other files are not part of the evaluated pack.
+                _ => {}
+            }
+        }
+        for (rule, (meta_path, meta_text)) in metas {
+            let err = |message: String| Error::Policy {
+                path: format!("{origin}/{meta_path}"),
+                message,
+            };
+            let value = crate::config::yaml_value(&meta_text, &meta_path)?;
+            let meta: RuleMeta =
+                serde_json::from_value(value).map_err(|e| err(format!("invalid rule.yaml: {e}")))?;
+            if meta.id != rule {
+                return Err(err(format!("id `{}` differs from its folder name `{rule}`", meta.id)));
+            }
+            let domain_dir = meta_path.split('/').next().unwrap_or_default();
+            if domain_dir != meta.domain.as_str() {
+                return Err(err(format!(
+                    "rule of domain `{}` lives under `{domain_dir}/`",
+                    meta.domain
+                )));
+            }
+            let (rego_path, rego) = regos
+                .remove(&rule)
+                .ok_or_else(|| err("rule.yaml without a policy.rego beside it".into()))?;
+            pack.rules.push(Rule {
+                meta,
+                rego_path,
+                rego,
+            });
+        }
+        if let Some((rule, (path, _))) = regos.into_iter().next() {
+            return Err(Error::Policy {
+                path: format!("{origin}/{path}"),
+                message: format!("policy.rego of `{rule}` has no rule.yaml"),
+            });
+        }
+        if pack.default_params.is_null() {
+            pack.default_params = serde_json::json!({});
+        }
+        Ok(pack)
+    }
+
+    /// Metadata of a rule by id.
+    pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
+        self.rules.iter().map(|r| &r.meta).find(|m| m.id == id)
+    }
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect(root, &p, out)?;
+        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("rego" | "yaml")) {
+            let rel = p
+                .strip_prefix(root)
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            out.push((rel, std::fs::read_to_string(&p)?));
+        }
+    }
+    Ok(())
+}

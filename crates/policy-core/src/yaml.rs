@@ -1,0 +1,837 @@
+//! YAML (and JSON) streams to JSON values, with a JSON-pointer → position index per document.
+//!
+//! No serde YAML crate reports node positions, so this builds `serde_json::Value`s from
+//! `saphyr-parser` events in one pass. Plain scalars are resolved the way kubectl resolves them
+//! (go-yaml v2, YAML 1.1: `yes`/`on` are booleans, `0755` is octal), and every scalar whose meaning
+//! differs between YAML 1.1 and 1.2 is recorded as a [`YamlNote`], because that is where a manifest
+//! says something its author did not mean.
+//!
+//! The stream is split at document markers before parsing, so a broken document is reported with its
+//! line and the documents after it are still read.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use serde_json::{Map, Number, Value};
+
+/// A 1-based line and column in a source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
+pub struct Position {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+/// JSON pointer → position of the node (for a mapping entry, the position of its key).
+#[derive(Debug, Clone, Default)]
+pub struct Positions {
+    map: HashMap<Box<str>, Position>,
+}
+
+impl Positions {
+    /// Position of the node at `pointer`, if the document had one there.
+    pub fn get(&self, pointer: &str) -> Option<Position> {
+        self.map.get(pointer).copied()
+    }
+
+    /// Position of `pointer`, or of its nearest ancestor that exists (a finding about a missing
+    /// field points at the object that should hold it).
+    pub fn nearest(&self, pointer: &str) -> Option<Position> {
+        let mut p = pointer;
+        loop {
+            if let Some(pos) = self.get(p) {
+                return Some(pos);
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return None,
+            }
+        }
+    }
+
+    /// A copy re-rooted at `prefix` (for the items of a `List`): `prefix/x` becomes `/x`.
+    pub fn subtree(&self, prefix: &str) -> Positions {
+        let mut map = HashMap::new();
+        for (k, v) in &self.map {
+            if let Some(rest) = k.strip_prefix(prefix) {
+                if rest.is_empty() || rest.starts_with('/') {
+                    map.insert(rest.into(), *v);
+                }
+            }
+        }
+        Positions { map }
+    }
+
+    /// Number of indexed nodes.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when no node is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    fn insert(&mut self, pointer: &str, pos: Position) {
+        self.map.insert(pointer.into(), pos);
+    }
+
+    pub(crate) fn from_single(pos: Position) -> Positions {
+        let mut p = Positions::default();
+        p.insert("", pos);
+        p
+    }
+}
+
+/// Something worth telling about a scalar or key that parsed, but maybe not as meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlNote {
+    /// JSON pointer of the node.
+    pub pointer: String,
+    /// Where it is.
+    pub position: Position,
+    /// What is odd about it.
+    pub message: String,
+}
+
+/// One parsed document of a stream.
+#[derive(Debug, Clone)]
+pub struct YamlDocument {
+    /// 0-based index of the document in its stream (empty documents count too).
+    pub index: usize,
+    /// The document as JSON.
+    pub value: Value,
+    /// Pointer → position index.
+    pub positions: Positions,
+    /// Ambiguous scalars, duplicate keys.
+    pub notes: Vec<YamlNote>,
+}
+
+/// A document that did not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// 0-based index of the document in its stream.
+    pub index: usize,
+    /// Where the parser gave up.
+    pub position: Position,
+    /// Why.
+    pub message: String,
+}
+
+/// Limits that keep hostile input (alias bombs, huge nesting) from exhausting memory.
+#[derive(Debug, Clone, Copy)]
+pub struct YamlLimits {
+    /// Maximum nodes produced by alias expansion in one document.
+    pub max_alias_nodes: usize,
+    /// Maximum nesting depth.
+    pub max_depth: usize,
+}
+
+impl Default for YamlLimits {
+    fn default() -> Self {
+        YamlLimits {
+            max_alias_nodes: 100_000,
+            max_depth: 256,
+        }
+    }
+}
+
+/// Parse every document of a YAML or JSON stream. Broken documents are returned as errors, in
+/// stream order with the good ones; empty documents are skipped (as kubectl does).
+pub fn parse_stream(text: &str) -> Vec<Result<YamlDocument, YamlError>> {
+    parse_stream_with(text, YamlLimits::default())
+}
+
+/// [`parse_stream`] with explicit limits.
+pub fn parse_stream_with(text: &str, limits: YamlLimits) -> Vec<Result<YamlDocument, YamlError>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = Vec::new();
+    for (index, chunk) in split_documents(text).into_iter().enumerate() {
+        if !has_content(chunk.text) {
+            continue;
+        }
+        match parse_chunk(chunk.text, chunk.first_line, limits) {
+            Ok(Some((value, positions, notes))) => {
+                if value.is_null() {
+                    continue;
+                }
+                out.push(Ok(YamlDocument {
+                    index,
+                    value,
+                    positions,
+                    notes,
+                }))
+            }
+            Ok(None) => {}
+            Err((position, message)) => out.push(Err(YamlError {
+                index,
+                position,
+                message,
+            })),
+        }
+    }
+    out
+}
+
+struct Chunk<'a> {
+    text: &'a str,
+    /// 1-based line of the chunk's first line in the whole stream.
+    first_line: u32,
+}
+
+/// Split at `---` lines (document starts). A `---` at column 0 always starts a document in YAML,
+/// even inside a block scalar, so this split is exact for well-formed streams and lets a broken
+/// document be skipped without losing the next ones.
+fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 1u32;
+    let mut line_no = 1u32;
+    let mut offset = 0usize;
+    for line in text.split_inclusive('\n') {
+        if offset > start && is_document_marker(line) {
+            chunks.push(Chunk {
+                text: &text[start..offset],
+                first_line: start_line,
+            });
+            start = offset;
+            start_line = line_no;
+        }
+        offset += line.len();
+        line_no += 1;
+    }
+    chunks.push(Chunk {
+        text: &text[start..],
+        first_line: start_line,
+    });
+    chunks
+}
+
+fn is_document_marker(line: &str) -> bool {
+    match line.strip_prefix("---") {
+        Some(rest) => rest.is_empty() || rest.starts_with([' ', '\t', '\n', '\r']),
+        None => false,
+    }
+}
+
+fn has_content(chunk: &str) -> bool {
+    chunk.lines().any(|l| {
+        let t = l.trim();
+        !(t.is_empty() || t.starts_with('#') || t == "---" || t == "..." || t.starts_with("--- #"))
+    })
+}
+
+type ChunkResult = Result<Option<(Value, Positions, Vec<YamlNote>)>, (Position, String)>;
+
+fn parse_chunk(text: &str, first_line: u32, limits: YamlLimits) -> ChunkResult {
+    let mut b = Builder::new(first_line, limits);
+    let mut parser = Parser::new_from_str(text);
+    let mut docs = 0usize;
+    loop {
+        let Some(next) = parser.next_event() else {
+            break;
+        };
+        let (event, span) = match next {
+            Ok(x) => x,
+            Err(e) => {
+                let m = e.marker();
+                return Err((b.pos_of(m.line(), m.col()), e.info().to_string()));
+            }
+        };
+        match event {
+            Event::DocumentStart(_) => {
+                docs += 1;
+                if docs > 1 {
+                    return Err((
+                        b.pos(&span),
+                        "a second document starts without a `---` line".into(),
+                    ));
+                }
+            }
+            Event::StreamEnd => break,
+            other => b.event(other, &span)?,
+        }
+    }
+    Ok(b.finish())
+}
+
+enum Frame {
+    Map {
+        map: Map<String, Value>,
+        key: Option<(String, Position)>,
+        anchor: usize,
+        /// Keys that came from `<<` merges: an explicit key may override them.
+        merged: Vec<String>,
+    },
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+    },
+}
+
+struct Builder {
+    first_line: u32,
+    limits: YamlLimits,
+    stack: Vec<Frame>,
+    /// Pointer of the node being built (the parent of the next value).
+    pointer: String,
+    /// Length of `pointer` before each open frame's own segment was pushed.
+    pointer_marks: Vec<usize>,
+    anchors: HashMap<usize, Value>,
+    alias_nodes: usize,
+    positions: Positions,
+    notes: Vec<YamlNote>,
+    root: Option<Value>,
+}
+
+impl Builder {
+    fn new(first_line: u32, limits: YamlLimits) -> Self {
+        Builder {
+            first_line,
+            limits,
+            stack: Vec::new(),
+            pointer: String::new(),
+            pointer_marks: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            positions: Positions::default(),
+            notes: Vec::new(),
+            root: None,
+        }
+    }
+
+    fn pos_of(&self, line: usize, col: usize) -> Position {
+        Position {
+            line: (line as u32).saturating_add(self.first_line.saturating_sub(1)),
+            column: col as u32 + 1,
+        }
+    }
+
+    fn pos(&self, span: &Span) -> Position {
+        self.pos_of(span.start.line(), span.start.col())
+    }
+
+    fn finish(self) -> Option<(Value, Positions, Vec<YamlNote>)> {
+        self.root.map(|v| (v, self.positions, self.notes))
+    }
+
+    /// Pointer segment for the next value inside the top frame, or None when the next scalar is
+    /// a mapping key.
+    fn child_segment(&self) -> Option<String> {
+        match self.stack.last() {
+            None => Some(String::new()),
+            Some(Frame::Seq { items, .. }) => Some(format!("/{}", items.len())),
+            Some(Frame::Map { key: Some((k, _)), .. }) => Some(format!("/{}", escape(k))),
+            Some(Frame::Map { key: None, .. }) => None,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, span: &Span) -> Result<(), (Position, String)> {
+        let pos = self.pos(span);
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                if self.child_segment().is_none() {
+                    // A mapping key.
+                    let (key, note) = resolve_key(&text, style, tag.as_deref());
+                    if let Some(msg) = note {
+                        let pointer = format!("{}/{}", self.pointer, escape(&key));
+                        self.notes.push(YamlNote {
+                            pointer,
+                            position: pos,
+                            message: msg,
+                        });
+                    }
+                    if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
+                        *slot = Some((key, pos));
+                    }
+                    return Ok(());
+                }
+                let (value, note) = resolve_scalar(&text, style, tag.as_deref());
+                if let Some(msg) = note {
+                    let seg = self.child_segment().unwrap_or_default();
+                    self.notes.push(YamlNote {
+                        pointer: format!("{}{}", self.pointer, seg),
+                        position: pos,
+                        message: msg,
+                    });
+                }
+                if anchor > 0 {
+                    self.anchors.insert(anchor, value.clone());
+                }
+                self.complete(value, pos)
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= self.limits.max_depth {
+                    return Err((pos, format!("nesting deeper than {}", self.limits.max_depth)));
+                }
+                let seg = self
+                    .child_segment()
+                    .ok_or((pos, "a mapping or sequence used as a mapping key".to_string()))?;
+                let pos = self.entry_pos(pos);
+                self.pointer_marks.push(self.pointer.len());
+                self.pointer.push_str(&seg);
+                self.positions.insert(&self.pointer, pos);
+                let is_seq = matches!(event, Event::SequenceStart(..));
+                self.stack.push(if is_seq {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        anchor,
+                    }
+                } else {
+                    Frame::Map {
+                        map: Map::new(),
+                        key: None,
+                        anchor,
+                        merged: Vec::new(),
+                    }
+                });
+                Ok(())
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = self.stack.pop().ok_or((pos, "unbalanced collection end".to_string()))?;
+                let mark = self.pointer_marks.pop().unwrap_or(0);
+                self.pointer.truncate(mark);
+                let (value, anchor) = match frame {
+                    Frame::Seq { items, anchor } => (Value::Array(items), anchor),
+                    Frame::Map { map, anchor, .. } => (Value::Object(map), anchor),
+                };
+                if anchor > 0 {
+                    self.anchors.insert(anchor, value.clone());
+                }
+                self.attach(value)
+            }
+            Event::Alias(id) => {
+                let value = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or((pos, "alias to an unknown anchor".to_string()))?;
+                self.alias_nodes += count_nodes(&value);
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err((
+                        pos,
+                        format!(
+                            "aliases expand to more than {} nodes (alias bomb?)",
+                            self.limits.max_alias_nodes
+                        ),
+                    ));
+                }
+                if self.child_segment().is_none() {
+                    // An alias used as a key: kubectl only accepts scalar keys.
+                    let key = match &value {
+                        Value::String(s) => s.clone(),
+                        Value::Object(_) | Value::Array(_) => {
+                            return Err((pos, "a mapping or sequence used as a mapping key".into()))
+                        }
+                        other => other.to_string(),
+                    };
+                    if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
+                        *slot = Some((key, pos));
+                    }
+                    return Ok(());
+                }
+                self.complete(value, pos)
+            }
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd => Ok(()),
+        }
+    }
+
+    /// Position to index for the next value: its key's position inside a mapping.
+    fn entry_pos(&self, pos: Position) -> Position {
+        match self.stack.last() {
+            Some(Frame::Map { key: Some((_, kpos)), .. }) => *kpos,
+            _ => pos,
+        }
+    }
+
+    /// A finished scalar or alias value: index it and attach it to its parent.
+    fn complete(&mut self, value: Value, pos: Position) -> Result<(), (Position, String)> {
+        let seg = self.child_segment().unwrap_or_default();
+        let p = self.entry_pos(pos);
+        let len = self.pointer.len();
+        self.pointer.push_str(&seg);
+        self.positions.insert(&self.pointer, p);
+        self.pointer.truncate(len);
+        self.attach(value)
+    }
+
+    fn attach(&mut self, value: Value) -> Result<(), (Position, String)> {
+        let pointer = &self.pointer;
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(value);
+                Ok(())
+            }
+            Some(Frame::Seq { items, .. }) => {
+                items.push(value);
+                Ok(())
+            }
+            Some(Frame::Map {
+                map, key, merged, ..
+            }) => {
+                let Some((k, kpos)) = key.take() else {
+                    return Err((Position::default(), "mapping value without a key".into()));
+                };
+                if k == "<<" {
+                    merge_into(map, merged, value);
+                    return Ok(());
+                }
+                if let Some(i) = merged.iter().position(|m| *m == k) {
+                    merged.swap_remove(i);
+                } else if map.contains_key(&k) {
+                    self.notes.push(YamlNote {
+                        pointer: format!("{}/{}", pointer, escape(&k)),
+                        position: kpos,
+                        message: format!(
+                            "duplicate key `{k}`: the last value wins here, \
+                             but strict parsers (kubectl apply --validate=strict) reject it"
+                        ),
+                    });
+                }
+                map.insert(k, value);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// YAML merge keys (`<<: *base`, `<<: [*a, *b]`): keys already present win.
+fn merge_into(map: &mut Map<String, Value>, merged: &mut Vec<String>, value: Value) {
+    let sources = match value {
+        Value::Array(items) => items,
+        other => vec![other],
+    };
+    for src in sources {
+        if let Value::Object(m) = src {
+            for (k, v) in m {
+                if !map.contains_key(&k) {
+                    merged.push(k.clone());
+                    map.insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+fn count_nodes(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(count_nodes).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// Escape a key as a JSON-pointer segment (RFC 6901).
+pub fn escape(key: &str) -> Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(key)
+    }
+}
+
+fn tag_suffix(tag: Option<&Tag>) -> Option<&str> {
+    let t = tag?;
+    if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" {
+        Some(t.suffix.as_str())
+    } else {
+        // Local tags (`!foo`) carry no core-schema meaning.
+        Some("")
+    }
+}
+
+/// Resolve a scalar as go-yaml v2 does for kubectl, plus a note when YAML 1.2 would read it
+/// differently.
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> (Value, Option<String>) {
+    if let Some(suffix) = tag_suffix(tag) {
+        let v = match suffix {
+            "str" | "binary" | "timestamp" | "" => Value::String(text.to_string()),
+            "null" => Value::Null,
+            "bool" => match resolve_plain(text) {
+                (v @ Value::Bool(_), _) => v,
+                _ => Value::String(text.to_string()),
+            },
+            "int" | "float" => match resolve_plain(text) {
+                (v @ Value::Number(_), _) => v,
+                _ => Value::String(text.to_string()),
+            },
+            _ => Value::String(text.to_string()),
+        };
+        return (v, None);
+    }
+    if style != ScalarStyle::Plain {
+        return (Value::String(text.to_string()), None);
+    }
+    resolve_plain(text)
+}
+
+fn resolve_key(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> (String, Option<String>) {
+    let (value, note) = resolve_scalar(text, style, tag);
+    match value {
+        Value::String(s) => (s, note),
+        Value::Null => (
+            "null".to_string(),
+            Some(format!("key `{text}` is read as null (stringified to \"null\")")),
+        ),
+        Value::Bool(b) => (
+            b.to_string(),
+            Some(format!(
+                "key `{text}` is read as the boolean {b} by kubectl (YAML 1.1); quote it"
+            )),
+        ),
+        other => (other.to_string(), note),
+    }
+}
+
+fn resolve_plain(text: &str) -> (Value, Option<String>) {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return (Value::Null, None),
+        "true" | "True" | "TRUE" => return (Value::Bool(true), None),
+        "false" | "False" | "FALSE" => return (Value::Bool(false), None),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+            return (Value::Bool(true), Some(yaml11_bool(text, true)))
+        }
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+            return (Value::Bool(false), Some(yaml11_bool(text, false)))
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
+        | ".nan" | ".NaN" | ".NAN" => {
+            return (
+                Value::String(text.to_string()),
+                Some(format!("`{text}` is a non-finite float, which JSON cannot hold; kept as a string")),
+            )
+        }
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return (Value::String(text.to_string()), None);
+    }
+    let plain: Cow<'_, str> = if text.contains('_') {
+        Cow::Owned(text.replace('_', ""))
+    } else {
+        Cow::Borrowed(text)
+    };
+    if let Some((n, radix)) = parse_go_int(&plain) {
+        let note = match radix {
+            8 if !plain.contains("0o") => Some(format!(
+                "`{text}` is read as octal {n} by kubectl (YAML 1.1); YAML 1.2 reads {}; \
+                 quote it or write 0o{}",
+                plain.trim_start_matches(['+', '-']).trim_start_matches('0'),
+                &plain.trim_start_matches(['+', '-'])[1..]
+            )),
+            _ if text.contains('_') => Some(format!(
+                "`{text}` is read as the number {n} by kubectl (YAML 1.1 digit separators); quote it if it is a string"
+            )),
+            _ => None,
+        };
+        return (Value::Number(n), note);
+    }
+    if is_yaml_float(&plain) {
+        if let Ok(f) = plain.parse::<f64>() {
+            if let Some(n) = Number::from_f64(f) {
+                return (Value::Number(n), None);
+            }
+        }
+    }
+    (Value::String(text.to_string()), None)
+}
+
+fn yaml11_bool(text: &str, b: bool) -> String {
+    format!(
+        "`{text}` is read as the boolean {b} by kubectl (YAML 1.1) but as a string by YAML 1.2 \
+         tools; write {b} or quote it"
+    )
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)` then `ParseUint`: decimal, `0x`, `0o`, `0b`, leading-zero octal.
+fn parse_go_int(s: &str) -> Option<(Number, u32)> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let (digits, radix) = if let Some(r) = body.strip_prefix("0x").or(body.strip_prefix("0X")) {
+        (r, 16)
+    } else if let Some(r) = body.strip_prefix("0o").or(body.strip_prefix("0O")) {
+        (r, 8)
+    } else if let Some(r) = body.strip_prefix("0b").or(body.strip_prefix("0B")) {
+        (r, 2)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (&body[1..], 8)
+    } else {
+        (body, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let mag = u64::from_str_radix(digits, radix).ok()?;
+    let n = if neg {
+        if mag > i64::MAX as u64 + 1 {
+            return None;
+        }
+        Number::from((mag as i128).wrapping_neg() as i64)
+    } else {
+        Number::from(mag)
+    };
+    Some((n, radix))
+}
+
+/// go-yaml v2's float pattern: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+        i += 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let frac_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if int_digits == 0 && i == frac_start {
+            return false;
+        }
+    } else if int_digits == 0 {
+        return false;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+            i += 1;
+        }
+        let exp_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == exp_start {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn one(text: &str) -> YamlDocument {
+        let mut docs = parse_stream(text);
+        assert_eq!(docs.len(), 1, "{docs:?}");
+        docs.remove(0).unwrap()
+    }
+
+    #[test]
+    fn positions_point_at_keys_and_items() {
+        let d = one("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: nginx\n");
+        assert_eq!(d.positions.get("/kind"), Some(Position { line: 2, column: 1 }));
+        assert_eq!(d.positions.get("/spec/containers"), Some(Position { line: 4, column: 3 }));
+        assert_eq!(d.positions.get("/spec/containers/0"), Some(Position { line: 5, column: 5 }));
+        assert_eq!(
+            d.positions.get("/spec/containers/0/image"),
+            Some(Position { line: 6, column: 5 })
+        );
+        assert_eq!(
+            d.positions.nearest("/spec/containers/0/resources/limits"),
+            Some(Position { line: 5, column: 5 })
+        );
+    }
+
+    #[test]
+    fn broken_document_does_not_hide_the_next() {
+        let docs = parse_stream("a: 1\n---\nb: [1, 2\nc: 3\n---\nd: 4\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].is_ok());
+        let err = docs[1].as_ref().unwrap_err();
+        assert_eq!(err.index, 1);
+        assert!(err.position.line >= 3, "{err:?}");
+        let last = docs[2].as_ref().unwrap();
+        assert_eq!(last.value, json!({"d": 4}));
+        assert_eq!(last.positions.get("/d").unwrap().line, 6);
+    }
+
+    #[test]
+    fn yaml11_scalars_like_kubectl_and_noted() {
+        let d = one("a: yes\nb: 0755\nc: '0755'\nd: 1_000\ne: 1.5\nf: ~\ng: on\nh: 0x1F\ni: 2021-01-01\nj: 1e3\n");
+        assert_eq!(
+            d.value,
+            json!({"a": true, "b": 493, "c": "0755", "d": 1000, "e": 1.5, "f": null, "g": true,
+                   "h": 31, "i": "2021-01-01", "j": 1000.0})
+        );
+        let noted: Vec<_> = d.notes.iter().map(|n| n.pointer.as_str()).collect();
+        assert_eq!(noted, ["/a", "/b", "/d", "/g"]);
+    }
+
+    #[test]
+    fn keys_like_on_are_stringified_booleans() {
+        let d = one("on: push\n\"off\": x\n");
+        assert_eq!(d.value, json!({"true": "push", "off": "x"}));
+        assert_eq!(d.notes.len(), 1);
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys() {
+        let d = one("base: &b {x: 1, z: 2}\nother:\n  <<: *b\n  z: 3\nlist: [*b]\n");
+        assert_eq!(d.value["other"], json!({"x": 1, "z": 3}));
+        assert_eq!(d.value["list"], json!([{"x": 1, "z": 2}]));
+        assert!(d.notes.is_empty(), "{:?}", d.notes);
+    }
+
+    #[test]
+    fn alias_bomb_is_an_error_not_an_oom() {
+        let mut s = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for c in 'b'..='j' {
+            s.push_str(&format!(
+                "{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
+            prev = c;
+        }
+        let docs = parse_stream(&s);
+        assert!(docs[0].as_ref().unwrap_err().message.contains("alias"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_noted() {
+        let d = one("a: 1\na: 2\n");
+        assert_eq!(d.value, json!({"a": 2}));
+        assert!(d.notes[0].message.contains("duplicate key"));
+    }
+
+    #[test]
+    fn json_and_empty_documents() {
+        let docs = parse_stream("---\n# only a comment\n---\n{\"kind\": \"Pod\", \"n\": [1]}\n---\n");
+        assert_eq!(docs.len(), 1);
+        let d = docs[0].as_ref().unwrap();
+        assert_eq!(d.index, 1);
+        assert_eq!(d.value, json!({"kind": "Pod", "n": [1]}));
+    }
+
+    #[test]
+    fn pointer_escaping() {
+        let d = one("metadata:\n  annotations:\n    example.com/a~b: x\n");
+        assert!(d.positions.get("/metadata/annotations/example.com~1a~0b").is_some());
+    }
+
+    #[test]
+    fn block_scalars_and_quotes_stay_strings() {
+        let d = one("a: |\n  yes\n  ---x\nb: \"on\"\nc: !!str 12\n");
+        assert_eq!(d.value, json!({"a": "yes\n---x\n", "b": "on", "c": "12"}));
+    }
+}

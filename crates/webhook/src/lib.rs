@@ -1,0 +1,1 @@
+//! The Plumbline validating admission webhook (built in its own issue).
