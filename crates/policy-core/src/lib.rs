@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod fixtures;
 mod engine;
 mod finding;
 pub mod image;

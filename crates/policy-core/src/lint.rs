@@ -344,8 +344,16 @@ impl Linter {
             Some(ns) => json!({"name": ns.name, "labels": ns.labels, "annotations": ns.annotations, "known": true}),
             None => json!({"name": ns_name, "labels": {}, "annotations": {}, "known": false}),
         };
+        let pss_level = match namespace["labels"]["pod-security.kubernetes.io/enforce"].as_str() {
+            Some(l @ ("privileged" | "baseline" | "restricted")) => l.to_string(),
+            _ => self.config.params["podSecurity"]["level"]
+                .as_str()
+                .unwrap_or("restricted")
+                .to_string(),
+        };
         json!({
             "object": object.value,
+            "podSecurity": {"level": pss_level},
             "oldObject": null,
             "operation": "CREATE",
             "namespace": namespace,

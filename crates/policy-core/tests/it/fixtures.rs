@@ -1,0 +1,53 @@
+use std::path::{Path, PathBuf};
+
+use policy_core::fixtures::run_suite;
+use policy_core::PolicyPack;
+
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every rule's pass and fail fixtures give the expected verdicts (the pack is read from
+/// `policies/`, the source of truth; the embedded copy is checked against it below).
+#[test]
+fn every_rule_proves_both_verdicts() {
+    let pack = PolicyPack::from_dir(&root().join("policies")).unwrap();
+    // PLUMBLINE_FIXTURE_RULE=<rule id or domain> runs one rule's (or domain's) fixtures.
+    let only = std::env::var("PLUMBLINE_FIXTURE_RULE").ok();
+    let report = run_suite(&pack, &root().join("tests/fixtures"), only.as_deref());
+    let mut failures = report.incomplete.clone();
+    for c in &report.cases {
+        for f in &c.failures {
+            failures.push(format!("{} {}: {f}", c.rule, c.file.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{} fixture failures:\n{}", failures.len(), failures.join("\n"));
+    if only.is_none() {
+        assert!(report.cases.len() >= 2 * pack.rules.len());
+    }
+}
+
+#[test]
+fn embedded_pack_matches_policies_dir() {
+    let dir = PolicyPack::from_dir(&root().join("policies")).unwrap();
+    let builtin = PolicyPack::builtin().unwrap();
+    let ids = |p: &PolicyPack| p.rules.iter().map(|r| (r.meta.id.clone(), r.rego.clone())).collect::<Vec<_>>();
+    assert_eq!(ids(&dir), ids(&builtin));
+}
+
+/// Rule ids are kebab-case, folder == id, package == plumbline.rules.<id_with_underscores>
+/// (checked at load), and every rule documents what, why, how to fix, and an example.
+#[test]
+fn rule_metadata_is_complete() {
+    let pack = PolicyPack::builtin().unwrap();
+    for r in &pack.rules {
+        let m = &r.meta;
+        assert!(m.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", m.id);
+        assert!(m.title.len() > 10, "{}: title", m.id);
+        assert!(m.description.len() > 80, "{}: description must say what and why", m.id);
+        assert!(m.remediation.len() > 30, "{}: remediation", m.id);
+        assert!(!m.example.trim().is_empty(), "{}: example", m.id);
+        assert!(!m.kinds.is_empty(), "{}: kinds", m.id);
+        assert!(r.rego.contains(&format!("package {}", m.package())), "{}", m.id);
+    }
+}

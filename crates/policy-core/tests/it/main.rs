@@ -1,0 +1,3 @@
+//! policy-core integration tests: the policy pack's fixtures, pack invariants, the corpus.
+
+mod fixtures;
