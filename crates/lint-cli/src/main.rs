@@ -1,1 +1,107 @@
-fn main() {}
+//! `plumbline`: lint Kubernetes manifests against the Plumbline policy pack.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod commands;
+mod emit;
+
+/// Exit code: no finding at or above --fail-on.
+pub(crate) const EXIT_OK: u8 = 0;
+/// Exit code: findings at or above --fail-on.
+pub(crate) const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage, configuration or input errors.
+pub(crate) const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "plumbline",
+    version,
+    about = "Policy-as-code for Kubernetes manifests: pinned images, resources, tenant isolation, network exposure, encryption, change control.",
+    after_help = "Exit codes:\n  0  no finding at or above --fail-on\n  1  findings at or above --fail-on\n  2  usage, configuration or input errors (every unreadable file or document is still reported, the rest still checked)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint manifests (files, directories, or - for stdin).
+    Lint(commands::lint::LintArgs),
+    /// List the rules.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+        /// Load the policy pack from this directory instead of the built-in one.
+        #[arg(long)]
+        policies: Option<PathBuf>,
+    },
+    /// Explain a rule: why it matters, how to fix, an example.
+    Explain {
+        /// Rule id.
+        rule: String,
+        /// Load the policy pack from this directory instead of the built-in one.
+        #[arg(long)]
+        policies: Option<PathBuf>,
+    },
+    /// Write a commented plumbline.yaml template.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "plumbline.yaml")]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run the policy pack's fixtures (every rule's pass and fail cases).
+    Test {
+        /// Policy pack directory.
+        #[arg(long, default_value = "policies")]
+        policies: PathBuf,
+        /// Fixtures directory.
+        #[arg(long, default_value = "tests/fixtures")]
+        fixtures: PathBuf,
+        /// Only this rule id or domain.
+        #[arg(long)]
+        rule: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ListFormat {
+    Human,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Lint(args) => commands::lint::run(args),
+        Command::Rules { format, policies } => commands::rules::list(format, policies.as_deref()),
+        Command::Explain { rule, policies } => commands::rules::explain(&rule, policies.as_deref()),
+        Command::Init { path, force } => commands::init(&path, force),
+        Command::Test {
+            policies,
+            fixtures,
+            rule,
+        } => commands::test(&policies, &fixtures, rule.as_deref()),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("plumbline: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

@@ -233,24 +233,20 @@ fn push_object(
         );
         return;
     }
+    let mut notes = notes;
     for field in ["labels", "annotations"] {
         if let Some(m) = meta.get(field).and_then(Value::as_object) {
             for (k, v) in m {
                 if !v.is_string() {
                     let ptr = format!("/metadata/{field}/{}", yaml::escape(k));
-                    let p = positions.nearest(&ptr).unwrap_or(pos);
-                    problems.push(
-                        Problem::at(
-                            file,
-                            document,
-                            p.line,
-                            p.column,
-                            format!(
-                                "{field} value of `{k}` must be a string, got {v}; quote it (kubectl rejects this object)"
-                            ),
-                        )
-                        .with_path(ptr),
-                    );
+                    let position = positions.nearest(&ptr).unwrap_or(pos);
+                    notes.push(YamlNote {
+                        pointer: ptr,
+                        position,
+                        message: format!(
+                            "{field} value of `{k}` must be a string, got {v}; quote it (kubectl rejects this object)"
+                        ),
+                    });
                 }
             }
         }

@@ -165,14 +165,91 @@ pub fn parse_stream_with(text: &str, limits: YamlLimits) -> Vec<Result<YamlDocum
                 }))
             }
             Ok(None) => {}
-            Err((position, message)) => out.push(Err(YamlError {
-                index,
-                position,
-                message,
-            })),
+            Err((position, message)) => {
+                let position = clamp_to_content(chunk.text, chunk.first_line, position);
+                match lenient(chunk.text, chunk.first_line, position, &message) {
+                    Some(doc) => out.push(Ok(YamlDocument { index, ..doc })),
+                    None => out.push(Err(YamlError {
+                        index,
+                        position,
+                        message,
+                    })),
+                }
+            }
         }
     }
     out
+}
+
+/// kubectl's YAML reader (go-yaml, like libyaml) accepts some indentation that YAML 1.2 forbids
+/// (continuation lines of a quoted scalar at column 0, a flow sequence's `]` under its key). Such a
+/// document is read again with libyaml's rules; it then has no per-field positions (findings point
+/// at the document) and YAML 1.2 scalars, and a note says so.
+fn lenient(text: &str, first_line: u32, strict_pos: Position, strict_msg: &str) -> Option<YamlDocument> {
+    let value: yaml_serde::Value = yaml_serde::from_str(text).ok()?;
+    let value = from_yaml_serde(value)?;
+    if value.is_null() {
+        return None;
+    }
+    let start = text
+        .lines()
+        .position(|l| {
+            let t = l.trim();
+            !(t.is_empty() || t.starts_with('#') || is_document_marker(l))
+        })
+        .unwrap_or(0) as u32;
+    let pos = Position {
+        line: first_line + start,
+        column: 1,
+    };
+    Some(YamlDocument {
+        index: 0,
+        value,
+        positions: Positions::from_single(pos),
+        notes: vec![YamlNote {
+            pointer: String::new(),
+            position: strict_pos,
+            message: format!(
+                "not valid YAML 1.2 ({strict_msg}) but accepted by kubectl's YAML 1.1 reader; \
+                 read leniently, so findings in this document point at its first line"
+            ),
+        }],
+    })
+}
+
+fn from_yaml_serde(v: yaml_serde::Value) -> Option<Value> {
+    Some(match v {
+        yaml_serde::Value::Null => Value::Null,
+        yaml_serde::Value::Bool(b) => Value::Bool(b),
+        yaml_serde::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                Number::from_f64(n.as_f64()?).map_or(Value::Null, Value::Number)
+            }
+        }
+        yaml_serde::Value::String(s) => Value::String(s),
+        yaml_serde::Value::Sequence(items) => {
+            Value::Array(items.into_iter().map(from_yaml_serde).collect::<Option<_>>()?)
+        }
+        yaml_serde::Value::Mapping(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let key = match k {
+                    yaml_serde::Value::String(s) => s,
+                    yaml_serde::Value::Bool(b) => b.to_string(),
+                    yaml_serde::Value::Number(n) => n.to_string(),
+                    yaml_serde::Value::Null => "null".to_string(),
+                    _ => return None,
+                };
+                out.insert(key, from_yaml_serde(v)?);
+            }
+            Value::Object(out)
+        }
+        yaml_serde::Value::Tagged(t) => from_yaml_serde(t.value)?,
+    })
 }
 
 struct Chunk<'a> {
@@ -213,6 +290,26 @@ fn is_document_marker(line: &str) -> bool {
     match line.strip_prefix("---") {
         Some(rest) => rest.is_empty() || rest.starts_with([' ', '\t', '\n', '\r']),
         None => false,
+    }
+}
+
+/// A parser reports an error where it noticed it, which for an unclosed bracket or quote is the
+/// end of the document: point at the last line with content instead, where the mistake is.
+fn clamp_to_content(chunk: &str, first_line: u32, pos: Position) -> Position {
+    let last = chunk
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim();
+            !(t.is_empty() || t.starts_with('#') || is_document_marker(l) || t == "...")
+        })
+        .last();
+    match last {
+        Some((i, l)) if pos.line > first_line + i as u32 => Position {
+            line: first_line + i as u32,
+            column: (l.len() - l.trim_start().len()) as u32 + 1,
+        },
+        _ => pos,
     }
 }
 
@@ -760,7 +857,9 @@ mod tests {
         assert!(docs[0].is_ok());
         let err = docs[1].as_ref().unwrap_err();
         assert_eq!(err.index, 1);
-        assert!(err.position.line >= 3, "{err:?}");
+        assert_eq!(err.position.line, 4, "{err:?}");
+        let unclosed = parse_stream("a: 1\n---\nkind: [broken\n\n---\nb: 2\n");
+        assert_eq!(unclosed[1].as_ref().unwrap_err().position.line, 3);
         let last = docs[2].as_ref().unwrap();
         assert_eq!(last.value, json!({"d": 4}));
         assert_eq!(last.positions.get("/d").unwrap().line, 6);
@@ -805,6 +904,15 @@ mod tests {
         }
         let docs = parse_stream(&s);
         assert!(docs[0].as_ref().unwrap_err().message.contains("alias"));
+    }
+
+    #[test]
+    fn kubectl_lenient_indentation_is_read_with_a_note() {
+        let d = one("kind: ConfigMap\ndata:\n  nginx.conf: '\nevents {\n}\n'\n");
+        assert_eq!(d.value["data"]["nginx.conf"], " events { } ");
+        assert!(d.notes[0].message.contains("kubectl"), "{:?}", d.notes);
+        let d = one("spec:\n  args: [\n      \"-a\", \"b\",\n  ]\n");
+        assert_eq!(d.value, json!({"spec": {"args": ["-a", "b"]}}));
     }
 
     #[test]

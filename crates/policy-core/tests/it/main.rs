@@ -1,3 +1,4 @@
 //! policy-core integration tests: the policy pack's fixtures, pack invariants, the corpus.
 
+mod docs;
 mod fixtures;

@@ -1,0 +1,178 @@
+//! `plumbline lint`.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use policy_core::{expand_paths, Config, LintOptions, Linter, Problem, Report, Severity, Source};
+
+use super::load_pack;
+use crate::emit::{self, EmitContext, Format};
+use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+
+#[derive(Args)]
+pub(crate) struct LintArgs {
+    /// Files or directories (*.yaml, *.yml, *.json, recursively); `-` reads stdin. Default: `.`
+    paths: Vec<PathBuf>,
+    /// Configuration file (default: plumbline.yaml in the current directory or its parents).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Output format; repeat with --output to write several (`--format sarif --output a.sarif --format human`).
+    #[arg(long, value_enum)]
+    format: Vec<Format>,
+    /// Output file for the format in the same position (the others go to stdout).
+    #[arg(long)]
+    output: Vec<PathBuf>,
+    /// Only these rule ids or domains (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Skip these rule ids or domains (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Exit 1 when a finding at or above this severity remains.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Load the policy pack from this directory instead of the built-in one.
+    #[arg(long)]
+    policies: Option<PathBuf>,
+    /// Name under which stdin is reported (e.g. the kustomization it was rendered from).
+    #[arg(long, default_value = "-")]
+    stdin_filename: String,
+    /// Ignore in-object suppression annotations (ignore.plumbline.dev/*).
+    #[arg(long)]
+    strict: bool,
+    /// Also list suppressed findings, with their reasons and expiry.
+    #[arg(long)]
+    show_suppressed: bool,
+    /// Evaluate as of this instant (RFC 3339, e.g. 2026-11-27T10:00:00+01:00) instead of now.
+    #[arg(long)]
+    at: Option<String>,
+    /// Print only findings and errors, no summary.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Colour: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
+    if args.output.len() > args.format.len().max(1) {
+        bail!("--output given {} times for {} --format; pair each --output with a --format", args.output.len(), args.format.len());
+    }
+    let pack = load_pack(args.policies.as_deref())?;
+    let config = match &args.config {
+        Some(p) => Config::load(p)?,
+        None => match std::env::current_dir().ok().and_then(|d| Config::discover(&d)) {
+            Some(p) => Config::load(&p)?,
+            None => Config::default(),
+        },
+    };
+    let config = config.validate(&pack)?;
+    let mut options = LintOptions::default();
+    options.select = args.select.clone();
+    options.ignore = args.ignore.clone();
+    options.strict = args.strict;
+    if let Some(at) = &args.at {
+        options.now = parse_instant(at)?;
+    }
+    let linter = Linter::new(pack, config, options)?;
+
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let mut sources = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut file_paths = Vec::new();
+    let mut stdin_read = false;
+    for p in &paths {
+        if p.as_os_str() == "-" {
+            if stdin_read {
+                continue;
+            }
+            stdin_read = true;
+            match Source::stdin(&args.stdin_filename) {
+                Ok(s) => sources.push(s),
+                Err(e) => problems.push(e),
+            }
+        } else {
+            file_paths.push(p.clone());
+        }
+    }
+    let (files, expand_problems) = expand_paths(&file_paths);
+    problems.extend(expand_problems);
+    for f in &files {
+        match Source::read(f) {
+            Ok(s) => sources.push(s),
+            Err(e) => problems.push(e),
+        }
+    }
+    let mut report: Report = linter.lint_sources(&sources);
+    report.problems.extend(problems);
+    report.files = sources.len();
+
+    let texts: HashMap<&str, &str> = sources.iter().map(|s| (&*s.name, s.text.as_str())).collect();
+    let formats = if args.format.is_empty() { vec![Format::Human] } else { args.format.clone() };
+    for (i, format) in formats.iter().enumerate() {
+        let to_file = args.output.get(i);
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                to_file.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        let ctx = EmitContext {
+            pack: linter.pack(),
+            texts: &texts,
+            color,
+            show_suppressed: args.show_suppressed,
+            quiet: args.quiet,
+        };
+        let mut buf = Vec::new();
+        emit::emitter(*format).emit(&report, &ctx, &mut buf)?;
+        match to_file {
+            Some(path) => std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?,
+            None => std::io::stdout().lock().write_all(&buf)?,
+        }
+    }
+
+    if !report.problems.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    Ok(match threshold {
+        Some(s) if report.count_at_least(s) > 0 => EXIT_FINDINGS,
+        _ => EXIT_OK,
+    })
+}
+
+/// RFC 3339 with offset (`2026-11-27T10:00:00+01:00`), or a civil date (`2026-11-27`, UTC midnight).
+fn parse_instant(s: &str) -> anyhow::Result<jiff::Timestamp> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    if let Ok(d) = s.parse::<jiff::civil::Date>() {
+        return Ok(d.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp());
+    }
+    bail!("--at `{s}` is not an RFC 3339 instant (e.g. 2026-11-27T10:00:00+01:00) or a date (2026-11-27)")
+}

@@ -1,0 +1,68 @@
+//! One module per subcommand.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use policy_core::fixtures::run_suite;
+use policy_core::{Config, PolicyPack};
+
+use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+
+pub(crate) mod lint;
+pub(crate) mod rules;
+
+/// The built-in pack, or the one in `dir`.
+pub(crate) fn load_pack(dir: Option<&Path>) -> anyhow::Result<PolicyPack> {
+    Ok(match dir {
+        Some(d) => PolicyPack::from_dir(d)?,
+        None => PolicyPack::builtin()?,
+    })
+}
+
+/// `plumbline init`.
+pub(crate) fn init(path: &Path, force: bool) -> anyhow::Result<u8> {
+    if path.exists() && !force {
+        bail!("{} exists; use --force to overwrite", path.display());
+    }
+    std::fs::write(path, policy_core::config::TEMPLATE)
+        .with_context(|| format!("writing {}", path.display()))?;
+    // The template must always be a valid config.
+    Config::parse(policy_core::config::TEMPLATE, &path.display().to_string())?;
+    eprintln!("wrote {}", path.display());
+    Ok(EXIT_OK)
+}
+
+/// `plumbline test`.
+pub(crate) fn test(policies: &Path, fixtures: &Path, rule: Option<&str>) -> anyhow::Result<u8> {
+    let pack = PolicyPack::from_dir(policies)?;
+    if let Some(r) = rule {
+        if pack.rule(r).is_none() && r.parse::<policy_core::Domain>().is_err() {
+            bail!("unknown rule or domain `{r}`");
+        }
+    }
+    let report = run_suite(&pack, fixtures, rule);
+    let mut failed = 0;
+    for c in &report.cases {
+        if c.failures.is_empty() {
+            println!("ok    {:<32} {} ({} objects)", c.rule, c.file.display(), c.judged);
+        } else {
+            failed += 1;
+            println!("FAIL  {:<32} {}", c.rule, c.file.display());
+            for f in &c.failures {
+                println!("      - {f}");
+            }
+        }
+    }
+    for i in &report.incomplete {
+        println!("INCOMPLETE  {i}");
+    }
+    let passed = report.cases.len() - failed;
+    println!("{passed} passed, {failed} failed");
+    Ok(if report.ok() {
+        EXIT_OK
+    } else if failed > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_ERROR
+    })
+}

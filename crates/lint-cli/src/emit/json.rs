@@ -1,0 +1,53 @@
+//! `--format json`: one object, `{"version":1,"summary":{…},"findings":[…],"errors":[…]}`.
+
+use std::io::{self, Write};
+
+use policy_core::{Report, Severity};
+use serde_json::{json, Value};
+
+use super::{EmitContext, Emitter};
+
+pub(crate) struct Json;
+
+impl Emitter for Json {
+    fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let findings: Vec<Value> = ctx
+            .visible(report)
+            .map(|f| {
+                let mut v = json!({
+                    "rule": f.rule, "domain": f.domain, "severity": f.severity, "message": f.message,
+                    "object": f.object, "file": f.file, "document": f.document, "line": f.line,
+                    "column": f.column, "path": f.path,
+                });
+                if let Some(s) = &f.suppressed {
+                    v["suppressed"] = json!(s);
+                }
+                v
+            })
+            .collect();
+        let errors: Vec<Value> = report
+            .problems
+            .iter()
+            .map(|p| json!({"file": p.file, "document": p.document, "line": p.line, "column": p.column, "path": p.path, "message": p.message}))
+            .collect();
+        let notes: Vec<Value> = report
+            .notes
+            .iter()
+            .map(|p| json!({"file": p.file, "document": p.document, "line": p.line, "column": p.column, "path": p.path, "message": p.message}))
+            .collect();
+        let count = |s: Severity| report.findings.iter().filter(|f| f.suppressed.is_none() && f.severity == s).count();
+        let summary = json!({
+            "files": report.files,
+            "objects": report.objects,
+            "findings": report.findings.iter().filter(|f| f.suppressed.is_none()).count(),
+            "errors": count(Severity::Error),
+            "warnings": count(Severity::Warning),
+            "infos": count(Severity::Info),
+            "suppressed": report.findings.iter().filter(|f| f.suppressed.is_some()).count(),
+            "inputErrors": report.problems.len(),
+        });
+        let doc = json!({"version": 1, "summary": summary, "findings": findings, "errors": errors, "notes": notes});
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)
+    }
+}

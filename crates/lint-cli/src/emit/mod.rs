@@ -1,0 +1,49 @@
+//! Output formats: one emitter per format behind one trait; evaluation never prints.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use clap::ValueEnum;
+use policy_core::{Finding, PolicyPack, Report};
+
+mod human;
+mod json;
+
+/// An output format.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub(crate) enum Format {
+    /// Code frames with the offending line, rule id and a one-line fix.
+    Human,
+    /// One JSON object (DESIGN.md §6).
+    Json,
+}
+
+/// What an emitter may read besides the report.
+pub(crate) struct EmitContext<'a> {
+    pub(crate) pack: &'a PolicyPack,
+    /// Source texts by file name, for code frames.
+    pub(crate) texts: &'a HashMap<&'a str, &'a str>,
+    pub(crate) color: bool,
+    pub(crate) show_suppressed: bool,
+    pub(crate) quiet: bool,
+}
+
+impl EmitContext<'_> {
+    /// Findings to show: unsuppressed ones, plus suppressed ones when asked.
+    pub(crate) fn visible<'r>(&self, report: &'r Report) -> impl Iterator<Item = &'r Finding> + use<'r, '_> {
+        let show = self.show_suppressed;
+        report.findings.iter().filter(move |f| show || f.suppressed.is_none())
+    }
+}
+
+/// Writes a report in one format.
+pub(crate) trait Emitter {
+    fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()>;
+}
+
+pub(crate) fn emitter(format: Format) -> Box<dyn Emitter> {
+    match format {
+        Format::Human => Box::new(human::Human),
+        Format::Json => Box::new(json::Json),
+    }
+}
