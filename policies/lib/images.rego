@@ -31,7 +31,7 @@ digest_suffix(ref) := "" if ref.digest == null
 exempt(img) if {
 	some pattern in params.exemptImages
 	some f in forms(img)
-	glob.match(pattern, [], f)
+	glob.match(pattern, null, f)
 }
 
 # Whether an image matches a registry pattern: a glob when it has `*` or `?`, else a prefix of
@@ -50,7 +50,7 @@ matches_registry(img, pattern) if {
 	some wildcard in ["*", "?"]
 	contains(pattern, wildcard)
 	some f in forms(img)
-	glob.match(pattern, [], f)
+	glob.match(pattern, null, f)
 }
 
 prefix_match(name, p) if name == p

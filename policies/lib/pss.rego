@@ -18,5 +18,5 @@ windows_pod if data.plumbline.lib.k8s.pod_spec.spec.os.name == "windows"
 exempt(rule_id, c) if {
 	some pattern in object.get(data.plumbline.params.podSecurity.exemptImages, rule_id, [])
 	some f in data.plumbline.lib.images.forms(c.container.image)
-	glob.match(pattern, [], f)
+	glob.match(pattern, null, f)
 }

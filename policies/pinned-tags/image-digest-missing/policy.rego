@@ -1,0 +1,33 @@
+package plumbline.rules.image_digest_missing
+
+import rego.v1
+
+import data.plumbline.lib.images
+import data.plumbline.lib.k8s
+
+# Off unless params.images.requireDigest is exactly true.
+require_digest if object.get(object.get(data.plumbline.params, "images", {}), "requireDigest", false) == true
+
+violation contains v if {
+	require_digest
+	some c in k8s.containers
+	img := c.container.image
+	is_string(img)
+	not images.exempt(img)
+
+	# Invalid references are image-reference-invalid's business.
+	ref := images.reference(img)
+	ref.digest == null
+	v := {
+		"msg": sprintf(
+			"%s uses image %q %s; params.images.requireDigest requires every image pinned by digest (name@sha256:<digest>)",
+			[k8s.describe(c), img, how(ref)],
+		),
+		"path": concat("", [c.path, "/image"]),
+		"details": {"image": img, "container": c.name, "tag": ref.tag},
+	}
+}
+
+how(ref) := sprintf("by the tag %q only, which can be moved to other content", [ref.tag]) if ref.tag != null
+
+how(ref) := "without a tag or digest" if ref.tag == null
