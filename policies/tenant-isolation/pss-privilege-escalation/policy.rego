@@ -1,0 +1,53 @@
+package plumbline.rules.pss_privilege_escalation
+
+import rego.v1
+
+import data.plumbline.lib.k8s
+import data.plumbline.lib.pss
+
+# Pod Security Standards, restricted: "Privilege Escalation" (PSA check allowPrivilegeEscalation,
+# policy version 1.25+). Every container, init container and ephemeral container must set
+# securityContext.allowPrivilegeEscalation to false explicitly; unset counts as allowed (the
+# runtime default is true). Windows pods (spec.os.name: windows) are exempt: the API forbids the
+# field on them.
+
+violation contains v if {
+	pss.restricted
+	not pss.windows_pod
+	some c in k8s.containers
+	not pss.exempt("pss-privilege-escalation", c)
+	problem := escalation_problem(c)
+	v := {
+		"msg": sprintf("%s %s; restricted requires securityContext.allowPrivilegeEscalation=false", [k8s.describe(c), problem.what]),
+		"path": problem.path,
+		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "allowPrivilegeEscalation": problem.value},
+	}
+}
+
+security_context(c) := sc if {
+	sc := c.container.securityContext
+	is_object(sc)
+}
+
+# No securityContext at all.
+escalation_problem(c) := {"what": "has no securityContext, so allowPrivilegeEscalation defaults to true", "path": c.path, "value": null} if {
+	not security_context(c)
+}
+
+# securityContext without the field (or with it null).
+escalation_problem(c) := {"what": "does not set securityContext.allowPrivilegeEscalation (it defaults to true)", "path": concat("", [c.path, "/securityContext"]), "value": null} if {
+	sc := security_context(c)
+	object.get(sc, "allowPrivilegeEscalation", null) == null
+}
+
+# Explicitly set to anything but false.
+escalation_problem(c) := {"what": sprintf("sets securityContext.allowPrivilegeEscalation=%s", [show(val)]), "path": concat("", [c.path, "/securityContext/allowPrivilegeEscalation"]), "value": val} if {
+	sc := security_context(c)
+	val := object.get(sc, "allowPrivilegeEscalation", null)
+	val != null
+	val != false
+}
+
+show(x) := sprintf("%q", [x]) if is_string(x)
+
+show(x) := sprintf("%v", [x]) if not is_string(x)

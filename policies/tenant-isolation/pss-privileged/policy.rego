@@ -1,0 +1,22 @@
+package plumbline.rules.pss_privileged
+
+import rego.v1
+
+import data.plumbline.lib.k8s
+import data.plumbline.lib.pss
+
+# Pod Security Standards, baseline: "Privileged Containers" (PSA check privileged, policy 1.0+).
+# securityContext.privileged must be unset or false on every container, init container and
+# ephemeral container.
+
+violation contains v if {
+	pss.baseline
+	some c in k8s.containers
+	not pss.exempt("pss-privileged", c)
+	c.container.securityContext.privileged == true
+	v := {
+		"msg": sprintf("%s sets securityContext.privileged=true; baseline forbids privileged containers (allowed: unset or false)", [k8s.describe(c)]),
+		"path": concat("", [c.path, "/securityContext/privileged"]),
+		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "privileged": true},
+	}
+}

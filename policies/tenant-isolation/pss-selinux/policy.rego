@@ -1,0 +1,80 @@
+package plumbline.rules.pss_selinux
+
+import rego.v1
+
+import data.plumbline.lib.k8s
+import data.plumbline.lib.pss
+
+# Pod Security Standards, baseline: "SELinux" (PSA check seLinuxOptions, latest revision policy
+# 1.31+, which added container_engine_t). At pod level and on every container, init container and
+# ephemeral container:
+# - seLinuxOptions.type must be unset/empty or one of the allowed container types;
+# - seLinuxOptions.user and seLinuxOptions.role must be unset/empty.
+# seLinuxOptions.level is not restricted.
+
+allowed_types := {"container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+
+allowed_text := "container_t, container_init_t, container_kvm_t, container_engine_t"
+
+# Pod level.
+violation contains v if {
+	pss.baseline
+	ps := k8s.pod_spec
+	opts := ps.spec.securityContext.seLinuxOptions
+	is_object(opts)
+	some p in problems(opts)
+	v := {
+		"msg": sprintf("%s sets securityContext.seLinuxOptions.%s; %s", [subject, p.what, p.rule]),
+		"path": concat("", [ps.path, "/securityContext/seLinuxOptions/", p.field]),
+		"details": {"field": p.field, "value": p.value},
+	}
+}
+
+# Containers.
+violation contains v if {
+	pss.baseline
+	some c in k8s.containers
+	not pss.exempt("pss-selinux", c)
+	opts := c.container.securityContext.seLinuxOptions
+	is_object(opts)
+	some p in problems(opts)
+	v := {
+		"msg": sprintf("%s sets securityContext.seLinuxOptions.%s; %s", [k8s.describe(c), p.what, p.rule]),
+		"path": concat("", [c.path, "/securityContext/seLinuxOptions/", p.field]),
+		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "field": p.field, "value": p.value},
+	}
+}
+
+problems(opts) := {p |
+	t := object.get(opts, "type", "")
+	not empty(t)
+	not t in allowed_types
+	p := {
+		"field": "type",
+		"value": t,
+		"what": sprintf("type to %s", [show(t)]),
+		"rule": sprintf("baseline allows only the SELinux types %s (or leaving type unset)", [allowed_text]),
+	}
+} | {p |
+	some field in ["user", "role"]
+	val := object.get(opts, field, "")
+	not empty(val)
+	p := {
+		"field": field,
+		"value": val,
+		"what": sprintf("%s to %s", [field, show(val)]),
+		"rule": sprintf("baseline forbids setting a custom SELinux %s (leave it unset)", [field]),
+	}
+}
+
+show(x) := sprintf("%q", [x]) if is_string(x)
+
+show(x) := sprintf("%v", [x]) if not is_string(x)
+
+empty(x) if x == null
+
+empty(x) if x == ""
+
+subject := "pod" if input.object.kind == "Pod"
+
+subject := sprintf("%s pod template", [input.object.kind]) if input.object.kind != "Pod"
