@@ -173,6 +173,30 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A fingerprint stable across unrelated edits: rule, file, object identity (group, kind,
+    /// namespace, name) and field path — not the line, column or document index, so reordering
+    /// documents or shifting lines keeps it. 16 hex digits (FNV-1a 64).
+    pub fn fingerprint(&self) -> String {
+        let group = self.object.group();
+        let parts = [
+            self.rule.as_str(),
+            self.file.as_str(),
+            group,
+            self.object.kind.as_str(),
+            self.object.namespace.as_str(),
+            self.object.name.as_str(),
+            self.path.as_str(),
+        ];
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for p in parts {
+            for b in p.bytes().chain(std::iter::once(0)) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        format!("{h:016x}")
+    }
+
     /// Sort key: file, document, line, column, rule.
     pub(crate) fn sort_key(&self) -> (&str, usize, u32, u32, &str, &str) {
         (

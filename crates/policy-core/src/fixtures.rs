@@ -87,9 +87,11 @@ fn run_rule(pack: &PolicyPack, meta: &RuleMeta, dir: &Path, report: &mut SuiteRe
         _ => Ok(Config::default()),
     };
     let linter = config.and_then(|c| c.validate(pack)).and_then(|c| {
-        let mut opts = LintOptions::default();
-        opts.select = vec![meta.id.clone()];
-        opts.now = FIXTURE_NOW.parse().unwrap_or_else(|_| jiff::Timestamp::now());
+        let opts = LintOptions {
+            select: vec![meta.id.clone()],
+            now: FIXTURE_NOW.parse().unwrap_or_else(|_| jiff::Timestamp::now()),
+            ..LintOptions::default()
+        };
         Linter::new(pack.clone(), c, opts)
     });
     let linter = match linter {

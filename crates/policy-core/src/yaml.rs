@@ -265,9 +265,8 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
     let mut start = 0usize;
     let mut start_line = 1u32;
-    let mut line_no = 1u32;
     let mut offset = 0usize;
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in (1u32..).zip(text.split_inclusive('\n')) {
         if offset > start && is_document_marker(line) {
             chunks.push(Chunk {
                 text: &text[start..offset],
@@ -277,7 +276,6 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
             start_line = line_no;
         }
         offset += line.len();
-        line_no += 1;
     }
     chunks.push(Chunk {
         text: &text[start..],
@@ -326,10 +324,7 @@ fn parse_chunk(text: &str, first_line: u32, limits: YamlLimits) -> ChunkResult {
     let mut b = Builder::new(first_line, limits);
     let mut parser = Parser::new_from_str(text);
     let mut docs = 0usize;
-    loop {
-        let Some(next) = parser.next_event() else {
-            break;
-        };
+    while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(x) => x,
             Err(e) => {

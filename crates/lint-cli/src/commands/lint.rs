@@ -52,6 +52,12 @@ pub(crate) struct LintArgs {
     /// Print only findings and errors, no summary.
     #[arg(long, short)]
     quiet: bool,
+    /// Record today's findings in FILE (e.g. .plumbline-baseline.json) to adopt the linter gradually.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Colour: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -124,6 +130,16 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     let mut report: Report = linter.lint_sources(&sources);
     report.problems.extend(problems);
     report.files = sources.len();
+    if let Some(path) = &args.write_baseline {
+        let n = crate::baseline::write(&report, path)?;
+        eprintln!("plumbline: wrote {n} findings to baseline {}", path.display());
+    }
+    if let Some(path) = &args.baseline {
+        let known = crate::baseline::apply(&mut report, path)?;
+        if !args.quiet {
+            eprintln!("plumbline: {known} findings are in the baseline {} and not reported", path.display());
+        }
+    }
 
     let texts: HashMap<&str, &str> = sources.iter().map(|s| (&*s.name, s.text.as_str())).collect();
     let formats = if args.format.is_empty() { vec![Format::Human] } else { args.format.clone() };

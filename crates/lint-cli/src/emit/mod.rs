@@ -6,8 +6,11 @@ use std::io::{self, Write};
 use clap::ValueEnum;
 use policy_core::{Finding, PolicyPack, Report};
 
+mod github;
 mod human;
 mod json;
+mod junit;
+pub(crate) mod sarif;
 
 /// An output format.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
@@ -16,6 +19,12 @@ pub(crate) enum Format {
     Human,
     /// One JSON object (DESIGN.md §6).
     Json,
+    /// SARIF 2.1.0 (code scanning).
+    Sarif,
+    /// JUnit XML (test reports).
+    Junit,
+    /// GitHub Actions workflow commands (pull-request annotations).
+    Github,
 }
 
 /// What an emitter may read besides the report.
@@ -45,5 +54,8 @@ pub(crate) fn emitter(format: Format) -> Box<dyn Emitter> {
     match format {
         Format::Human => Box::new(human::Human),
         Format::Json => Box::new(json::Json),
+        Format::Sarif => Box::new(sarif::Sarif),
+        Format::Junit => Box::new(junit::Junit),
+        Format::Github => Box::new(github::Github),
     }
 }

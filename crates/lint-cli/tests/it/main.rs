@@ -1,7 +1,9 @@
 //! End-to-end tests of the `plumbline` binary: exit codes, formats, errors, stdin, the corpus.
+#![allow(clippy::unwrap_used)] // a panic in a test is a failure with a message
 
 mod cli;
 mod corpus;
+mod formats;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,4 +1,5 @@
 //! policy-core integration tests: the policy pack's fixtures, pack invariants, the corpus.
+#![allow(clippy::unwrap_used)] // a panic in a test is a failure with a message
 
 mod docs;
 mod fixtures;

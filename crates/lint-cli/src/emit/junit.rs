@@ -1,0 +1,103 @@
+//! `--format junit`: one testsuite per file, one testcase per object, a failure per finding;
+//! documents that failed to parse are testcases with an error.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use policy_core::{Finding, Problem, Report};
+
+use super::{EmitContext, Emitter};
+
+pub(crate) struct Junit;
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' && c != '\r' => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+#[derive(Default)]
+struct Suite<'a> {
+    /// (document, object display) → findings
+    cases: BTreeMap<(usize, String), Vec<&'a Finding>>,
+    errors: Vec<&'a Problem>,
+}
+
+impl Emitter for Junit {
+    fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let mut suites: BTreeMap<&str, Suite<'_>> = BTreeMap::new();
+        for f in ctx.visible(report) {
+            suites
+                .entry(&f.file)
+                .or_default()
+                .cases
+                .entry((f.document, f.object.to_string()))
+                .or_default()
+                .push(f);
+        }
+        for p in &report.problems {
+            suites.entry(&p.file).or_default().errors.push(p);
+        }
+        let failures: usize = suites.values().map(|s| s.cases.len()).sum();
+        let errors: usize = suites.values().map(|s| s.errors.len()).sum();
+        writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+        writeln!(
+            out,
+            r#"<testsuites name="plumbline" tests="{}" failures="{failures}" errors="{errors}">"#,
+            report.objects.max(failures) + errors
+        )?;
+        for (file, suite) in &suites {
+            writeln!(
+                out,
+                r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{}">"#,
+                esc(file),
+                suite.cases.len() + suite.errors.len(),
+                suite.cases.len(),
+                suite.errors.len()
+            )?;
+            for ((doc, object), findings) in &suite.cases {
+                writeln!(
+                    out,
+                    r#"    <testcase classname="{}" name="{} (document {doc})">"#,
+                    esc(file),
+                    esc(object)
+                )?;
+                for f in findings {
+                    let sup = if f.suppressed.is_some() { " (suppressed)" } else { "" };
+                    writeln!(
+                        out,
+                        r#"      <failure type="{}" message="{}{sup}: {}">{}:{}:{} {} [{}] {}</failure>"#,
+                        esc(&f.rule),
+                        esc(&f.rule),
+                        esc(&f.message),
+                        esc(&f.file),
+                        f.line,
+                        f.column,
+                        f.severity,
+                        esc(&f.path),
+                        esc(&f.message)
+                    )?;
+                }
+                writeln!(out, "    </testcase>")?;
+            }
+            for p in &suite.errors {
+                let doc = p.document.map(|d| format!("document {d}")).unwrap_or_else(|| "file".into());
+                writeln!(out, r#"    <testcase classname="{}" name="{doc}">"#, esc(file))?;
+                writeln!(out, r#"      <error type="input" message="{}">{}</error>"#, esc(&p.message), esc(&p.to_string()))?;
+                writeln!(out, "    </testcase>")?;
+            }
+            writeln!(out, "  </testsuite>")?;
+        }
+        writeln!(out, "</testsuites>")
+    }
+}
