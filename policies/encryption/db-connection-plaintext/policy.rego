@@ -1,0 +1,138 @@
+package plumbline.rules.db_connection_plaintext
+
+import rego.v1
+
+import data.plumbline.lib.k8s
+
+# libpq sslmode values that allow an unencrypted connection ("prefer" is libpq's and Odoo's default).
+plain_modes := {"disable", "allow", "prefer"}
+
+# sslmode=disable in a URI or DSN, `db_sslmode = prefer` in odoo.conf, `sslmode: allow` in YAML,
+# `--db_sslmode disable` on a command line.
+sslmode_pattern := `(?i)(?:sslmode["']?\s*[=:]\s*["']?|--db_sslmode\s+)(disable|allow|prefer)\b`
+
+# A plain redis:// URL (rediss:// is TLS) to anything but the loopback address.
+redis_pattern := `(?i)\bredis://`
+
+redis_loopback_pattern := `(?i)\bredis://([^@/\s]*@)?(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?(/|\s|$)`
+
+# Env var names that hold an sslmode on their own: PGSSLMODE, DB_SSLMODE, DB_SSL_MODE, db_sslmode …
+mode_name_pattern := `(?i)ssl_?mode$`
+
+# The plaintext sslmode a text selects, if any.
+text_sslmode(s) := lower(regex.find_n(`(?i)(disable|allow|prefer)$`, m, 1)[0]) if {
+	some m in regex.find_n(sslmode_pattern, s, 1)
+}
+
+plain_redis(s) if {
+	count(regex.find_n(redis_pattern, s, -1)) > count(regex.find_n(redis_loopback_pattern, s, -1))
+}
+
+# What is wrong with one literal value named `name` (an env var or ConfigMap key).
+problem(name, value) := sprintf("sets sslmode=%s, which allows an unencrypted PostgreSQL connection; use verify-full (or require)", [lower(trim_space(value))]) if {
+	regex.match(mode_name_pattern, name)
+	lower(trim_space(value)) in plain_modes
+}
+
+problem(name, value) := sprintf("sets sslmode=%s, which allows an unencrypted PostgreSQL connection; use verify-full (or require)", [text_sslmode(value)]) if {
+	not sslmode_name_value(name, value)
+	text_sslmode(value)
+}
+
+problem(name, value) := "holds a redis:// URL, an unencrypted Redis connection; use rediss:// with TLS on Redis" if {
+	not sslmode_name_value(name, value)
+	not text_sslmode(value)
+	plain_redis(value)
+}
+
+sslmode_name_value(name, value) if {
+	regex.match(mode_name_pattern, name)
+	lower(trim_space(value)) in plain_modes
+}
+
+# --- containers: env values ----------------------------------------------------------------------
+
+violation contains v if {
+	some c in k8s.containers
+	some j, env in object.get(c.container, "env", [])
+	is_object(env)
+	name := object.get(env, "name", "")
+	is_string(name)
+	value := object.get(env, "value", "")
+	is_string(value)
+	value != ""
+	p := problem(name, value)
+	v := {
+		"msg": sprintf("%s env %s %s", [k8s.describe(c), name, p]),
+		"path": sprintf("%s/env/%d/value", [c.path, j]),
+		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "env": name},
+	}
+}
+
+# --- containers: command and args ---------------------------------------------------------------
+
+violation contains v if {
+	some c in k8s.containers
+	some field in ["command", "args"]
+	some k, arg in object.get(c.container, field, [])
+	is_string(arg)
+	p := problem("", arg)
+	v := {
+		"msg": sprintf("%s %s[%d] %s", [k8s.describe(c), field, k, p]),
+		"path": sprintf("%s/%s/%d", [c.path, field, k]),
+		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "field": field, "index": k},
+	}
+}
+
+# `--db_sslmode` `disable` as two entries.
+violation contains v if {
+	some c in k8s.containers
+	some field in ["command", "args"]
+	list := object.get(c.container, field, [])
+	some k, arg in list
+	is_string(arg)
+	lower(trim_space(arg)) == "--db_sslmode"
+	next := list[k + 1]
+	is_string(next)
+	mode := lower(trim_space(next))
+	mode in plain_modes
+	v := {
+		"msg": sprintf("%s %s[%d] passes --db_sslmode %s, which allows Odoo an unencrypted PostgreSQL connection; use verify-full (or require)", [k8s.describe(c), field, k + 1, mode]),
+		"path": sprintf("%s/%s/%d", [c.path, field, k + 1]),
+		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "field": field, "index": k + 1},
+	}
+}
+
+# --- ConfigMaps (odoo.conf, DSNs, env files) ----------------------------------------------------
+
+violation contains v if {
+	input.object.kind == "ConfigMap"
+	some key, value in object.get(input.object, "data", {})
+	is_string(value)
+	sslmode_name_value(key, value)
+	v := {
+		"msg": sprintf("ConfigMap key %q sets sslmode=%s, which allows an unencrypted PostgreSQL connection; use verify-full (or require)", [key, lower(trim_space(value))]),
+		"path": sprintf("/data/%s", [k8s.escape(key)]),
+		"details": {"key": key},
+	}
+}
+
+# Multi-line values are read line by line, skipping comment lines (# or ;, as in odoo.conf).
+violation contains v if {
+	input.object.kind == "ConfigMap"
+	some key, value in object.get(input.object, "data", {})
+	is_string(value)
+	not sslmode_name_value(key, value)
+	some n, line in split(value, "\n")
+	not comment(line)
+	p := problem("", line)
+	v := {
+		"msg": sprintf("ConfigMap key %q line %d %s", [key, n + 1, p]),
+		"path": sprintf("/data/%s", [k8s.escape(key)]),
+		"details": {"key": key, "line": n + 1},
+	}
+}
+
+comment(line) if startswith(trim_space(line), "#")
+
+comment(line) if startswith(trim_space(line), ";")

@@ -1,0 +1,60 @@
+package plumbline.rules.secret_in_env_literal
+
+import rego.v1
+
+import data.plumbline.lib.k8s
+
+default_pattern := `(?i)(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|access[_-]?key|auth)`
+
+pattern := p if {
+	p := object.get(object.get(data.plumbline.params, "secrets", {}), "envNamePattern", default_pattern)
+	is_string(p)
+	regex.is_valid(p)
+}
+
+# Names that say the value is not the secret itself: where it is (a file, a directory), who it
+# belongs to (an id, a user name), or how it is used (a method, a mode, a length, a port …).
+not_secret_suffix := `(?i)(FILE|_PATH|_DIR|_ID|_USER|_USERNAME|_NAME|_METHOD|_TYPE|_MODE|_ENABLED?|_DISABLED|_REQUIRED|_LENGTH|_TTL|_TIMEOUT|_EXPIRY|_EXPIRES|_ALGORITHM|_HEADER|_PORT|_ISSUER|_AUDIENCE|_SCOPES?|_PROVIDER)$`
+
+# Where a service lives: not a secret unless the URL carries user:password@.
+location_suffix := `(?i)(_URL|_URI|_ENDPOINT|_HOST|_SERVER|_ADDR|_ADDRESS)$`
+
+url_with_password := `://[^/@\s:]*:[^/@\s]+@`
+
+# Switches, not secrets (ALLOW_EMPTY_PASSWORD=yes, REDIS_AUTH_ENABLED=true …).
+switch_values := {"true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none"}
+
+not_secret(name, _) if regex.match(not_secret_suffix, name)
+
+not_secret(name, value) if {
+	regex.match(location_suffix, name)
+	not regex.match(url_with_password, value)
+}
+
+not_secret(_, value) if lower(trim_space(value)) in switch_values
+
+# Only $(VAR) references (and separators): the secret comes from another variable.
+not_secret(_, value) if {
+	rest := regex.replace(value, `\$\([A-Za-z_][A-Za-z0-9_.-]*\)`, "")
+	rest != value
+	regex.match(`^[^A-Za-z0-9]*$`, rest)
+}
+
+violation contains v if {
+	p := pattern
+	some c in k8s.containers
+	some j, env in object.get(c.container, "env", [])
+	is_object(env)
+	name := object.get(env, "name", "")
+	is_string(name)
+	regex.match(p, name)
+	value := object.get(env, "value", "")
+	is_string(value)
+	trim_space(value) != ""
+	not not_secret(name, value)
+	v := {
+		"msg": sprintf("%s sets env %s as a literal value, readable by anyone who can read the manifest; keep it in a Secret and reference it with valueFrom.secretKeyRef", [k8s.describe(c), name]),
+		"path": sprintf("%s/env/%d/value", [c.path, j]),
+		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "env": name},
+	}
+}

@@ -1,0 +1,57 @@
+package plumbline.rules.ingress_host_wildcard
+
+import rego.v1
+
+params := object.get(data.plumbline.params, "network", {})
+
+enabled if object.get(params, "forbidWildcardHosts", true) == true
+
+spec := object.get(input.object, "spec", {})
+
+# A rule without a host (or with an empty one) matches every host name.
+violation contains v if {
+	input.object.kind == "Ingress"
+	enabled
+	some i, rule in object.get(spec, "rules", [])
+	is_object(rule)
+	object.get(rule, "host", "") in {"", null}
+	v := {
+		"msg": sprintf("Ingress rule %d has no host, so it matches requests for every host name that reaches the ingress controller; set spec.rules[%d].host to the exact host it serves", [i, i]),
+		"path": host_path(rule, i),
+		"details": {"rule": i, "host": ""},
+	}
+}
+
+# A wildcard host (`*.example.com`) matches every name under the domain, including other tenants'.
+violation contains v if {
+	input.object.kind == "Ingress"
+	enabled
+	some i, rule in object.get(spec, "rules", [])
+	is_object(rule)
+	host := object.get(rule, "host", "")
+	is_string(host)
+	contains(host, "*")
+	v := {
+		"msg": sprintf("Ingress rule %d has the wildcard host %q, which matches every name under that domain; list the exact host names instead", [i, host]),
+		"path": sprintf("/spec/rules/%d/host", [i]),
+		"details": {"rule": i, "host": host},
+	}
+}
+
+# A default backend receives every request no rule matches, for any host name.
+violation contains v if {
+	input.object.kind == "Ingress"
+	enabled
+	some field in ["defaultBackend", "backend"]
+	is_object(spec[field])
+	v := {
+		"msg": sprintf("Ingress sets spec.%s, which receives requests for every host name no rule matches; route by explicit hosts in spec.rules instead", [field]),
+		"path": sprintf("/spec/%s", [field]),
+		"details": {"field": field},
+	}
+}
+
+# Point at an explicitly empty host, else at the rule that lacks one.
+host_path(rule, i) := sprintf("/spec/rules/%d/host", [i]) if "host" in object.keys(rule)
+
+host_path(rule, i) := sprintf("/spec/rules/%d", [i]) if not "host" in object.keys(rule)
