@@ -14,6 +14,9 @@ use regorus::Value as RValue;
 use crate::pack::{PolicyPack, RuleMeta};
 use crate::Error;
 
+/// Instruction budget of one rule evaluation: a runaway rule on hostile input stops here.
+const MAX_INSTRUCTIONS: usize = 50_000_000;
+
 /// A violation as a rule emitted it.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -170,6 +173,9 @@ impl CompiledPack {
         }
         let mut vm = RegoVM::new();
         vm.load_program(self.program.clone());
+        // The RVM's default budget (25,000 instructions) is too small for rules that scan large
+        // ConfigMaps; the wall-clock deadline (set_deadline) is the bound that matters.
+        vm.set_max_instructions(MAX_INSTRUCTIONS);
         vm.set_data(self.data.clone()).map_err(|e| e.to_string())?;
         Ok(vm)
     }

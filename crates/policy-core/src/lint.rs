@@ -84,6 +84,8 @@ pub struct NamespaceInfo {
 pub struct Inventory {
     /// Namespaces by name.
     pub namespaces: HashMap<String, NamespaceInfo>,
+    /// Traefik Middlewares by `namespace/name`: their `spec` (rules read `ipAllowList`).
+    pub middlewares: Map<String, Value>,
 }
 
 impl Inventory {
@@ -101,6 +103,12 @@ impl Inventory {
                         annotations: m["annotations"].as_object().cloned().unwrap_or_default(),
                     },
                 );
+            }
+            let traefik = matches!(o.reference.group(), "traefik.io" | "traefik.containo.us");
+            if traefik && o.reference.kind == "Middleware" {
+                let ns = if o.reference.namespace.is_empty() { "default" } else { &o.reference.namespace };
+                inv.middlewares
+                    .insert(format!("{ns}/{}", o.reference.name), o.value["spec"].clone());
             }
         }
         inv
@@ -359,7 +367,7 @@ impl Linter {
             "namespace": namespace,
             "images": images_of(&object.value, &object.reference.kind),
             "suppressions": suppressions,
-            "inventory": {},
+            "inventory": {"middlewares": inventory.middlewares},
             "now": self.options.now.to_string(),
             "user": {"username": "", "groups": []},
         })
