@@ -1,0 +1,169 @@
+//! Pod Security Standards as a whole (issue 3): with every tenant-isolation rule enabled
+//! (`--select tenant-isolation`), a compliant restricted Pod and Deployment give no finding, and
+//! each object of a `pss-*` rule's fail fixtures gives findings of exactly that rule.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use policy_core::fixtures::{CONTEXT_ANNOTATION, FIXTURE_NOW};
+use policy_core::{objects_from_source, Config, LintOptions, Linter, Object, PolicyPack, Source};
+
+use crate::fixtures::root;
+
+const DOMAIN: &str = "tenant-isolation";
+
+/// Objects of a rule's fail fixtures that may also get a finding of another rule, because the
+/// case inherently violates two controls: (rule under test, object name, other rule).
+#[rustfmt::skip]
+const ALLOWED: &[(&str, &str, &str)] = &[
+    // The API server rejects privileged: true together with allowPrivilegeEscalation: false, so a
+    // privileged container always also fails the restricted allowPrivilegeEscalation control.
+    ("pss-privileged", "odoo-privileged", "pss-privilege-escalation"),
+    ("pss-privileged", "privileged-init-container", "pss-privilege-escalation"),
+    ("pss-privileged", "privileged-ephemeral-debugger", "pss-privilege-escalation"),
+    ("pss-privileged", "privileged-sidecar", "pss-privilege-escalation"),
+    ("pss-privileged", "pg-dump-privileged", "pss-privilege-escalation"),
+    // The "container without any securityContext" case: restricted needs a container-level
+    // allowPrivilegeEscalation: false and capabilities.drop [ALL], so it fails both controls.
+    ("pss-privilege-escalation", "odoo-no-security-context", "pss-capabilities-restricted"),
+    ("pss-capabilities-restricted", "odoo-no-security-context", "pss-privilege-escalation"),
+    // A HostProcess pod must use the host network (API validation), which pss-host-namespaces
+    // forbids.
+    ("pss-windows-host-process", "pod-level-host-process", "pss-host-namespaces"),
+    ("pss-windows-host-process", "container-level-host-process", "pss-host-namespaces"),
+];
+
+#[allow(clippy::field_reassign_with_default)] // LintOptions is non_exhaustive
+fn linter(pack: &PolicyPack, config: Option<&Path>) -> Linter {
+    let config = match config {
+        Some(p) => Config::load(p).unwrap(),
+        None => Config::default(),
+    };
+    let config = config.validate(pack).unwrap();
+    let mut options = LintOptions::default();
+    options.select = vec![DOMAIN.to_string()];
+    options.now = FIXTURE_NOW.parse().unwrap();
+    Linter::new(pack.clone(), config, options).unwrap()
+}
+
+fn objects(file: &Path) -> Vec<Object> {
+    let source = Source::read(file).unwrap();
+    let (objects, problems) = objects_from_source(&source);
+    assert!(problems.is_empty(), "{}: {problems:?}", file.display());
+    objects
+}
+
+fn is_context(o: &Object) -> bool {
+    o.value["metadata"]["annotations"][CONTEXT_ANNOTATION].as_str() == Some("context")
+}
+
+#[test]
+fn compliant_restricted_workloads_get_no_tenant_isolation_finding() {
+    let pack = PolicyPack::from_dir(&root().join("policies")).unwrap();
+    let file = root()
+        .join("tests/fixtures")
+        .join(DOMAIN)
+        .join("compliant-restricted.yaml");
+    let objects = objects(&file);
+    let kinds: BTreeSet<_> = objects.iter().map(|o| o.reference.kind.as_str()).collect();
+    assert!(
+        kinds.contains("Pod") && kinds.contains("Deployment"),
+        "{kinds:?}"
+    );
+    let report = linter(&pack, None).lint_objects(&objects);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let findings: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| format!("{} {}: {} ({})", f.object, f.rule, f.message, f.path))
+        .collect();
+    assert!(
+        findings.is_empty(),
+        "unexpected findings:\n{}",
+        findings.join("\n")
+    );
+}
+
+#[test]
+fn pss_fail_fixtures_give_exactly_their_rule() {
+    let pack = PolicyPack::from_dir(&root().join("policies")).unwrap();
+    let fixtures = root().join("tests/fixtures");
+    let mut failures = Vec::new();
+    let mut used = BTreeSet::new();
+    let mut rules = 0;
+    for rule in pack.rules.iter().filter(|r| r.meta.id.starts_with("pss-")) {
+        let id = rule.meta.id.as_str();
+        rules += 1;
+        let dir = fixtures.join(rule.meta.domain.as_str()).join(id);
+        let config = dir.join("plumbline.yaml");
+        let linter = linter(&pack, config.is_file().then_some(config.as_path()));
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                name.starts_with("fail") && (name.ends_with(".yaml") || name.ends_with(".yml"))
+            })
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{id}: no fail fixture");
+        for file in files {
+            let objects = objects(&file);
+            let report = linter.lint_objects(&objects);
+            let shown = file
+                .strip_prefix(&fixtures)
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            for p in &report.problems {
+                failures.push(format!("{id} {shown}: rule error: {p}"));
+            }
+            for o in objects.iter().filter(|o| !is_context(o)) {
+                let mine = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.object == o.reference && f.document == o.document);
+                let mut own = 0;
+                for f in mine {
+                    if f.rule == id {
+                        own += 1;
+                        continue;
+                    }
+                    let allowed = ALLOWED.iter().position(|(r, name, other)| {
+                        *r == id && *name == o.reference.name && *other == f.rule
+                    });
+                    match allowed {
+                        Some(i) => {
+                            used.insert(i);
+                        }
+                        None => failures.push(format!(
+                            "{id} {shown} {} (document {}): unexpected `{}` finding: {} ({})",
+                            o.reference, o.document, f.rule, f.message, f.path
+                        )),
+                    }
+                }
+                if own == 0 {
+                    failures.push(format!(
+                        "{id} {shown} {} (document {}): no `{id}` finding",
+                        o.reference, o.document
+                    ));
+                }
+            }
+        }
+    }
+    assert!(rules >= 17, "only {rules} pss- rules");
+    for (i, (rule, name, other)) in ALLOWED.iter().enumerate() {
+        if !used.contains(&i) {
+            failures.push(format!(
+                "allow-list entry ({rule}, {name}, {other}) is not needed any more"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
