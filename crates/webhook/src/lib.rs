@@ -1,1 +1,196 @@
-//! The Plumbline validating admission webhook (built in its own issue).
+//! The Plumbline validating admission webhook: an axum router over [`policy_core::admission`],
+//! served over rustls with certificate hot reload, limits, metrics and graceful shutdown.
+//!
+//! The binary (`plumbline-webhook`) only parses flags, loads the config and calls [`start`]; tests
+//! drive the same [`start`] on `127.0.0.1:0`.
+
+mod handler;
+pub mod metrics;
+pub mod tls;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use axum_server::Handle;
+use policy_core::admission::AdmissionSettings;
+use policy_core::{Inventory, Linter};
+use tokio::sync::Semaphore;
+
+pub use metrics::Metrics;
+pub use tls::{PemPair, TlsSource};
+
+/// Per-request limits.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest AdmissionReview body accepted (bigger: HTTP 413).
+    pub max_body_bytes: usize,
+    /// Time allowed for one evaluation, waiting for a slot included; then the failure mode applies.
+    pub deadline: Duration,
+    /// Evaluations running at once.
+    pub max_concurrent: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            // The API server caps objects at ~3 MiB; an UPDATE review carries two of them.
+            max_body_bytes: 7 * 1024 * 1024,
+            // Below the ValidatingWebhookConfiguration's timeoutSeconds (5), so we answer first.
+            deadline: Duration::from_secs(3),
+            max_concurrent: 64,
+        }
+    }
+}
+
+/// Shared state of the router: the compiled policies and everything a request needs.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) linter: Arc<Linter>,
+    pub(crate) settings: Arc<AdmissionSettings>,
+    pub(crate) inventory: Arc<Inventory>,
+    pub(crate) limits: Limits,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) permits: Arc<Semaphore>,
+    pub(crate) ready: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("limits", &self.limits).finish()
+    }
+}
+
+impl App {
+    /// State over a compiled linter.
+    pub fn new(linter: Arc<Linter>, settings: AdmissionSettings, limits: Limits) -> App {
+        App {
+            linter,
+            settings: Arc::new(settings),
+            inventory: Arc::new(Inventory::default()),
+            permits: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
+            limits,
+            metrics: Arc::new(Metrics::default()),
+            ready: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The router: `POST /validate`, `GET /healthz`, `GET /readyz`, `GET /metrics`.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/validate", post(handler::validate))
+            .route("/healthz", get(|| async { "ok" }))
+            .route("/readyz", get(handler::readyz))
+            .route("/metrics", get(handler::metrics))
+            .layer(DefaultBodyLimit::max(self.limits.max_body_bytes))
+            .with_state(self.clone())
+    }
+}
+
+/// How to serve.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServeOptions {
+    /// Address to listen on (port 0: any free port).
+    pub listen: SocketAddr,
+    /// Certificate source.
+    pub tls: TlsSource,
+    /// How often certificate files are checked for changes.
+    pub reload_interval: Duration,
+    /// How long in-flight requests may take to finish on shutdown.
+    pub drain_timeout: Duration,
+}
+
+impl ServeOptions {
+    /// Defaults: reload check every 10 s, 25 s drain (within the pod's 30 s grace period).
+    pub fn new(listen: SocketAddr, tls: TlsSource) -> ServeOptions {
+        ServeOptions {
+            listen,
+            tls,
+            reload_interval: Duration::from_secs(10),
+            drain_timeout: Duration::from_secs(25),
+        }
+    }
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Running {
+    /// The bound address.
+    pub addr: SocketAddr,
+    handle: Handle<SocketAddr>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    reloader: Option<tokio::task::JoinHandle<()>>,
+    ready: Arc<AtomicBool>,
+    drain: Duration,
+}
+
+impl Running {
+    /// Report not ready (`/readyz` 503) while still serving, so the Service's endpoints drop this
+    /// pod before it stops accepting connections.
+    pub fn set_unready(&self) {
+        self.ready.store(false, Ordering::SeqCst);
+    }
+
+    /// Stop accepting connections, let in-flight requests finish (up to the drain timeout), return.
+    /// This is what SIGTERM does in the binary.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        self.ready.store(false, Ordering::SeqCst);
+        self.handle.graceful_shutdown(Some(self.drain));
+        if let Some(r) = &self.reloader {
+            r.abort();
+        }
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+
+    /// Open connections.
+    pub fn connections(&self) -> usize {
+        self.handle.connection_count()
+    }
+}
+
+/// Bind, load TLS, start serving and (for file certificates) watching for rotation.
+pub async fn start(app: App, opts: ServeOptions) -> std::io::Result<Running> {
+    let config = tls::load(&opts.tls).await?;
+    let reloader = match &opts.tls {
+        TlsSource::Files { cert, key } => Some(tls::spawn_reloader(
+            config.clone(),
+            cert.clone(),
+            key.clone(),
+            opts.reload_interval,
+            app.metrics.clone(),
+        )),
+        TlsSource::Pem(_) => None,
+    };
+    let listener = std::net::TcpListener::bind(opts.listen)?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let handle: Handle<SocketAddr> = Handle::new();
+    let server = axum_server::from_tcp_rustls(listener, config)?.handle(handle.clone());
+    let service = app.router().into_make_service();
+    let task = tokio::spawn(async move { server.serve(service).await });
+    let ready = app.ready.clone();
+    ready.store(true, Ordering::SeqCst);
+    tracing::info!(%addr, rules = app.linter.active_rules().len(), "plumbline-webhook listening");
+    Ok(Running {
+        addr,
+        handle,
+        task,
+        reloader,
+        ready,
+        drain: opts.drain_timeout,
+    })
+}
