@@ -58,6 +58,10 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Replay an AdmissionReview offline: print the webhook's exact response (exit 1 when denied).
+    Admit(commands::admit::AdmitArgs),
+    /// Print the change-freeze windows ahead, to plan releases.
+    Calendar(commands::calendar::CalendarArgs),
     /// Run the policy pack's fixtures (every rule's pass and fail cases).
     Test {
         /// Policy pack directory.
@@ -92,6 +96,8 @@ fn main() -> ExitCode {
         Command::Rules { format, policies } => commands::rules::list(format, policies.as_deref()),
         Command::Explain { rule, policies } => commands::rules::explain(&rule, policies.as_deref()),
         Command::Init { path, force } => commands::init(&path, force),
+        Command::Calendar(args) => commands::calendar::run(args),
+        Command::Admit(args) => commands::admit::run(args),
         Command::Test {
             policies,
             fixtures,

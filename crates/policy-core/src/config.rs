@@ -35,6 +35,9 @@ pub struct RulesConfig {
     /// Severity per rule id.
     #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
+    /// Severity per tier, then rule id or domain (applied after `severity`).
+    #[serde(default)]
+    pub tiers: BTreeMap<String, BTreeMap<String, Severity>>,
 }
 
 /// A governed exception: a rule does not count for matching objects.
@@ -83,6 +86,18 @@ pub struct Config {
     /// Exemptions.
     #[serde(default)]
     pub exemptions: Vec<Exemption>,
+    /// Tenant and environment resolution.
+    #[serde(default)]
+    pub tenancy: crate::tenancy::TenancyConfig,
+    /// Freeze calendars and change tickets.
+    #[serde(default)]
+    pub change_control: crate::calendar::ChangeControlConfig,
+    /// Image signature verification (read by the verifier; opaque here, schema-validated).
+    #[serde(default)]
+    pub signing: Value,
+    /// Admission webhook settings (`admission:`).
+    #[serde(default)]
+    pub admission: crate::admission::AdmissionConfig,
     /// Where it was read from (empty for the built-in default).
     #[serde(skip)]
     pub path: String,

@@ -27,6 +27,8 @@ pub struct Violation {
     pub path: String,
     /// Rule-specific details.
     pub details: serde_json::Value,
+    /// A cap on the finding's severity (e.g. "unverifiable" is at most a warning).
+    pub severity: Option<crate::Severity>,
 }
 
 /// The outcome of evaluating one rule on one input.
@@ -242,6 +244,7 @@ fn violations(v: &RValue) -> Vec<Violation> {
             msg: s("msg").unwrap_or_else(|| "rule emitted a violation without a `msg`".into()),
             path: s("path").unwrap_or_default(),
             details,
+            severity: s("severity").and_then(|x| x.parse().ok()),
         });
     }
     out.sort_by(|a, b| (&a.path, &a.msg).cmp(&(&b.path, &b.msg)));

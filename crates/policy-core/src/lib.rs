@@ -15,24 +15,32 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod admission;
+pub mod calendar;
 pub mod config;
+pub mod docs;
 pub mod fixtures;
 mod engine;
 mod finding;
 pub mod image;
+pub mod imagefacts;
+mod inventory;
 mod lint;
 mod object;
 mod pack;
 mod problem;
 mod source;
 pub mod suppress;
+pub mod tenancy;
 pub mod yaml;
 
 pub use config::{Config, ValidConfig};
 pub use engine::{CompiledPack, RuleOutcome, Violation};
+pub use imagefacts::{ImageContext, ImageFact, ImageFacts, SignatureFact, SignatureState};
 pub use finding::{Domain, Finding, Severity, Suppression, SuppressionKind};
-pub use lint::{default_linter, pod_spec_pointer, Inventory, LintOptions, Linter, NamespaceInfo, Report};
-pub use object::{objects_from_source, Object, ObjectRef};
+pub use inventory::{Inventory, NamespaceInfo};
+pub use lint::{default_linter, pod_spec_pointer, LintOptions, Linter, Report, Request};
+pub use object::{is_sensitive_pointer, objects_from_source, Object, ObjectRef};
 pub use pack::{PolicyPack, Rule, RuleMeta, WORKLOAD_KINDS};
 pub use problem::Problem;
 pub use source::{expand_paths, is_manifest_name, Source, MAX_FILE_BYTES};

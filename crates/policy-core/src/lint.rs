@@ -1,19 +1,23 @@
 //! The linter: sources → objects → policy input → evaluation → findings, with suppressions.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::calendar::{rfc3339, Calendars};
 use crate::config::{glob_match, ValidConfig};
 use crate::engine::CompiledPack;
-use crate::finding::{Finding, Severity, Suppression, SuppressionKind};
+use crate::finding::{Domain, Finding, Severity, Suppression, SuppressionKind};
+use crate::imagefacts::{ImageContext, ImageFacts};
+use crate::inventory::Inventory;
 use crate::object::{objects_from_source, Object};
 use crate::pack::{PolicyPack, RuleMeta};
 use crate::problem::Problem;
 use crate::source::Source;
+use crate::tenancy::{Resolved, Resolver, Tier};
 use crate::{image, suppress, Error};
 
 /// Options of one lint run, beyond the config file.
@@ -28,6 +32,10 @@ pub struct LintOptions {
     pub now: jiff::Timestamp,
     /// Ignore in-object suppression annotations.
     pub strict: bool,
+    /// Evaluate every object as in this environment (`--environment`).
+    pub environment: Option<String>,
+    /// Digest and signature facts about images (signature verification), if configured.
+    pub image_facts: Option<Arc<dyn ImageFacts>>,
 }
 
 impl Default for LintOptions {
@@ -37,6 +45,8 @@ impl Default for LintOptions {
             ignore: Vec::new(),
             now: jiff::Timestamp::now(),
             strict: false,
+            environment: None,
+            image_facts: None,
         }
     }
 }
@@ -67,53 +77,38 @@ impl Report {
     }
 }
 
-/// Facts about a namespace known from the input set (or the cluster).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct NamespaceInfo {
-    /// Name.
-    pub name: String,
-    /// Labels.
-    pub labels: Map<String, Value>,
-    /// Annotations.
-    pub annotations: Map<String, Value>,
-}
-
-/// What the whole input set knows beyond one object.
-#[derive(Debug, Clone, Default)]
+/// The admission request around an object (the linter checks every object as a CREATE).
+#[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct Inventory {
-    /// Namespaces by name.
-    pub namespaces: HashMap<String, NamespaceInfo>,
-    /// Traefik Middlewares by `namespace/name`: their `spec` (rules read `ipAllowList`).
-    pub middlewares: Map<String, Value>,
+pub struct Request<'a> {
+    /// CREATE, UPDATE, DELETE or CONNECT.
+    pub operation: &'a str,
+    /// The object before an UPDATE or DELETE.
+    pub old_object: Option<&'a Value>,
+    /// `{"username": …, "groups": […]}` of the requester.
+    pub user: Value,
+    /// The instant to evaluate at (default: the linter's).
+    pub now: Option<jiff::Timestamp>,
 }
 
-impl Inventory {
-    /// Build from a set of objects.
-    pub fn from_objects(objects: &[Object]) -> Inventory {
-        let mut inv = Inventory::default();
-        for o in objects {
-            if o.reference.kind == "Namespace" && o.reference.api_version == "v1" {
-                let m = &o.value["metadata"];
-                inv.namespaces.insert(
-                    o.reference.name.clone(),
-                    NamespaceInfo {
-                        name: o.reference.name.clone(),
-                        labels: m["labels"].as_object().cloned().unwrap_or_default(),
-                        annotations: m["annotations"].as_object().cloned().unwrap_or_default(),
-                    },
-                );
-            }
-            let traefik = matches!(o.reference.group(), "traefik.io" | "traefik.containo.us");
-            if traefik && o.reference.kind == "Middleware" {
-                let ns = if o.reference.namespace.is_empty() { "default" } else { &o.reference.namespace };
-                inv.middlewares
-                    .insert(format!("{ns}/{}", o.reference.name), o.value["spec"].clone());
-            }
+impl Default for Request<'_> {
+    fn default() -> Self {
+        Request {
+            operation: "CREATE",
+            old_object: None,
+            user: json!({"username": "", "groups": []}),
+            now: None,
         }
-        inv
     }
 }
+
+/// Domains whose errors are lowered to warnings in sandboxes unless the config says otherwise.
+const SANDBOX_LENIENT: [Domain; 4] = [
+    Domain::PinnedTags,
+    Domain::Resources,
+    Domain::Availability,
+    Domain::ChangeControl,
+];
 
 /// A configured, compiled linter. Cheap to share across threads.
 #[derive(Debug)]
@@ -122,6 +117,10 @@ pub struct Linter {
     compiled: CompiledPack,
     config: ValidConfig,
     options: LintOptions,
+    resolver: Resolver,
+    calendars: Calendars,
+    ticket_pattern: String,
+    ticket_tiers: Vec<Tier>,
 }
 
 fn selected(meta: &RuleMeta, select: &[String], ignore: &[String]) -> bool {
@@ -151,12 +150,93 @@ impl Linter {
             selected(m, &cfg_rules.select, &cfg_rules.ignore)
                 && selected(m, &options.select, &options.ignore)
         })?;
+        let path = config.config.path.clone();
+        let resolver = Resolver::new(&config.config.tenancy, &config.params, &path)?;
+        if let Some(env) = &options.environment {
+            if resolver.canonical(env).is_none() {
+                return Err(Error::Usage(format!(
+                    "unknown environment `{env}`; known: {}",
+                    resolver.environment_names().join(", ")
+                )));
+            }
+        }
+        let cc = &config.config.change_control;
+        let calendars = Calendars::new(cc, &path)?;
+        let ticket_pattern = cc
+            .ticket_pattern
+            .clone()
+            .unwrap_or_else(|| "^[A-Z][A-Z0-9]+-[0-9]+$".to_string());
+        regex::Regex::new(&ticket_pattern).map_err(|e| Error::Config {
+            path: path.clone(),
+            line: 0,
+            message: format!("changeControl.ticketPattern: {e}"),
+        })?;
+        let ticket_tiers = cc.ticket_tiers.clone().unwrap_or_else(|| vec![Tier::Dedicated]);
         Ok(Linter {
             pack,
             compiled,
             config,
             options,
+            resolver,
+            calendars,
+            ticket_pattern,
+            ticket_tiers,
         })
+    }
+
+    /// The tenant/environment resolver.
+    pub fn resolver(&self) -> &Resolver {
+        &self.resolver
+    }
+
+    /// The freeze calendars.
+    pub fn calendars(&self) -> &Calendars {
+        &self.calendars
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ValidConfig {
+        &self.config
+    }
+
+    /// The inventory of a set of objects.
+    pub fn inventory(&self, objects: &[Object]) -> Inventory {
+        Inventory::from_objects(objects, &self.resolver)
+    }
+
+    /// Tenant, environment and tier of an object.
+    pub fn resolve(&self, object: &Object, inventory: &Inventory) -> Resolved {
+        let ns = self.namespace_of(object);
+        let labels = inventory.namespaces.get(&ns).map(|n| &n.labels);
+        let labels = if object.reference.kind == "Namespace" {
+            object.value["metadata"]["labels"].as_object().or(labels)
+        } else {
+            labels
+        };
+        self.resolver.resolve(&ns, labels, self.options.environment.as_deref())
+    }
+
+    fn namespace_of(&self, object: &Object) -> String {
+        if object.reference.kind == "Namespace" && object.reference.namespace.is_empty() {
+            object.reference.name.clone()
+        } else {
+            object.reference.namespace.clone()
+        }
+    }
+
+    /// Effective severity of a rule's finding in a tier, before a violation's own cap.
+    fn severity(&self, meta: &RuleMeta, tier: Tier) -> Severity {
+        let rules = &self.config.config.rules;
+        let base = rules.severity.get(&meta.id).copied().unwrap_or(meta.severity);
+        if let Some(t) = rules.tiers.get(tier.as_str()) {
+            if let Some(s) = t.get(&meta.id).or_else(|| t.get(meta.domain.as_str())) {
+                return *s;
+            }
+        }
+        if tier == Tier::Sandbox && SANDBOX_LENIENT.contains(&meta.domain) && !rules.severity.contains_key(&meta.id) {
+            return base.min(Severity::Warning);
+        }
+        base
     }
 
     /// The pack (all rules, selected or not).
@@ -195,7 +275,7 @@ impl Linter {
 
     /// Lint objects that are already parsed.
     pub fn lint_objects(&self, objects: &[Object]) -> Report {
-        let inventory = Inventory::from_objects(objects);
+        let inventory = self.inventory(objects);
         let results: Vec<(Vec<Finding>, Vec<Problem>)> = objects
             .par_iter()
             .map(|o| self.check_object(o, &inventory))
@@ -228,16 +308,29 @@ impl Linter {
             .to_string()
     }
 
-    /// Evaluate one object against the rules for its kind.
+    /// Evaluate one object against the rules for its kind, as a CREATE.
     pub fn check_object(&self, object: &Object, inventory: &Inventory) -> (Vec<Finding>, Vec<Problem>) {
-        let rules = self.compiled.rules_for_kind(&object.reference.kind);
+        self.check_object_as(object, inventory, &Request::default())
+    }
+
+    /// Evaluate one object within an admission request.
+    pub fn check_object_as(
+        &self,
+        object: &Object,
+        inventory: &Inventory,
+        request: &Request<'_>,
+    ) -> (Vec<Finding>, Vec<Problem>) {
+        let mut rules = self.compiled.rules_for_kind(&object.reference.kind);
+        let all = self.compiled.rules();
+        rules.retain(|&i| all[i].operations.iter().any(|o| o == request.operation));
         if rules.is_empty() {
             return (Vec::new(), Vec::new());
         }
         let today = self.today();
         let suppressions = suppress::read(&object.value, &today, |r| self.pack.rule(r).is_some());
-        let input = self.build_input(object, inventory, &suppressions);
-        let outcomes = self.compiled.evaluate(regorus::Value::from(input), &rules);
+        let resolved = self.resolve(object, inventory);
+        let input = self.rego_input(object, inventory, &suppressions, &resolved, request);
+        let outcomes = self.compiled.evaluate(input, &rules);
         let mut findings = Vec::new();
         let mut problems = Vec::new();
         for (idx, outcome) in outcomes {
@@ -246,14 +339,8 @@ impl Linter {
                 Ok(violations) => {
                     for v in violations {
                         let pos = object.position_of(&v.path);
-                        let severity = self
-                            .config
-                            .config
-                            .rules
-                            .severity
-                            .get(&meta.id)
-                            .copied()
-                            .unwrap_or(meta.severity);
+                        let severity = self.severity(meta, resolved.tier);
+                        let severity = v.severity.map_or(severity, |cap| severity.min(cap));
                         let mut f = Finding {
                             rule: meta.id.clone(),
                             domain: meta.domain,
@@ -336,41 +423,84 @@ impl Linter {
             })
     }
 
-    /// The policy input of DESIGN.md §3 for an object checked offline.
-    pub fn build_input(
+    /// The policy input of DESIGN.md §3 (as JSON, for inspection; evaluation builds the same
+    /// input directly in the engine's value type).
+    pub fn build_input(&self, object: &Object, inventory: &Inventory, request: &Request<'_>) -> Value {
+        let today = self.today();
+        let suppressions = suppress::read(&object.value, &today, |r| self.pack.rule(r).is_some());
+        let resolved = self.resolve(object, inventory);
+        let mut v = self.input_json(object, inventory, &suppressions, &resolved, request);
+        v["inventory"] = inventory.data.clone();
+        v
+    }
+
+    fn input_json(
         &self,
         object: &Object,
         inventory: &Inventory,
         suppressions: &BTreeMap<String, suppress::Annotation>,
+        resolved: &Resolved,
+        request: &Request<'_>,
     ) -> Value {
-        let ns_name = if object.reference.namespace.is_empty() && object.reference.kind == "Namespace" {
-            object.reference.name.clone()
-        } else {
-            object.reference.namespace.clone()
-        };
+        let ns_name = self.namespace_of(object);
         let namespace = match inventory.namespaces.get(&ns_name) {
             Some(ns) => json!({"name": ns.name, "labels": ns.labels, "annotations": ns.annotations, "known": true}),
             None => json!({"name": ns_name, "labels": {}, "annotations": {}, "known": false}),
         };
+        let configured_level = self.config.config.params["podSecurity"]["level"].as_str();
+        let tier_level = if resolved.tier == Tier::Dedicated { "restricted" } else { "baseline" };
         let pss_level = match namespace["labels"]["pod-security.kubernetes.io/enforce"].as_str() {
             Some(l @ ("privileged" | "baseline" | "restricted")) => l.to_string(),
-            _ => self.config.params["podSecurity"]["level"]
-                .as_str()
-                .unwrap_or("restricted")
-                .to_string(),
+            _ => configured_level.unwrap_or(tier_level).to_string(),
+        };
+        let now = request.now.unwrap_or(self.options.now);
+        let windows: Vec<Value> = self
+            .calendars
+            .active(&resolved.environment, resolved.tier, now)
+            .iter()
+            .map(|w| json!({"calendar": w.calendar, "name": w.name, "start": rfc3339(&w.start), "end": rfc3339(&w.end)}))
+            .collect();
+        let ctx = ImageContext {
+            tenant: &resolved.tenant,
+            environment: &resolved.environment,
+            tier: resolved.tier.as_str(),
+            namespace: &ns_name,
         };
         json!({
             "object": object.value,
-            "podSecurity": {"level": pss_level},
-            "oldObject": null,
-            "operation": "CREATE",
+            "oldObject": request.old_object,
+            "operation": request.operation,
             "namespace": namespace,
-            "images": images_of(&object.value, &object.reference.kind),
+            "tenant": resolved.tenant,
+            "environment": {"name": resolved.environment, "tier": resolved.tier, "source": resolved.source},
+            "podSecurity": {"level": pss_level},
+            "images": images_of(&object.value, &object.reference.kind, self.options.image_facts.as_deref(), &ctx),
             "suppressions": suppressions,
-            "inventory": {"middlewares": inventory.middlewares},
-            "now": self.options.now.to_string(),
-            "user": {"username": "", "groups": []},
+            "change": {
+                "frozen": !windows.is_empty(),
+                "windows": windows,
+                "ticketRequired": self.ticket_tiers.contains(&resolved.tier),
+                "ticketPattern": self.ticket_pattern,
+            },
+            "now": now.to_string(),
+            "user": request.user,
         })
+    }
+
+    fn rego_input(
+        &self,
+        object: &Object,
+        inventory: &Inventory,
+        suppressions: &BTreeMap<String, suppress::Annotation>,
+        resolved: &Resolved,
+        request: &Request<'_>,
+    ) -> regorus::Value {
+        let json = self.input_json(object, inventory, suppressions, resolved, request);
+        let mut input = regorus::Value::from(json);
+        if let Ok(map) = input.as_object_mut() {
+            map.insert(regorus::Value::from("inventory"), inventory.rego_value());
+        }
+        input
     }
 }
 
@@ -386,8 +516,9 @@ pub fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
     }
 }
 
-/// `input.images`: every container image of the object, parsed.
-fn images_of(object: &Value, kind: &str) -> Value {
+/// `input.images`: every container image of the object, parsed, with digest and signature facts
+/// when a verifier is configured.
+fn images_of(object: &Value, kind: &str, facts: Option<&dyn ImageFacts>, ctx: &ImageContext<'_>) -> Value {
     let mut out = Map::new();
     let Some(spec) = pod_spec_pointer(kind).and_then(|p| object.pointer(p)) else {
         return Value::Object(out);
@@ -405,6 +536,11 @@ fn images_of(object: &Value, kind: &str) -> Value {
             let mut entry = parsed;
             entry["digest"] = Value::Null;
             entry["signature"] = Value::Null;
+            if let Some(f) = facts {
+                let fact = f.facts(img, ctx);
+                entry["digest"] = json!(fact.digest);
+                entry["signature"] = json!(fact.signature);
+            }
             out.insert(img.to_string(), entry);
         }
     }

@@ -52,10 +52,18 @@ pub struct RuleMeta {
     /// Whether an in-object `ignore.plumbline.dev/<id>` annotation may suppress it.
     #[serde(default = "yes")]
     pub suppressible: bool,
+    /// Admission operations the rule judges (default CREATE and UPDATE; a rule that must also
+    /// judge deletions, like change-freeze-active, adds DELETE).
+    #[serde(default = "create_update")]
+    pub operations: Vec<String>,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn create_update() -> Vec<String> {
+    vec!["CREATE".into(), "UPDATE".into()]
 }
 
 impl RuleMeta {

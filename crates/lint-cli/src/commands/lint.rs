@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use policy_core::{expand_paths, Config, LintOptions, Linter, Problem, Report, Severity, Source};
+use policy_core::{expand_paths, LintOptions, Linter, Problem, Report, Severity, Source};
 
 use super::load_pack;
 use crate::emit::{self, EmitContext, Format};
@@ -31,6 +31,9 @@ pub(crate) struct LintArgs {
     /// Skip these rule ids or domains (comma-separated or repeated).
     #[arg(long, value_delimiter = ',')]
     ignore: Vec<String>,
+    /// Evaluate every object as in this environment (e.g. production), whatever its namespace says.
+    #[arg(long)]
+    environment: Option<String>,
     /// Exit 1 when a finding at or above this severity remains.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
@@ -83,18 +86,12 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         bail!("--output given {} times for {} --format; pair each --output with a --format", args.output.len(), args.format.len());
     }
     let pack = load_pack(args.policies.as_deref())?;
-    let config = match &args.config {
-        Some(p) => Config::load(p)?,
-        None => match std::env::current_dir().ok().and_then(|d| Config::discover(&d)) {
-            Some(p) => Config::load(&p)?,
-            None => Config::default(),
-        },
-    };
-    let config = config.validate(&pack)?;
+    let config = super::load_config(args.config.as_deref())?.validate(&pack)?;
     let mut options = LintOptions::default();
     options.select = args.select.clone();
     options.ignore = args.ignore.clone();
     options.strict = args.strict;
+    options.environment = args.environment.clone();
     if let Some(at) = &args.at {
         options.now = parse_instant(at)?;
     }
@@ -183,7 +180,7 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
 }
 
 /// RFC 3339 with offset (`2026-11-27T10:00:00+01:00`), or a civil date (`2026-11-27`, UTC midnight).
-fn parse_instant(s: &str) -> anyhow::Result<jiff::Timestamp> {
+pub(crate) fn parse_instant(s: &str) -> anyhow::Result<jiff::Timestamp> {
     if let Ok(t) = s.parse::<jiff::Timestamp>() {
         return Ok(t);
     }

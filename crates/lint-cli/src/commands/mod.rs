@@ -8,8 +8,21 @@ use policy_core::{Config, PolicyPack};
 
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
+pub(crate) mod admit;
+pub(crate) mod calendar;
 pub(crate) mod lint;
 pub(crate) mod rules;
+
+/// `--config F`, else `plumbline.yaml` in the working directory or its parents, else defaults.
+pub(crate) fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    Ok(match path {
+        Some(p) => Config::load(p)?,
+        None => match std::env::current_dir().ok().and_then(|d| Config::discover(&d)) {
+            Some(p) => Config::load(&p)?,
+            None => Config::default(),
+        },
+    })
+}
 
 /// The built-in pack, or the one in `dir`.
 pub(crate) fn load_pack(dir: Option<&Path>) -> anyhow::Result<PolicyPack> {

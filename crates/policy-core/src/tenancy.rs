@@ -1,0 +1,273 @@
+//! One resolver for every object's tenant, environment and tier (DESIGN.md §3): Namespace labels
+//! when the Namespace is known, else namespace-name patterns, else the default environment.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// How strict an environment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    /// A tenant's own cluster or production: the strictest stance.
+    Dedicated,
+    /// Shared clusters with several tenants.
+    MultiTenant,
+    /// Development and experiments.
+    Sandbox,
+}
+
+impl Tier {
+    /// Kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Dedicated => "dedicated",
+            Tier::MultiTenant => "multi-tenant",
+            Tier::Sandbox => "sandbox",
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An environment definition in `tenancy.environments`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct EnvironmentDef {
+    /// Tier.
+    pub tier: Tier,
+    /// Other names that mean this environment (`prod` for `production`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// `tenancy:` in `plumbline.yaml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TenancyConfig {
+    /// Label naming the tenant.
+    #[serde(default)]
+    pub tenant_label: Option<String>,
+    /// Label naming the environment.
+    #[serde(default)]
+    pub environment_label: Option<String>,
+    /// Namespace-name patterns with `tenant` and `env` groups.
+    #[serde(default)]
+    pub namespace_patterns: Option<Vec<String>>,
+    /// Environments by canonical name.
+    #[serde(default)]
+    pub environments: Option<BTreeMap<String, EnvironmentDef>>,
+    /// Environment of objects that resolve to none.
+    #[serde(default)]
+    pub default_environment: Option<String>,
+}
+
+/// Where an environment was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The Namespace's labels.
+    Label,
+    /// A namespace-name pattern.
+    Pattern,
+    /// `--environment` on the command line.
+    Forced,
+    /// The default environment.
+    Default,
+}
+
+/// The resolution of one namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Resolved {
+    /// Tenant, empty when unknown or a platform namespace.
+    pub tenant: String,
+    /// Canonical environment name.
+    pub environment: String,
+    /// Tier of the environment.
+    pub tier: Tier,
+    /// Where the environment came from.
+    pub source: Source,
+}
+
+/// The compiled resolver.
+#[derive(Debug, Clone)]
+pub struct Resolver {
+    tenant_label: String,
+    environment_label: String,
+    patterns: Vec<regex::Regex>,
+    /// (canonical name, tier, aliases)
+    environments: Vec<(String, Tier, Vec<String>)>,
+    default_environment: String,
+    system_namespaces: Vec<String>,
+}
+
+const DEFAULT_PATTERN: &str =
+    r"^(?P<tenant>[a-z0-9-]+)-(?P<env>prod|production|staging|stage|dev|test|sandbox)$";
+
+impl Resolver {
+    /// Build from config; `params` supplies `tenancy.systemNamespaces` and the rules' tenant label.
+    pub fn new(cfg: &TenancyConfig, params: &Value, path: &str) -> Result<Resolver, Error> {
+        let err = |message: String| Error::Config {
+            path: path.to_string(),
+            line: 0,
+            message,
+        };
+        let pattern_texts = cfg
+            .namespace_patterns
+            .clone()
+            .unwrap_or_else(|| vec![DEFAULT_PATTERN.to_string()]);
+        let mut patterns = Vec::new();
+        for p in &pattern_texts {
+            let re = regex::Regex::new(p).map_err(|e| err(format!("tenancy.namespacePatterns: `{p}`: {e}")))?;
+            let names: Vec<_> = re.capture_names().flatten().collect();
+            if !names.contains(&"tenant") && !names.contains(&"env") {
+                return Err(err(format!(
+                    "tenancy.namespacePatterns: `{p}` has neither a (?P<tenant>…) nor a (?P<env>…) group"
+                )));
+            }
+            patterns.push(re);
+        }
+        let environments: Vec<(String, Tier, Vec<String>)> = match &cfg.environments {
+            Some(m) => m.iter().map(|(k, d)| (k.clone(), d.tier, d.aliases.clone())).collect(),
+            None => vec![
+                ("production".into(), Tier::Dedicated, vec!["prod".into()]),
+                ("staging".into(), Tier::MultiTenant, vec!["stage".into(), "test".into()]),
+                ("dev".into(), Tier::Sandbox, vec!["sandbox".into(), "development".into()]),
+            ],
+        };
+        let default_environment = cfg.default_environment.clone().unwrap_or_else(|| "production".into());
+        let r = Resolver {
+            tenant_label: cfg
+                .tenant_label
+                .clone()
+                .or_else(|| params["tenancy"]["tenantLabel"].as_str().map(str::to_string))
+                .unwrap_or_else(|| "plumbline.dev/tenant".into()),
+            environment_label: cfg
+                .environment_label
+                .clone()
+                .unwrap_or_else(|| "plumbline.dev/environment".into()),
+            patterns,
+            environments,
+            default_environment: default_environment.clone(),
+            system_namespaces: params["tenancy"]["systemNamespaces"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
+        };
+        if r.canonical(&default_environment).is_none() {
+            return Err(err(format!(
+                "tenancy.defaultEnvironment `{default_environment}` is not an environment; known: {}",
+                r.environment_names().join(", ")
+            )));
+        }
+        Ok(r)
+    }
+
+    /// Canonical names of the configured environments.
+    pub fn environment_names(&self) -> Vec<String> {
+        self.environments.iter().map(|(n, _, _)| n.clone()).collect()
+    }
+
+    /// Canonical name and tier of an environment name or alias.
+    pub fn canonical(&self, name: &str) -> Option<(String, Tier)> {
+        self.environments
+            .iter()
+            .find(|(n, _, aliases)| n == name || aliases.iter().any(|a| a == name))
+            .map(|(n, t, _)| (n.clone(), *t))
+    }
+
+    /// The label naming tenants.
+    pub fn tenant_label(&self) -> &str {
+        &self.tenant_label
+    }
+
+    /// Resolve a namespace. `labels` are the Namespace's labels when the Namespace is known;
+    /// `forced` is an environment given on the command line.
+    pub fn resolve(&self, namespace: &str, labels: Option<&Map<String, Value>>, forced: Option<&str>) -> Resolved {
+        let system = self.system_namespaces.iter().any(|s| s == namespace);
+        let label = |key: &str| {
+            labels
+                .and_then(|l| l.get(key))
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_string)
+        };
+        let captures = self.patterns.iter().find_map(|p| p.captures(namespace));
+        let cap = |name: &str| captures.as_ref().and_then(|c| c.name(name)).map(|m| m.as_str().to_string());
+        let tenant = if system {
+            String::new()
+        } else {
+            label(&self.tenant_label).or_else(|| cap("tenant")).unwrap_or_default()
+        };
+        let (env, source) = if let Some(f) = forced {
+            (Some(f.to_string()), Source::Forced)
+        } else if let Some(e) = label(&self.environment_label).filter(|e| self.canonical(e).is_some()) {
+            (Some(e), Source::Label)
+        } else if let Some(e) = cap("env").filter(|e| self.canonical(e).is_some()) {
+            (Some(e), Source::Pattern)
+        } else {
+            (None, Source::Default)
+        };
+        let (environment, tier) = env
+            .and_then(|e| self.canonical(&e))
+            .or_else(|| self.canonical(&self.default_environment))
+            .unwrap_or(("production".into(), Tier::Dedicated));
+        Resolved {
+            tenant,
+            environment,
+            tier,
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn resolver() -> Resolver {
+        let params = json!({"tenancy": {"tenantLabel": "plumbline.dev/tenant", "systemNamespaces": ["kube-system"]}});
+        Resolver::new(&TenancyConfig::default(), &params, "p.yaml").unwrap()
+    }
+
+    #[test]
+    fn labels_then_patterns_then_default() {
+        let r = resolver();
+        let by_pattern = r.resolve("acme-prod", None, None);
+        assert_eq!((by_pattern.tenant.as_str(), by_pattern.environment.as_str(), by_pattern.tier), ("acme", "production", Tier::Dedicated));
+        assert_eq!(by_pattern.source, Source::Pattern);
+        let labels = json!({"plumbline.dev/tenant": "globex", "plumbline.dev/environment": "dev"});
+        let by_label = r.resolve("shared-erp", labels.as_object(), None);
+        assert_eq!((by_label.tenant.as_str(), by_label.environment.as_str(), by_label.tier), ("globex", "dev", Tier::Sandbox));
+        let unknown = r.resolve("monitoring", None, None);
+        assert_eq!((unknown.tenant.as_str(), unknown.environment.as_str(), unknown.source), ("", "production", Source::Default));
+        assert_eq!(r.resolve("kube-system", None, None).tenant, "");
+        assert_eq!(r.resolve("acme-prod", None, Some("staging")).tier, Tier::MultiTenant);
+    }
+
+    #[test]
+    fn bad_patterns_are_config_errors() {
+        let cfg = TenancyConfig {
+            namespace_patterns: Some(vec!["^(".into()]),
+            ..TenancyConfig::default()
+        };
+        assert!(Resolver::new(&cfg, &json!({}), "p.yaml").is_err());
+        let cfg = TenancyConfig {
+            namespace_patterns: Some(vec!["^x$".into()]),
+            ..TenancyConfig::default()
+        };
+        assert!(Resolver::new(&cfg, &json!({}), "p.yaml").unwrap_err().to_string().contains("group"));
+    }
+}
