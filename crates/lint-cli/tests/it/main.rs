@@ -3,7 +3,9 @@
 
 mod cli;
 mod corpus;
+mod examples;
 mod formats;
+mod secrets;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,69 @@
+package plumbline.rules.workload_probes_missing
+
+import rego.v1
+
+import data.plumbline.lib.k8s
+
+# Long-running pods only: a Job's or CronJob's pod runs to completion, is never behind a Service
+# and is not restarted for being slow, so readiness and liveness probes do not apply to it.
+long_running_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
+
+# A probe counts when it is an object with a handler (the API server rejects a probe with none;
+# Gatekeeper's K8sRequiredProbes likewise treats a probe without one of its probeTypes as missing).
+handlers := ["exec", "httpGet", "tcpSocket", "grpc"]
+
+probes := {
+	"readinessProbe": "without a working one the Service sends requests to the container as soon as it starts and keeps sending them while it cannot serve (Odoo loading its registry, PostgreSQL in recovery), and a rolling update does not wait for the new Pod",
+	"livenessProbe": "without a working one a hung process (a deadlocked Odoo worker, a wedged Redis) keeps its Pod Running and is never restarted",
+}
+
+# Regular containers and native sidecars (init containers with restartPolicy: Always run for the
+# pod's whole life and are probed like regular ones). Ordinary init containers and ephemeral
+# containers cannot have these probes.
+judged contains c if {
+	input.object.kind in long_running_kinds
+	some c in k8s.containers
+	c.field == "containers"
+}
+
+judged contains c if {
+	input.object.kind in long_running_kinds
+	some c in k8s.containers
+	k8s.is_sidecar(c)
+}
+
+violation contains v if {
+	some c in judged
+	some probe, why in probes
+	problem := probe_problem(object.get(c.container, probe, null))
+	v := {
+		"msg": sprintf("%s%s %s; %s. Set %s with an httpGet, tcpSocket, grpc or exec check", [k8s.describe(c), sidecar_note(c), problem_text(problem, probe), why, probe]),
+		"path": probe_path(c, probe),
+		"details": {"container": c.name, "image": object.get(c.container, "image", ""), "probe": probe, "problem": problem},
+	}
+}
+
+probe_problem(p) := "missing" if p == null
+
+probe_problem(p) := "no-handler" if {
+	is_object(p)
+	count([h | some h in handlers; is_object(p[h])]) == 0
+}
+
+probe_problem(p) := "no-handler" if {
+	p != null
+	not is_object(p)
+}
+
+problem_text("missing", probe) := sprintf("has no %s", [probe])
+
+problem_text("no-handler", probe) := sprintf("sets %s without a handler (none of exec, httpGet, tcpSocket, grpc), which checks nothing", [probe])
+
+sidecar_note(c) := " (a native sidecar: restartPolicy Always)" if k8s.is_sidecar(c)
+
+sidecar_note(c) := "" if not k8s.is_sidecar(c)
+
+# The probe when it is written (but has no handler), else the container that should hold it.
+probe_path(c, probe) := sprintf("%s/%s", [c.path, probe]) if probe in object.keys(c.container)
+
+probe_path(c, probe) := c.path if not probe in object.keys(c.container)

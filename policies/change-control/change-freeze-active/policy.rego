@@ -1,0 +1,84 @@
+package plumbline.rules.change_freeze_active
+
+import rego.v1
+
+# While the object's environment is frozen (input.change.frozen: one or more freeze windows of the
+# calendars that govern it are active), creating, updating or deleting a workload or its
+# configuration is denied, naming each window and when it ends. A non-empty emergency annotation
+# (change.plumbline.dev/emergency: "<ticket>") lets the change through; the engine records it.
+
+emergency_key := "change.plumbline.dev/emergency"
+
+change := c if {
+	c := input.change
+	is_object(c)
+} else := {}
+
+# On DELETE the webhook sends the stored object as oldObject.
+obj := input.object if is_object(input.object)
+
+obj := input.oldObject if {
+	not is_object(input.object)
+	is_object(input.oldObject)
+}
+
+metadata := m if {
+	m := obj.metadata
+	is_object(m)
+} else := {}
+
+annotations := a if {
+	a := metadata.annotations
+	is_object(a)
+} else := {}
+
+name := object.get(metadata, "name", "")
+
+namespace := object.get(metadata, "namespace", "")
+
+emergency if {
+	t := annotations[emergency_key]
+	is_string(t)
+	trim_space(t) != ""
+}
+
+windows := [w | some w in change.windows; is_object(w)] if is_array(change.windows)
+
+windows := [] if not is_array(change.windows)
+
+window_text(w) := sprintf("%s (calendar %s) until %s", [object.get(w, "name", "?"), object.get(w, "calendar", "?"), object.get(w, "end", "?")])
+
+frozen_by := concat("; ", [window_text(w) | some w in windows]) if count(windows) > 0
+
+frozen_by := "an active freeze window" if count(windows) == 0
+
+verb := v if {
+	v := {"CREATE": "applied", "UPDATE": "applied", "DELETE": "deleted"}[input.operation]
+} else := "applied"
+
+where := sprintf("namespace %q, environment %q", [namespace, env]) if {
+	namespace != ""
+	env := object.get(object.get(input, "environment", {}), "name", "")
+} else := sprintf("environment %q", [object.get(object.get(input, "environment", {}), "name", "")])
+
+emergency_hint := sprintf(" (its %s annotation is empty: an emergency needs a ticket id)", [emergency_key]) if {
+	emergency_key in object.keys(annotations)
+} else := ""
+
+path := concat("/", ["/metadata/annotations", replace(emergency_key, "/", "~1")]) if {
+	emergency_key in object.keys(annotations)
+} else := "/metadata/annotations" if {
+	is_object(metadata.annotations)
+} else := "/metadata" if {
+	is_object(obj.metadata)
+} else := ""
+
+violation contains v if {
+	change.frozen == true
+	not emergency
+	v := {
+		"msg": sprintf("%s %q cannot be %s now: %s is frozen by %s%s. Wait until the freeze ends, or, for an emergency, annotate the object %s: \"<ticket id>\" (the change is then allowed and recorded)", [obj.kind, name, verb, where, frozen_by, emergency_hint, emergency_key]),
+		"path": path,
+		"details": {"windows": windows, "operation": object.get(input, "operation", "")},
+	}
+}

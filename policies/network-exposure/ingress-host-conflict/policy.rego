@@ -1,0 +1,127 @@
+package plumbline.rules.ingress_host_conflict
+
+import rego.v1
+
+import data.plumbline.lib.k8s
+
+# An Ingress rule or IngressRoute route claiming a host + path that an Ingress or IngressRoute of a
+# DIFFERENT namespace also claims (input.inventory.hosts). Hosts compare case-insensitively (DNS
+# names are), paths after normalising: no path and "/" both mean the whole host, and a trailing "/"
+# does not matter (Kubernetes' Prefix matching ignores it). Each claimant is reported.
+# Silent when the inventory is unknown (webhook without cache).
+
+inventory := object.get(input, "inventory", {})
+
+claims := [c | some c in inventory.hosts; is_object(c)] if inventory.known == true
+
+own_namespace := k8s.namespace if k8s.namespace != ""
+
+own_namespace := object.get(object.get(input, "namespace", {}), "name", "") if k8s.namespace == ""
+
+name := object.get(object.get(input.object, "metadata", {}), "name", "")
+
+spec := s if {
+	s := input.object.spec
+	is_object(s)
+} else := {}
+
+list(x) := x if is_array(x)
+
+list(x) := [] if not is_array(x)
+
+norm_path(p) := "/" if not is_string(p)
+
+norm_path(p) := "/" if {
+	is_string(p)
+	trim_right(p, "/") == ""
+}
+
+norm_path(p) := trim_right(p, "/") if {
+	is_string(p)
+	trim_right(p, "/") != ""
+}
+
+# This object's own claims: [host, path, pointer].
+own contains [lower(rule.host), object.get(path, "path", ""), sprintf("/spec/rules/%d/host", [i])] if {
+	input.object.kind == "Ingress"
+	some i, rule in list(spec.rules)
+	is_object(rule)
+	is_string(rule.host)
+	rule.host != ""
+	some path in list(object.get(object.get(rule, "http", {}), "paths", []))
+	is_object(path)
+}
+
+traefik_groups := {"traefik.io", "traefik.containo.us"}
+
+own contains [lower(host), path, route_pointer(route, i)] if {
+	input.object.kind == "IngressRoute"
+	split(object.get(input.object, "apiVersion", ""), "/")[0] in traefik_groups
+	some i, route in list(spec.routes)
+	is_object(route)
+	m := object.get(route, "match", "")
+	is_string(m)
+	some host in matcher_args(m, {"Host", "HostHeader"})
+	some path in route_paths(m)
+}
+
+route_pointer(route, i) := sprintf("/spec/routes/%d/match", [i]) if "match" in object.keys(route)
+
+route_pointer(route, i) := sprintf("/spec/routes/%d", [i]) if not "match" in object.keys(route)
+
+bt := "\u0060"
+
+quoted := concat("", [bt, "[^", bt, "]*", bt, "|\"(?:[^\"\\\\]|\\\\.)*\""])
+
+call_pattern := concat("", ["[A-Za-z][A-Za-z0-9]*\\(\\s*(?:", quoted, ")(?:\\s*,\\s*(?:", quoted, "))*\\s*\\)"])
+
+# Arguments of the matchers named in `names` (Host(`a`, `b`) in Traefik v2 takes several).
+matcher_args(m, names) := {arg |
+	some call in regex.find_n(call_pattern, m, -1)
+	regex.find_n("^[A-Za-z][A-Za-z0-9]*", call, 1)[0] in names
+	some q in regex.find_n(quoted, substring(call, indexof(call, "("), -1), -1)
+	arg := substring(q, 1, count(q) - 2)
+	arg != ""
+}
+
+route_paths(m) := p if {
+	p := matcher_args(m, {"Path", "PathPrefix"})
+	count(p) > 0
+}
+
+route_paths(m) := {""} if count(matcher_args(m, {"Path", "PathPrefix"})) == 0
+
+violation contains v if {
+	some [host, path, pointer] in own
+	others := {sprintf("%s %s/%s", [c.kind, c.namespace, c.name]) |
+		some c in claims
+		is_string(c.host)
+		lower(c.host) == host
+		norm_path(object.get(c, "path", "")) == norm_path(path)
+		c.namespace != own_namespace
+	}
+	count(others) > 0
+	v := {
+		"msg": sprintf("%s %q in namespace %q claims host %q path %q, which %s in another namespace also claims%s; the ingress controller sends those requests to only one of them (which one depends on priorities and creation order), so one tenant's or environment's users may land on another's Odoo. Give each namespace its own host names", [input.object.kind, name, own_namespace, host, display_path(path), concat(", ", sort(others)), tenant_note(host, path)]),
+		"path": pointer,
+		"details": {"host": host, "path": norm_path(path), "namespace": own_namespace, "claimants": sort(others)},
+	}
+}
+
+display_path(p) := "/" if norm_path(p) == "/"
+
+display_path(p) := p if norm_path(p) != "/"
+
+# Say so when the other claimant belongs to another tenant.
+tenant_note(host, path) := sprintf(" (tenant %s, while this object's tenant is %q)", [concat(", ", sort(tenants)), object.get(input, "tenant", "")]) if {
+	tenants := {sprintf("%q", [c.tenant]) |
+		some c in claims
+		lower(c.host) == host
+		norm_path(object.get(c, "path", "")) == norm_path(path)
+		c.namespace != own_namespace
+		is_string(c.tenant)
+		c.tenant != ""
+		c.tenant != object.get(input, "tenant", "")
+	}
+	count(tenants) > 0
+} else := ""

@@ -1,0 +1,62 @@
+package plumbline.rules.tenant_namespace_mismatch
+
+import rego.v1
+
+import data.plumbline.lib.k8s
+
+# An object that names a tenant (params.tenancy.tenantLabel) other than the tenant of the
+# namespace it lives in (input.tenant, resolved from the Namespace's labels or the namespace-name
+# patterns). Pod templates are checked too: their label ends up on every Pod the controller creates.
+# Silent when either side is empty (platform namespaces, unresolvable namespaces, unlabelled objects).
+
+tenancy := object.get(data.plumbline.params, "tenancy", {})
+
+label_key := object.get(tenancy, "tenantLabel", "plumbline.dev/tenant")
+
+namespace_tenant := t if {
+	t := object.get(input, "tenant", "")
+	is_string(t)
+	t != ""
+}
+
+# A Namespace's own label is what resolves input.tenant; it cannot disagree with itself.
+judged if input.object.kind != "Namespace"
+
+namespace_name := k8s.namespace if k8s.namespace != ""
+
+namespace_name := object.get(object.get(input, "namespace", {}), "name", "") if k8s.namespace == ""
+
+labelled_tenant(labels) := trim_space(value) if {
+	is_object(labels)
+	value := labels[label_key]
+	is_string(value)
+	trim_space(value) != ""
+}
+
+name := object.get(object.get(input.object, "metadata", {}), "name", "")
+
+violation contains v if {
+	judged
+	tenant := namespace_tenant
+	own := labelled_tenant(k8s.labels)
+	own != tenant
+	v := {
+		"msg": sprintf("%s %q is labelled %s=%q but its namespace %q belongs to tenant %q; an object carries the tenant of its namespace (quotas, network policies, billing and Plumbline's tenant rules all go by it): set the label to %q or move the object to a namespace of tenant %q", [input.object.kind, name, label_key, own, namespace_name, tenant, tenant, own]),
+		"path": concat("/", ["/metadata/labels", k8s.escape(label_key)]),
+		"details": {"label": label_key, "objectTenant": own, "namespaceTenant": tenant, "namespace": namespace_name},
+	}
+}
+
+violation contains v if {
+	judged
+	tenant := namespace_tenant
+	meta := k8s.pod_metadata
+	own := labelled_tenant(object.get(meta, "labels", {}))
+	own != tenant
+	input.object.kind != "Pod"
+	v := {
+		"msg": sprintf("the pod template of %s %q is labelled %s=%q but its namespace %q belongs to tenant %q; every Pod it creates would claim the wrong tenant (network policies and cost reports that select by this label would treat them as %q's): set the label to %q", [input.object.kind, name, label_key, own, namespace_name, tenant, own, tenant]),
+		"path": concat("/", [k8s.pod_metadata_path, "labels", k8s.escape(label_key)]),
+		"details": {"label": label_key, "objectTenant": own, "namespaceTenant": tenant, "namespace": namespace_name, "podTemplate": true},
+	}
+}
