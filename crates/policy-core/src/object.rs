@@ -251,6 +251,16 @@ fn push_object(
             }
         }
     }
+    let kind = value["kind"].as_str().unwrap_or_default();
+    for n in &mut notes {
+        if is_sensitive_pointer(kind, &n.pointer) {
+            n.message = format!(
+                "the value at {} is read by kubectl as YAML 1.1 (not as the string written); quote it \
+                 (value not shown: it may be secret)",
+                n.pointer
+            );
+        }
+    }
     objects.push(Object {
         reference: ObjectRef::of(&value),
         value,
@@ -260,6 +270,13 @@ fn push_object(
         positions,
         notes,
     });
+}
+
+/// Whether the field at `pointer` of an object of `kind` may hold a secret: anything in a Secret
+/// other than its metadata, and env var values anywhere. Outputs never quote such values.
+pub fn is_sensitive_pointer(kind: &str, pointer: &str) -> bool {
+    (kind == "Secret" && !pointer.starts_with("/metadata") && !pointer.starts_with("/apiVersion") && !pointer.starts_with("/kind"))
+        || (pointer.contains("/env/") && pointer.ends_with("/value"))
 }
 
 #[cfg(test)]

@@ -61,7 +61,8 @@ fn finding(out: &mut dyn Write, st: &Style, ctx: &EmitContext<'_>, f: &Finding) 
         f.object,
         f.document
     )?;
-    frame(out, st, ctx, &f.file, f.line, f.column)?;
+    let sensitive = policy_core::is_sensitive_pointer(&f.object.kind, &f.path);
+    frame(out, st, ctx, &f.file, f.line, f.column, sensitive)?;
     if let Some(s) = &f.suppressed {
         let exp = s.expires.as_deref().map(|e| format!(" until {e}")).unwrap_or_default();
         writeln!(out, "   {} suppressed by {:?}{exp}: {}", st.paint("1;34", "="), s.kind, s.reason)?;
@@ -87,15 +88,28 @@ fn problem(out: &mut dyn Write, st: &Style, ctx: &EmitContext<'_>, p: &Problem, 
     let field = p.path.as_deref().map(|x| format!(" at {x}")).unwrap_or_default();
     writeln!(out, "  {} {loc}{doc}{field}", st.paint("1;34", "-->"))?;
     if let (Some(l), Some(c)) = (p.line, p.column) {
-        frame(out, st, ctx, &p.file, l, c)?;
+        // Notes about a secret's value carry its pointer; their lines are not shown.
+        let sensitive = p.message.contains("value not shown");
+        frame(out, st, ctx, &p.file, l, c, sensitive)?;
     }
     writeln!(out)
 }
 
-/// The offending line with a caret under the column.
-fn frame(out: &mut dyn Write, st: &Style, ctx: &EmitContext<'_>, file: &str, line: u32, column: u32) -> io::Result<()> {
+/// The offending line with a caret under the column; with `redact`, the value after the key is
+/// masked (the line may hold a secret).
+fn frame(out: &mut dyn Write, st: &Style, ctx: &EmitContext<'_>, file: &str, line: u32, column: u32, redact: bool) -> io::Result<()> {
     let Some(text) = ctx.texts.get(file) else { return Ok(()) };
     let Some(src) = text.lines().nth(line.saturating_sub(1) as usize) else { return Ok(()) };
+    let masked;
+    let src = if redact {
+        masked = match src.find(": ") {
+            Some(i) => format!("{}: ********", &src[..i]),
+            None => format!("{}********", &src[..src.len() - src.trim_start().len()]),
+        };
+        masked.as_str()
+    } else {
+        src
+    };
     let num = line.to_string();
     let pad = " ".repeat(num.len());
     let bar = st.paint("1;34", "|");
