@@ -42,6 +42,8 @@ pub struct CompiledPack {
     data: RValue,
     by_kind: HashMap<String, Vec<usize>>,
     any_kind: Vec<usize>,
+    /// Entry point evaluating every rule of a kind in one execution, by kind (`*` for the rest).
+    dispatch: HashMap<String, String>,
     pool: Mutex<Vec<RegoVM>>,
     deadline: Option<Duration>,
 }
@@ -84,6 +86,60 @@ impl CompiledPack {
             entry_points.push(format!("{expected}.violation"));
             rules.push(rule.meta.clone());
         }
+        let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut any_kind = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for k in &r.kinds {
+                match k.as_str() {
+                    "*" => any_kind.push(i),
+                    "workloads" => {
+                        for w in crate::pack::WORKLOAD_KINDS {
+                            by_kind.entry(w.to_string()).or_default().push(i);
+                        }
+                    }
+                    other => by_kind.entry(other.to_string()).or_default().push(i),
+                }
+            }
+        }
+        for v in by_kind.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
+        // One entry point per kind referencing every rule for it: a single VM execution then
+        // evaluates them all, and shared helpers (containers, pod_spec …) are computed once per
+        // object instead of once per rule.
+        let mut dispatch = HashMap::new();
+        let mut module = String::from("package plumbline.dispatch\n\nimport rego.v1\n");
+        let mut groups: Vec<(String, Vec<usize>)> = by_kind
+            .iter()
+            .map(|(k, v)| {
+                let mut all = v.clone();
+                all.extend(&any_kind);
+                all.sort_unstable();
+                all.dedup();
+                (k.clone(), all)
+            })
+            .collect();
+        groups.push(("*".to_string(), any_kind.clone()));
+        groups.sort();
+        for (kind, members) in &groups {
+            if members.is_empty() || !kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '*') {
+                continue;
+            }
+            let name = if kind == "*" { "any_kind".to_string() } else { format!("k_{kind}") };
+            module.push_str(&format!("\n{name} := {{\n"));
+            for &i in members {
+                let r = &rules[i];
+                module.push_str(&format!("\t{:?}: data.{}.violation,\n", r.id, r.package()));
+            }
+            module.push_str("}\n");
+            dispatch.insert(kind.clone(), format!("data.plumbline.dispatch.{name}"));
+        }
+        if !dispatch.is_empty() {
+            engine
+                .add_policy("dispatch.rego".into(), module)
+                .map_err(|e| policy_err("<generated dispatch.rego>", e))?;
+        }
         let data = serde_json::json!({ "plumbline": { "params": params } });
         let data = RValue::from(data);
         engine.add_data(data.clone()).map_err(|e| Error::Policy {
@@ -107,35 +163,19 @@ impl CompiledPack {
             path: rules.first().map(|r: &RuleMeta| r.id.clone()).unwrap_or_default(),
             message: e.to_string(),
         })?;
-        let eps: Vec<&str> = if entry_points.is_empty() {
+        let mut eps: Vec<&str> = if entry_points.is_empty() {
             vec!["data.plumbline.empty.violation"]
         } else {
             entry_points.iter().map(String::as_str).collect()
         };
+        let mut dispatch_eps: Vec<&String> = dispatch.values().collect();
+        dispatch_eps.sort();
+        eps.extend(dispatch_eps.into_iter().map(String::as_str));
         let program = regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &eps)
             .map_err(|e| Error::Policy {
                 path: "<pack>".into(),
                 message: format!("RVM compilation failed: {e}"),
             })?;
-        let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut any_kind = Vec::new();
-        for (i, r) in rules.iter().enumerate() {
-            for k in &r.kinds {
-                match k.as_str() {
-                    "*" => any_kind.push(i),
-                    "workloads" => {
-                        for w in crate::pack::WORKLOAD_KINDS {
-                            by_kind.entry(w.to_string()).or_default().push(i);
-                        }
-                    }
-                    other => by_kind.entry(other.to_string()).or_default().push(i),
-                }
-            }
-        }
-        for v in by_kind.values_mut() {
-            v.sort_unstable();
-            v.dedup();
-        }
         Ok(CompiledPack {
             rules,
             entry_points,
@@ -143,9 +183,38 @@ impl CompiledPack {
             data,
             by_kind,
             any_kind,
+            dispatch,
             pool: Mutex::new(Vec::new()),
             deadline: None,
         })
+    }
+
+    /// Data paths the compiled program looks up as whole virtual documents. regorus' RVM builds
+    /// such a document by evaluating every rule under the path on each lookup, which made the pack
+    /// ~10x slower; it happens when a rule (not a function) of another package is referenced
+    /// through an import alias (`k8s.containers`), so rules use full paths
+    /// (`data.plumbline.lib.k8s.containers`). A test keeps this list empty.
+    pub fn whole_document_lookups(&self) -> Vec<String> {
+        use regorus::rvm::instructions::LiteralOrRegister;
+        let p = &self.program;
+        p.instruction_data
+            .virtual_data_document_lookup_params
+            .iter()
+            .map(|params| {
+                params
+                    .path_components
+                    .iter()
+                    .map(|c| match c {
+                        LiteralOrRegister::Literal(i) => p
+                            .literals
+                            .get(usize::from(*i))
+                            .map_or_else(|| "?".to_string(), |v| v.to_string().trim_matches('"').to_string()),
+                        LiteralOrRegister::Register(r) => format!("<r{r}>"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(".")
+            })
+            .collect()
     }
 
     /// Set a wall-clock limit for each rule evaluation.
@@ -188,7 +257,44 @@ impl CompiledPack {
         }
     }
 
-    /// Evaluate `rules` (indices) against `input`.
+    /// Evaluate every rule for `kind` (as [`Self::rules_for_kind`] lists them) in one execution;
+    /// if that fails, each rule alone, so one failing rule does not hide the others' verdicts.
+    pub fn evaluate_kind(&self, input: RValue, kind: &str) -> Vec<(usize, RuleOutcome)> {
+        let rules = self.rules_for_kind(kind);
+        let key = if self.by_kind.contains_key(kind) { kind } else { "*" };
+        let Some(entry) = self.dispatch.get(key) else {
+            return self.evaluate(input, &rules);
+        };
+        if rules.is_empty() {
+            return Vec::new();
+        }
+        let mut vm = match self.checkout() {
+            Ok(vm) => vm,
+            Err(e) => return rules.iter().map(|&r| (r, Err(e.clone()))).collect(),
+        };
+        self.arm_timer(&mut vm);
+        vm.set_input(input.clone());
+        let result = vm.execute_entry_point_by_name(entry);
+        self.checkin(vm);
+        match result {
+            Ok(all) => rules
+                .iter()
+                .map(|&r| (r, Ok(violations(&all[self.rules[r].id.as_str()]))))
+                .collect(),
+            Err(_) => self.evaluate(input, &rules),
+        }
+    }
+
+    fn arm_timer(&self, vm: &mut RegoVM) {
+        vm.set_execution_timer_config(self.deadline.map(|limit| {
+            regorus::utils::limits::ExecutionTimerConfig {
+                limit,
+                check_interval: std::num::NonZeroU32::MIN,
+            }
+        }));
+    }
+
+    /// Evaluate `rules` (indices) against `input`, each in its own execution.
     pub fn evaluate(&self, input: RValue, rules: &[usize]) -> Vec<(usize, RuleOutcome)> {
         if rules.is_empty() {
             return Vec::new();
@@ -197,12 +303,7 @@ impl CompiledPack {
             Ok(vm) => vm,
             Err(e) => return rules.iter().map(|&r| (r, Err(e.clone()))).collect(),
         };
-        vm.set_execution_timer_config(self.deadline.map(|limit| {
-            regorus::utils::limits::ExecutionTimerConfig {
-                limit,
-                check_interval: std::num::NonZeroU32::MIN,
-            }
-        }));
+        self.arm_timer(&mut vm);
         vm.set_input(input);
         let mut out = Vec::with_capacity(rules.len());
         for &r in rules {

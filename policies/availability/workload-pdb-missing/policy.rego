@@ -22,9 +22,9 @@ governed if environment in object.get(params, "environments", ["production"])
 
 name := object.get(object.get(input.object, "metadata", {}), "name", "")
 
-own_namespace := k8s.namespace if k8s.namespace != ""
+own_namespace := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
 
-own_namespace := object.get(object.get(input, "namespace", {}), "name", "") if k8s.namespace == ""
+own_namespace := object.get(object.get(input, "namespace", {}), "name", "") if data.plumbline.lib.k8s.namespace == ""
 
 replicas := r if {
 	r := input.object.spec.replicas
@@ -32,7 +32,7 @@ replicas := r if {
 }
 
 pod_labels := l if {
-	l := k8s.pod_metadata.labels
+	l := data.plumbline.lib.k8s.pod_metadata.labels
 	is_object(l)
 } else := {}
 

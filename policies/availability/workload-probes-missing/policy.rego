@@ -22,13 +22,13 @@ probes := {
 # containers cannot have these probes.
 judged contains c if {
 	input.object.kind in long_running_kinds
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	c.field == "containers"
 }
 
 judged contains c if {
 	input.object.kind in long_running_kinds
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	k8s.is_sidecar(c)
 }
 

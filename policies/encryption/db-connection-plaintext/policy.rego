@@ -53,7 +53,7 @@ sslmode_name_value(name, value) if {
 # --- containers: env values ----------------------------------------------------------------------
 
 violation contains v if {
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	some j, env in object.get(c.container, "env", [])
 	is_object(env)
 	name := object.get(env, "name", "")
@@ -72,7 +72,7 @@ violation contains v if {
 # --- containers: command and args ---------------------------------------------------------------
 
 violation contains v if {
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	some field in ["command", "args"]
 	some k, arg in object.get(c.container, field, [])
 	is_string(arg)
@@ -86,7 +86,7 @@ violation contains v if {
 
 # `--db_sslmode` `disable` as two entries.
 violation contains v if {
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	some field in ["command", "args"]
 	list := object.get(c.container, field, [])
 	some k, arg in list
@@ -123,6 +123,7 @@ violation contains v if {
 	some key, value in object.get(input.object, "data", {})
 	is_string(value)
 	not sslmode_name_value(key, value)
+	mentions_transport(value)
 	some n, line in split(value, "\n")
 	not comment(line)
 	p := problem("", line)
@@ -132,6 +133,12 @@ violation contains v if {
 		"details": {"key": key, "line": n + 1},
 	}
 }
+
+# Cheap native prefilter: only values that mention an sslmode or a redis URL are read line by line
+# (ConfigMaps may hold megabytes of dashboards and scripts).
+mentions_transport(value) if contains(lower(value), "sslmode")
+
+mentions_transport(value) if contains(lower(value), "redis://")
 
 comment(line) if startswith(trim_space(line), "#")
 

@@ -14,12 +14,12 @@ tls_entries := [t | some t in object.get(spec, "tls", []); is_object(t)]
 
 # kubernetes.io/ingress.allow-http: "false" (GKE) only closes port 80: it provides no certificate.
 allow_http_note := "; kubernetes.io/ingress.allow-http=false only stops plain HTTP, it does not configure TLS" if {
-	k8s.annotations["kubernetes.io/ingress.allow-http"] == "false"
+	data.plumbline.lib.k8s.annotations["kubernetes.io/ingress.allow-http"] == "false"
 }
 
-allow_http_note := "" if k8s.annotations["kubernetes.io/ingress.allow-http"] != "false"
+allow_http_note := "" if data.plumbline.lib.k8s.annotations["kubernetes.io/ingress.allow-http"] != "false"
 
-allow_http_note := "" if not k8s.annotations["kubernetes.io/ingress.allow-http"]
+allow_http_note := "" if not data.plumbline.lib.k8s.annotations["kubernetes.io/ingress.allow-http"]
 
 # No TLS at all: one finding for the Ingress.
 violation contains v if {

@@ -42,7 +42,7 @@ not_secret(_, value) if {
 
 violation contains v if {
 	p := pattern
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	some j, env in object.get(c.container, "env", [])
 	is_object(env)
 	name := object.get(env, "name", "")

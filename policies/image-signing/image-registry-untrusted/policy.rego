@@ -13,7 +13,7 @@ denied := [p | some p in object.get(image_params, "deniedRegistries", []); is_st
 
 # Denied registries are reported whatever allowedRegistries says.
 violation contains v if {
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	img := c.container.image
 	is_string(img)
 	not images.exempt(img)
@@ -33,7 +33,7 @@ violation contains v if {
 # With an allow-list, an image must match one of its entries.
 violation contains v if {
 	count(allowed) > 0
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	img := c.container.image
 	is_string(img)
 	not images.exempt(img)

@@ -24,15 +24,15 @@ under(x, a) if x == a
 
 under(x, a) if startswith(x, concat("", [a, "/"]))
 
-object_namespace := k8s.namespace if k8s.namespace != ""
+object_namespace := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
 
 object_namespace := object.get(object.get(input, "namespace", {}), "name", "") if {
-	k8s.namespace == ""
+	data.plumbline.lib.k8s.namespace == ""
 	object.get(object.get(input, "namespace", {}), "name", "") != ""
 }
 
 object_namespace := "default" if {
-	k8s.namespace == ""
+	data.plumbline.lib.k8s.namespace == ""
 	object.get(object.get(input, "namespace", {}), "name", "") == ""
 }
 
@@ -122,7 +122,7 @@ open_ranges := {"0.0.0.0/0", "::/0"}
 
 # How an Ingress restricts source addresses, if it does (for the message).
 ingress_protection contains sprintf("middleware %q", [entry]) if {
-	value := k8s.annotations[traefik_middlewares_annotation]
+	value := data.plumbline.lib.k8s.annotations[traefik_middlewares_annotation]
 	is_string(value)
 	some raw in split(value, ",")
 	entry := trim_space(raw)
@@ -132,7 +132,7 @@ ingress_protection contains sprintf("middleware %q", [entry]) if {
 
 ingress_protection contains key if {
 	some key in source_range_annotations
-	value := k8s.annotations[key]
+	value := data.plumbline.lib.k8s.annotations[key]
 	is_string(value)
 	ranges := [r | some raw in split(value, ","); r := trim_space(raw); r != ""]
 	count(ranges) > 0
@@ -142,7 +142,7 @@ ingress_protection contains key if {
 # ---------------------------------------------------------------------------------------------
 # Ingress (networking.k8s.io/v1, v1beta1, extensions/v1beta1)
 
-use_regex if k8s.annotations["nginx.ingress.kubernetes.io/use-regex"] == "true"
+use_regex if data.plumbline.lib.k8s.annotations["nginx.ingress.kubernetes.io/use-regex"] == "true"
 
 # Whether an Ingress path of a given pathType routes requests for admin path a.
 ingress_routes(_, p, _) if p == ""

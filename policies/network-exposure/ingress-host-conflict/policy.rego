@@ -14,9 +14,9 @@ inventory := object.get(input, "inventory", {})
 
 claims := [c | some c in inventory.hosts; is_object(c)] if inventory.known == true
 
-own_namespace := k8s.namespace if k8s.namespace != ""
+own_namespace := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
 
-own_namespace := object.get(object.get(input, "namespace", {}), "name", "") if k8s.namespace == ""
+own_namespace := object.get(object.get(input, "namespace", {}), "name", "") if data.plumbline.lib.k8s.namespace == ""
 
 name := object.get(object.get(input.object, "metadata", {}), "name", "")
 

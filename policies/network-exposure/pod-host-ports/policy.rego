@@ -11,7 +11,7 @@ allowed := object.get(params, "allowedHostPorts", [])
 # Like the Pod Security Standards baseline `hostPorts` control: containers, init containers and
 # ephemeral containers; hostPort unset or 0 is fine.
 violation contains v if {
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	some j, port in object.get(c.container, "ports", [])
 	is_object(port)
 	hp := object.get(port, "hostPort", 0)

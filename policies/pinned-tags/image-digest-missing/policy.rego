@@ -10,7 +10,7 @@ require_digest if object.get(object.get(data.plumbline.params, "images", {}), "r
 
 violation contains v if {
 	require_digest
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	img := c.container.image
 	is_string(img)
 	not images.exempt(img)

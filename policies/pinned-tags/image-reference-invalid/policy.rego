@@ -6,7 +6,7 @@ import data.plumbline.lib.k8s
 
 # An image string the engine could not parse (input.images[img].reference == null).
 violation contains v if {
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	img := c.container.image
 	is_string(img)
 	entry := object.get(object.get(input, "images", {}), img, null)
@@ -25,7 +25,7 @@ violation contains v if {
 
 # image set to something other than a string (a number, a list, a map).
 violation contains v if {
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	img := object.get(c.container, "image", null)
 	img != null
 	not is_string(img)
@@ -42,7 +42,7 @@ violation contains v if {
 # No image at all (absent or null) on a regular or init container: the API server rejects it
 # (spec.containers[*].image: Required value).
 violation contains v if {
-	some c in k8s.runtime_containers
+	some c in data.plumbline.lib.k8s.runtime_containers
 	object.get(c.container, "image", null) == null
 	v := {
 		"msg": sprintf(

@@ -6,7 +6,7 @@ import data.plumbline.lib.images
 import data.plumbline.lib.k8s
 
 violation contains v if {
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	img := c.container.image
 	is_string(img)
 	not images.exempt(img)
@@ -24,5 +24,5 @@ tag_problem(tag) := "without a tag (it means :latest, which moves)" if tag == nu
 
 tag_problem(tag) := sprintf("with the mutable tag %q", [tag]) if {
 	tag != null
-	tag in images.params.disallowedTags
+	tag in data.plumbline.lib.images.params.disallowedTags
 }

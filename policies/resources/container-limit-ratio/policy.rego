@@ -10,7 +10,7 @@ ratios := as_object(object.get(object.get(data.plumbline.params, "resources", {}
 # limit > maxRatio * request, when both are set, valid, and the request is above zero
 # (a missing request, or one the API server would default from the limit, is container-requests-missing's).
 violation contains v if {
-	some c in k8s.runtime_containers
+	some c in data.plumbline.lib.k8s.runtime_containers
 	some resource, max_ratio in ratios
 	max := qty(max_ratio)
 	max > 0

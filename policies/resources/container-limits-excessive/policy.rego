@@ -15,7 +15,7 @@ maxima := {
 
 # A value above its maximum.
 violation contains v if {
-	some c in k8s.runtime_containers
+	some c in data.plumbline.lib.k8s.runtime_containers
 	some kind, m in maxima
 	some resource, max in m.max
 	value := set_value(c, kind, resource)
@@ -33,7 +33,7 @@ violation contains v if {
 
 # A value that is not a Kubernetes quantity cannot be compared; say so instead of failing.
 violation contains v if {
-	some c in k8s.runtime_containers
+	some c in data.plumbline.lib.k8s.runtime_containers
 	some kind, m in maxima
 	some resource, max in m.max
 	value := set_value(c, kind, resource)

@@ -9,7 +9,7 @@ resource_params := object.get(data.plumbline.params, "resources", {})
 required := [r | some r in object.get(resource_params, "requireRequests", ["cpu", "memory"]); is_string(r)]
 
 violation contains v if {
-	some c in k8s.runtime_containers
+	some c in data.plumbline.lib.k8s.runtime_containers
 	missing := [r | some r in required; not set_value(c, "requests", r)]
 	count(missing) > 0
 	v := {

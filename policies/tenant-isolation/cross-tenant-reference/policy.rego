@@ -32,9 +32,9 @@ own_tenant := t if {
 	t != ""
 }
 
-own_namespace := k8s.namespace if k8s.namespace != ""
+own_namespace := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
 
-own_namespace := object.get(object.get(input, "namespace", {}), "name", "") if k8s.namespace == ""
+own_namespace := object.get(object.get(input, "namespace", {}), "name", "") if data.plumbline.lib.k8s.namespace == ""
 
 kind := input.object.kind
 

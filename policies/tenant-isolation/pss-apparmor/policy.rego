@@ -19,8 +19,8 @@ annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 
 # Pod-level field.
 violation contains v if {
-	pss.baseline
-	ps := k8s.pod_spec
+	data.plumbline.lib.pss.baseline
+	ps := data.plumbline.lib.k8s.pod_spec
 	profile := ps.spec.securityContext.appArmorProfile
 	profile != null
 	bad := bad_profile(profile)
@@ -33,8 +33,8 @@ violation contains v if {
 
 # Container-level field.
 violation contains v if {
-	pss.baseline
-	some c in k8s.containers
+	data.plumbline.lib.pss.baseline
+	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("pss-apparmor", c)
 	profile := c.container.securityContext.appArmorProfile
 	profile != null
@@ -48,8 +48,8 @@ violation contains v if {
 
 # Deprecated beta annotations on the pod (the pod template's metadata for controllers).
 violation contains v if {
-	pss.baseline
-	annotations := object.get(k8s.pod_metadata, "annotations", {})
+	data.plumbline.lib.pss.baseline
+	annotations := object.get(data.plumbline.lib.k8s.pod_metadata, "annotations", {})
 	is_object(annotations)
 	some key, value in annotations
 	startswith(key, annotation_prefix)
@@ -59,7 +59,7 @@ violation contains v if {
 	not annotation_exempt(name)
 	v := {
 		"msg": sprintf("%s annotation %s=%q sets the AppArmor profile of container %q to a forbidden value; baseline allows only runtime/default or localhost/<profile> (better: securityContext.appArmorProfile)", [subject, key, value, name]),
-		"path": concat("/", [k8s.pod_metadata_path, "annotations", k8s.escape(key)]),
+		"path": concat("/", [data.plumbline.lib.k8s.pod_metadata_path, "annotations", k8s.escape(key)]),
 		"details": object.union({"annotation": key, "value": value, "container": name}, image_of(name)),
 	}
 }
@@ -90,19 +90,19 @@ allowed_annotation(value) if {
 }
 
 annotation_exempt(name) if {
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	c.name == name
 	pss.exempt("pss-apparmor", c)
 }
 
 image_of(name) := {"image": img} if {
-	imgs := {i | some c in k8s.containers; c.name == name; i := object.get(c.container, "image", "")}
+	imgs := {i | some c in data.plumbline.lib.k8s.containers; c.name == name; i := object.get(c.container, "image", "")}
 	count(imgs) == 1
 	some img in imgs
 }
 
 image_of(name) := {} if {
-	imgs := {i | some c in k8s.containers; c.name == name; i := object.get(c.container, "image", "")}
+	imgs := {i | some c in data.plumbline.lib.k8s.containers; c.name == name; i := object.get(c.container, "image", "")}
 	count(imgs) != 1
 }
 

@@ -19,9 +19,9 @@ allowed := {
 allowed_text := concat(", ", sort([a | some a in allowed]))
 
 violation contains v if {
-	pss.baseline
-	not pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
-	some c in k8s.containers
+	data.plumbline.lib.pss.baseline
+	not data.plumbline.lib.pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
+	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("pss-capabilities-baseline", c)
 	adds := c.container.securityContext.capabilities.add
 	is_array(adds)

@@ -14,8 +14,8 @@ import data.plumbline.lib.pss
 allowed_add := "NET_BIND_SERVICE"
 
 applies if {
-	pss.restricted
-	not pss.windows_pod
+	data.plumbline.lib.pss.restricted
+	not data.plumbline.lib.pss.windows_pod
 }
 
 security_context(c) := sc if {
@@ -39,7 +39,7 @@ details(c) := {"image": object.get(c.container, "image", ""), "container": c.nam
 # drop does not contain "ALL".
 violation contains v if {
 	applies
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	not drops_all(c)
 	not pss.exempt("pss-capabilities-restricted", c)
 	problem := drop_problem(c)
@@ -53,7 +53,7 @@ violation contains v if {
 # Each added capability other than NET_BIND_SERVICE.
 violation contains v if {
 	applies
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	add := capabilities(c).add
 	is_array(add)
 	some i, cap in add

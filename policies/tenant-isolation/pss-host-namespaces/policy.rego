@@ -16,8 +16,8 @@ namespaces := {
 }
 
 violation contains v if {
-	pss.baseline
-	ps := k8s.pod_spec
+	data.plumbline.lib.pss.baseline
+	ps := data.plumbline.lib.k8s.pod_spec
 	some field, what in namespaces
 	ps.spec[field] == true
 	v := {

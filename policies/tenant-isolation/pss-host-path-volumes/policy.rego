@@ -10,9 +10,9 @@ import data.plumbline.lib.pss
 # hostPath is null has no hostPath source (as in Go, where the pointer is nil).
 
 violation contains v if {
-	pss.baseline
-	not pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
-	ps := k8s.pod_spec
+	data.plumbline.lib.pss.baseline
+	not data.plumbline.lib.pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
+	ps := data.plumbline.lib.k8s.pod_spec
 	some i, vol in ps.spec.volumes
 	is_object(vol)
 	hp := object.get(vol, "hostPath", null)

@@ -11,8 +11,8 @@ import data.plumbline.lib.pss
 # network-exposure rule pod-host-ports, not to this control.
 
 violation contains v if {
-	pss.baseline
-	some c in k8s.containers
+	data.plumbline.lib.pss.baseline
+	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("pss-host-ports", c)
 	some i, port in c.container.ports
 	is_object(port)

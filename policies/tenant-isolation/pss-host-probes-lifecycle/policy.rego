@@ -21,8 +21,8 @@ handlers := [
 actions := ["httpGet", "tcpSocket"]
 
 violation contains v if {
-	pss.baseline
-	some c in k8s.containers
+	data.plumbline.lib.pss.baseline
+	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("pss-host-probes-lifecycle", c)
 	some handler in handlers
 	some action in actions

@@ -12,9 +12,9 @@ import data.plumbline.lib.pss
 # field on them.
 
 violation contains v if {
-	pss.restricted
-	not pss.windows_pod
-	some c in k8s.containers
+	data.plumbline.lib.pss.restricted
+	not data.plumbline.lib.pss.windows_pod
+	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("pss-privilege-escalation", c)
 	problem := escalation_problem(c)
 	v := {

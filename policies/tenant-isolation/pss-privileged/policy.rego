@@ -10,8 +10,8 @@ import data.plumbline.lib.pss
 # ephemeral container.
 
 violation contains v if {
-	pss.baseline
-	some c in k8s.containers
+	data.plumbline.lib.pss.baseline
+	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("pss-privileged", c)
 	c.container.securityContext.privileged == true
 	v := {

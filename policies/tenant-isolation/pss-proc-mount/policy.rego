@@ -14,9 +14,9 @@ import data.plumbline.lib.pss
 #   user namespace.
 
 violation contains v if {
-	pss.baseline
+	data.plumbline.lib.pss.baseline
 	not relaxed
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("pss-proc-mount", c)
 	pm := c.container.securityContext.procMount
 	pm != null
@@ -30,10 +30,10 @@ violation contains v if {
 
 # Baseline lets pods in a user namespace unmask /proc; restricted does not.
 relaxed if {
-	not pss.restricted
-	k8s.pod_spec.spec.hostUsers == false
+	not data.plumbline.lib.pss.restricted
+	data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
 }
 
-rule_text := "restricted requires it unset or Default, even for pods with hostUsers: false" if pss.restricted
+rule_text := "restricted requires it unset or Default, even for pods with hostUsers: false" if data.plumbline.lib.pss.restricted
 
-rule_text := "baseline requires it unset or Default unless the pod sets hostUsers: false (user namespace)" if not pss.restricted
+rule_text := "baseline requires it unset or Default unless the pod sets hostUsers: false (user namespace)" if not data.plumbline.lib.pss.restricted

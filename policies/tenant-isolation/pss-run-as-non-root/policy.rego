@@ -16,10 +16,10 @@ pod_label := "pod" if input.object.kind == "Pod"
 
 pod_label := "pod template" if input.object.kind != "Pod"
 
-user_namespace_pod if k8s.pod_spec.spec.hostUsers == false
+user_namespace_pod if data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
 
 pod_security_context := sc if {
-	sc := k8s.pod_spec.spec.securityContext
+	sc := data.plumbline.lib.k8s.pod_spec.spec.securityContext
 	is_object(sc)
 }
 
@@ -37,7 +37,7 @@ container_value(c) := object.get(security_context(c), "runAsNonRoot", null)
 container_value(c) := null if not security_context(c)
 
 applies if {
-	pss.restricted
+	data.plumbline.lib.pss.restricted
 	not user_namespace_pod
 }
 
@@ -50,7 +50,7 @@ violation contains v if {
 	not all_containers_exempt
 	v := {
 		"msg": sprintf("%s sets securityContext.runAsNonRoot=%v; restricted requires runAsNonRoot=true", [pod_label, pod_value]),
-		"path": concat("", [k8s.pod_spec.path, "/securityContext/runAsNonRoot"]),
+		"path": concat("", [data.plumbline.lib.k8s.pod_spec.path, "/securityContext/runAsNonRoot"]),
 		"details": {"runAsNonRoot": pod_value, "level": "pod"},
 	}
 }
@@ -58,7 +58,7 @@ violation contains v if {
 # runAsNonRoot: false on a container overrides a pod-level true.
 violation contains v if {
 	applies
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	val := container_value(c)
 	val != null
 	val != true
@@ -75,7 +75,7 @@ violation contains v if {
 violation contains v if {
 	applies
 	pod_value == null
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	container_value(c) == null
 	not pss.exempt("pss-run-as-non-root", c)
 	v := {
@@ -113,8 +113,8 @@ uid_hint(c) := "" if not effective_uid(c)
 uid_hint(c) := "" if effective_uid(c) == 0
 
 all_containers_exempt if {
-	count(k8s.containers) > 0
-	every c in k8s.containers {
+	count(data.plumbline.lib.k8s.containers) > 0
+	every c in data.plumbline.lib.k8s.containers {
 		pss.exempt("pss-run-as-non-root", c)
 	}
 }

@@ -15,10 +15,10 @@ pod_label := "pod" if input.object.kind == "Pod"
 
 pod_label := "pod template" if input.object.kind != "Pod"
 
-user_namespace_pod if k8s.pod_spec.spec.hostUsers == false
+user_namespace_pod if data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
 
 pod_security_context := sc if {
-	sc := k8s.pod_spec.spec.securityContext
+	sc := data.plumbline.lib.k8s.pod_spec.spec.securityContext
 	is_object(sc)
 }
 
@@ -31,22 +31,22 @@ container_run_as_user(c) := uid if {
 # runAsUser: 0 at pod level. Reported unless every container of the pod is exempt from this
 # control (params.podSecurity.exemptImages).
 violation contains v if {
-	pss.restricted
+	data.plumbline.lib.pss.restricted
 	not user_namespace_pod
 	pod_security_context.runAsUser == 0
 	not all_containers_exempt
 	v := {
 		"msg": sprintf("%s sets securityContext.runAsUser=0 (root); restricted forbids UID 0, set a non-zero UID or leave it unset", [pod_label]),
-		"path": concat("", [k8s.pod_spec.path, "/securityContext/runAsUser"]),
+		"path": concat("", [data.plumbline.lib.k8s.pod_spec.path, "/securityContext/runAsUser"]),
 		"details": {"runAsUser": 0, "level": "pod"},
 	}
 }
 
 # runAsUser: 0 on a container, init container or ephemeral container.
 violation contains v if {
-	pss.restricted
+	data.plumbline.lib.pss.restricted
 	not user_namespace_pod
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	container_run_as_user(c) == 0
 	not pss.exempt("pss-run-as-user", c)
 	v := {
@@ -57,8 +57,8 @@ violation contains v if {
 }
 
 all_containers_exempt if {
-	count(k8s.containers) > 0
-	every c in k8s.containers {
+	count(data.plumbline.lib.k8s.containers) > 0
+	every c in data.plumbline.lib.k8s.containers {
 		pss.exempt("pss-run-as-user", c)
 	}
 }

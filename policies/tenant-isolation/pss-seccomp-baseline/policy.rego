@@ -18,9 +18,9 @@ allowed_types := {"RuntimeDefault", "Localhost"}
 
 # Pod level.
 violation contains v if {
-	pss.baseline
-	not pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
-	ps := k8s.pod_spec
+	data.plumbline.lib.pss.baseline
+	not data.plumbline.lib.pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
+	ps := data.plumbline.lib.k8s.pod_spec
 	profile := ps.spec.securityContext.seccompProfile
 	profile != null
 	bad := bad_profile(profile)
@@ -33,9 +33,9 @@ violation contains v if {
 
 # Containers.
 violation contains v if {
-	pss.baseline
-	not pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
-	some c in k8s.containers
+	data.plumbline.lib.pss.baseline
+	not data.plumbline.lib.pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
+	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("pss-seccomp-baseline", c)
 	profile := c.container.securityContext.seccompProfile
 	profile != null

@@ -19,7 +19,7 @@ pod_label := "pod" if input.object.kind == "Pod"
 pod_label := "pod template" if input.object.kind != "Pod"
 
 pod_security_context := sc if {
-	sc := k8s.pod_spec.spec.securityContext
+	sc := data.plumbline.lib.k8s.pod_spec.spec.securityContext
 	is_object(sc)
 }
 
@@ -46,8 +46,8 @@ profile_type(p) := null if not is_object(p)
 valid(p) if profile_type(p) in allowed_types
 
 applies if {
-	pss.restricted
-	not pss.windows_pod
+	data.plumbline.lib.pss.restricted
+	not data.plumbline.lib.pss.windows_pod
 }
 
 # Pod-level profile with a forbidden type. Reported unless every container is exempt.
@@ -56,7 +56,7 @@ violation contains v if {
 	p := pod_profile
 	not valid(p)
 	not all_containers_exempt
-	base := concat("", [k8s.pod_spec.path, "/securityContext/seccompProfile"])
+	base := concat("", [data.plumbline.lib.k8s.pod_spec.path, "/securityContext/seccompProfile"])
 	v := {
 		"msg": sprintf("%s %s; restricted allows only RuntimeDefault or Localhost", [pod_label, describe_bad(p)]),
 		"path": type_path(base, p),
@@ -67,7 +67,7 @@ violation contains v if {
 # Container-level profile with a forbidden type (overrides the pod's).
 violation contains v if {
 	applies
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	p := container_profile(c)
 	not valid(p)
 	not pss.exempt("pss-seccomp-restricted", c)
@@ -84,7 +84,7 @@ violation contains v if {
 violation contains v if {
 	applies
 	not pod_profile
-	some c in k8s.containers
+	some c in data.plumbline.lib.k8s.containers
 	not container_profile(c)
 	not pss.exempt("pss-seccomp-restricted", c)
 	v := {
@@ -110,8 +110,8 @@ missing_path(c) := concat("", [c.path, "/securityContext"]) if security_context(
 missing_path(c) := c.path if not security_context(c)
 
 all_containers_exempt if {
-	count(k8s.containers) > 0
-	every c in k8s.containers {
+	count(data.plumbline.lib.k8s.containers) > 0
+	every c in data.plumbline.lib.k8s.containers {
 		pss.exempt("pss-seccomp-restricted", c)
 	}
 }

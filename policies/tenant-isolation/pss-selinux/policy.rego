@@ -18,8 +18,8 @@ allowed_text := "container_t, container_init_t, container_kvm_t, container_engin
 
 # Pod level.
 violation contains v if {
-	pss.baseline
-	ps := k8s.pod_spec
+	data.plumbline.lib.pss.baseline
+	ps := data.plumbline.lib.k8s.pod_spec
 	opts := ps.spec.securityContext.seLinuxOptions
 	is_object(opts)
 	some p in problems(opts)
@@ -32,8 +32,8 @@ violation contains v if {
 
 # Containers.
 violation contains v if {
-	pss.baseline
-	some c in k8s.containers
+	data.plumbline.lib.pss.baseline
+	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("pss-selinux", c)
 	opts := c.container.securityContext.seLinuxOptions
 	is_object(opts)

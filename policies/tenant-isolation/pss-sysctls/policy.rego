@@ -35,8 +35,8 @@ safe := {
 safe_text := concat(", ", sort([s | some s in safe]))
 
 violation contains v if {
-	pss.baseline
-	ps := k8s.pod_spec
+	data.plumbline.lib.pss.baseline
+	ps := data.plumbline.lib.k8s.pod_spec
 	some i, sysctl in ps.spec.securityContext.sysctls
 	is_object(sysctl)
 	name := object.get(sysctl, "name", "")

@@ -11,8 +11,8 @@ import data.plumbline.lib.pss
 # value), an empty list or map counts as set.
 
 violation contains v if {
-	pss.baseline
-	some c in k8s.containers
+	data.plumbline.lib.pss.baseline
+	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("pss-ulimits", c)
 	ulimits := c.container.securityContext.ulimits
 	ulimits != null

@@ -26,8 +26,8 @@ allowed_types := {
 allowed_list := concat(", ", sort([t | some t in allowed_types]))
 
 violation contains v if {
-	pss.restricted
-	ps := k8s.pod_spec
+	data.plumbline.lib.pss.restricted
+	ps := data.plumbline.lib.k8s.pod_spec
 	some i, vol in ps.spec.volumes
 	is_object(vol)
 	some source, value in vol

@@ -11,8 +11,8 @@ import data.plumbline.lib.pss
 
 # Pod level.
 violation contains v if {
-	pss.baseline
-	ps := k8s.pod_spec
+	data.plumbline.lib.pss.baseline
+	ps := data.plumbline.lib.k8s.pod_spec
 	ps.spec.securityContext.windowsOptions.hostProcess == true
 	v := {
 		"msg": sprintf("%s sets securityContext.windowsOptions.hostProcess=true; baseline forbids Windows HostProcess pods (allowed: unset or false)", [subject]),
@@ -23,8 +23,8 @@ violation contains v if {
 
 # Containers.
 violation contains v if {
-	pss.baseline
-	some c in k8s.containers
+	data.plumbline.lib.pss.baseline
+	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("pss-windows-host-process", c)
 	c.container.securityContext.windowsOptions.hostProcess == true
 	v := {

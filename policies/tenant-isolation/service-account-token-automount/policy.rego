@@ -11,7 +11,7 @@ import data.plumbline.lib.k8s
 
 # Pod specs.
 violation contains v if {
-	ps := k8s.pod_spec
+	ps := data.plumbline.lib.k8s.pod_spec
 	value := object.get(ps.spec, "automountServiceAccountToken", null)
 	value != false
 	sa := service_account(ps.spec)

@@ -50,7 +50,7 @@ violation contains v if {
 # Namespaced workloads.
 violation contains v if {
 	input.object.kind != "Namespace"
-	ns := k8s.namespace
+	ns := data.plumbline.lib.k8s.namespace
 	not system_namespace(ns)
 	not inherited(ns)
 	not has_tenant(own_labels)

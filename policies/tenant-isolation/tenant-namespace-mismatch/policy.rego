@@ -22,9 +22,9 @@ namespace_tenant := t if {
 # A Namespace's own label is what resolves input.tenant; it cannot disagree with itself.
 judged if input.object.kind != "Namespace"
 
-namespace_name := k8s.namespace if k8s.namespace != ""
+namespace_name := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
 
-namespace_name := object.get(object.get(input, "namespace", {}), "name", "") if k8s.namespace == ""
+namespace_name := object.get(object.get(input, "namespace", {}), "name", "") if data.plumbline.lib.k8s.namespace == ""
 
 labelled_tenant(labels) := trim_space(value) if {
 	is_object(labels)
@@ -38,7 +38,7 @@ name := object.get(object.get(input.object, "metadata", {}), "name", "")
 violation contains v if {
 	judged
 	tenant := namespace_tenant
-	own := labelled_tenant(k8s.labels)
+	own := labelled_tenant(data.plumbline.lib.k8s.labels)
 	own != tenant
 	v := {
 		"msg": sprintf("%s %q is labelled %s=%q but its namespace %q belongs to tenant %q; an object carries the tenant of its namespace (quotas, network policies, billing and Plumbline's tenant rules all go by it): set the label to %q or move the object to a namespace of tenant %q", [input.object.kind, name, label_key, own, namespace_name, tenant, tenant, own]),
@@ -50,13 +50,13 @@ violation contains v if {
 violation contains v if {
 	judged
 	tenant := namespace_tenant
-	meta := k8s.pod_metadata
+	meta := data.plumbline.lib.k8s.pod_metadata
 	own := labelled_tenant(object.get(meta, "labels", {}))
 	own != tenant
 	input.object.kind != "Pod"
 	v := {
 		"msg": sprintf("the pod template of %s %q is labelled %s=%q but its namespace %q belongs to tenant %q; every Pod it creates would claim the wrong tenant (network policies and cost reports that select by this label would treat them as %q's): set the label to %q", [input.object.kind, name, label_key, own, namespace_name, tenant, own, tenant]),
-		"path": concat("/", [k8s.pod_metadata_path, "labels", k8s.escape(label_key)]),
+		"path": concat("/", [data.plumbline.lib.k8s.pod_metadata_path, "labels", k8s.escape(label_key)]),
 		"details": {"label": label_key, "objectTenant": own, "namespaceTenant": tenant, "namespace": namespace_name, "podTemplate": true},
 	}
 }

@@ -1,6 +1,9 @@
 use std::path::{Path, PathBuf};
 
-use policy_core::fixtures::run_suite;
+use std::sync::Arc;
+
+use policy_core::fixtures::run_suite_with;
+use policy_core::imagefacts::ImageFacts;
 use policy_core::PolicyPack;
 
 pub(crate) fn root() -> PathBuf {
@@ -14,7 +17,12 @@ fn every_rule_proves_both_verdicts() {
     let pack = PolicyPack::from_dir(&root().join("policies")).unwrap();
     // PLUMBLINE_FIXTURE_RULE=<rule id or domain> runs one rule's (or domain's) fixtures.
     let only = std::env::var("PLUMBLINE_FIXTURE_RULE").ok();
-    let report = run_suite(&pack, &root().join("tests/fixtures"), only.as_deref());
+    let verifier = |signing: &serde_json::Value, dir: &Path, layout: &Path| -> Result<Arc<dyn ImageFacts>, String> {
+        image_verify::Verifier::from_config(signing, dir, Some(layout))
+            .map(|v| Arc::new(v) as Arc<dyn ImageFacts>)
+            .map_err(|e| e.to_string())
+    };
+    let report = run_suite_with(&pack, &root().join("tests/fixtures"), only.as_deref(), Some(&verifier));
     let mut failures = report.incomplete.clone();
     for c in &report.cases {
         for f in &c.failures {
@@ -50,4 +58,20 @@ fn rule_metadata_is_complete() {
         assert!(!m.kinds.is_empty(), "{}: kinds", m.id);
         assert!(r.rego.contains(&format!("package {}", m.package())), "{}", m.id);
     }
+}
+
+/// Rules reach other packages' rules by full path: an aliased reference (`k8s.containers`)
+/// compiles to a whole-document lookup that evaluates every rule of the package on each use.
+#[test]
+fn no_whole_document_lookups_in_the_compiled_pack() {
+    let pack = PolicyPack::from_dir(&root().join("policies")).unwrap();
+    let config = policy_core::Config::default().validate(&pack).unwrap();
+    let linter = policy_core::Linter::new(pack, config, policy_core::LintOptions::default()).unwrap();
+    let lookups = linter.compiled().whole_document_lookups();
+    assert!(
+        lookups.is_empty(),
+        "{} whole-document lookups, e.g. data.{}: reference rules of other packages by full path (data.plumbline.lib.k8s.containers), not through an import alias",
+        lookups.len(),
+        lookups.first().map(String::as_str).unwrap_or_default()
+    );
 }
