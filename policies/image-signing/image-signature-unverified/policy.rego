@@ -1,0 +1,49 @@
+package plumbline.rules.image_signature_unverified
+
+import rego.v1
+
+import data.plumbline.lib.images
+import data.plumbline.lib.k8s
+
+# input.images[img].signature is filled by the signature verifier (null when none is configured):
+# {"required": bool, "state": "verified|unverified|unverifiable|skipped", "by": key, "error": why}.
+
+violation contains v if {
+	some c in data.plumbline.lib.k8s.containers
+	img := c.container.image
+	is_string(img)
+	not images.exempt(img)
+	fact := input.images[img]
+	sig := fact.signature
+	sig != null
+	sig.required == true
+	sig.state == "unverified"
+	v := {
+		"msg": sprintf("%s uses image %q without a valid signature from a key trusted for it here: %s", [k8s.describe(c), img, reason(sig)]),
+		"path": concat("", [c.path, "/image"]),
+		"details": {"image": img, "container": c.name, "digest": fact.digest, "state": sig.state, "error": reason(sig)},
+	}
+}
+
+# No registry answered and no layout holds the image: not a pass, but not proof of a problem either.
+violation contains v if {
+	some c in data.plumbline.lib.k8s.containers
+	img := c.container.image
+	is_string(img)
+	not images.exempt(img)
+	fact := input.images[img]
+	sig := fact.signature
+	sig != null
+	sig.required == true
+	sig.state == "unverifiable"
+	v := {
+		"msg": sprintf("%s uses image %q whose signature could not be checked: %s", [k8s.describe(c), img, reason(sig)]),
+		"path": concat("", [c.path, "/image"]),
+		"severity": "warning",
+		"details": {"image": img, "container": c.name, "digest": fact.digest, "state": sig.state, "error": reason(sig)},
+	}
+}
+
+reason(sig) := sig.error if is_string(sig.error)
+
+reason(sig) := "no reason given" if not is_string(sig.error)
