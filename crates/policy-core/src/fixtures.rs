@@ -11,8 +11,18 @@
 //!
 //! Completeness: every rule has pass and fail files; a rule on workloads has, among both its pass
 //! and its fail objects, a Pod and a pod controller.
+//!
+//! A fixture folder with a `layout/` directory (an OCI image layout of images and signatures) is
+//! run with image facts from a verifier built by the suite's [`FactsFactory`] from the folder's
+//! `signing:` config and that layout, so signature rules prove both verdicts without a registry.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::imagefacts::ImageFacts;
+
+/// Builds image facts for a fixture folder: (signing config, folder, layout dir).
+pub type FactsFactory<'a> = &'a dyn Fn(&serde_json::Value, &Path, &Path) -> Result<Arc<dyn ImageFacts>, String>;
 
 use crate::config::Config;
 use crate::lint::{LintOptions, Linter};
@@ -59,6 +69,16 @@ impl SuiteReport {
 
 /// Run the fixtures of every rule of `pack` (or only `only`, when given).
 pub fn run_suite(pack: &PolicyPack, fixtures: &Path, only: Option<&str>) -> SuiteReport {
+    run_suite_with(pack, fixtures, only, None)
+}
+
+/// [`run_suite`] with a factory for image facts (signature verification).
+pub fn run_suite_with(
+    pack: &PolicyPack,
+    fixtures: &Path,
+    only: Option<&str>,
+    facts: Option<FactsFactory<'_>>,
+) -> SuiteReport {
     let mut report = SuiteReport::default();
     for rule in &pack.rules {
         let meta = &rule.meta;
@@ -66,12 +86,12 @@ pub fn run_suite(pack: &PolicyPack, fixtures: &Path, only: Option<&str>) -> Suit
             continue;
         }
         let dir = fixtures.join(meta.domain.as_str()).join(&meta.id);
-        run_rule(pack, meta, &dir, &mut report);
+        run_rule(pack, meta, &dir, facts, &mut report);
     }
     report
 }
 
-fn run_rule(pack: &PolicyPack, meta: &RuleMeta, dir: &Path, report: &mut SuiteReport) {
+fn run_rule(pack: &PolicyPack, meta: &RuleMeta, dir: &Path, facts: Option<FactsFactory<'_>>, report: &mut SuiteReport) {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.flatten().map(|e| e.path()).collect(),
         Err(_) => {
@@ -86,14 +106,24 @@ fn run_rule(pack: &PolicyPack, meta: &RuleMeta, dir: &Path, report: &mut SuiteRe
         p if p.is_file() => Config::load(&p),
         _ => Ok(Config::default()),
     };
+    let layout = dir.join("layout");
     let linter = config.and_then(|c| c.validate(pack)).and_then(|c| {
+        let image_facts = match facts {
+            Some(make) if layout.is_dir() => Some(make(&c.config.signing, dir, &layout).map_err(crate::Error::Usage)?),
+            _ => None,
+        };
         let opts = LintOptions {
             select: vec![meta.id.clone()],
             now: FIXTURE_NOW.parse().unwrap_or_else(|_| jiff::Timestamp::now()),
+            image_facts,
             ..LintOptions::default()
         };
         Linter::new(pack.clone(), c, opts)
     });
+    if layout.is_dir() && facts.is_none() {
+        report.incomplete.push(format!("{}: fixtures need image facts from {} but no verifier was given", meta.id, layout.display()));
+        return;
+    }
     let linter = match linter {
         Ok(l) => l,
         Err(e) => {

@@ -89,6 +89,8 @@ pub struct Request<'a> {
     pub user: Value,
     /// The instant to evaluate at (default: the linter's).
     pub now: Option<jiff::Timestamp>,
+    /// Who may suppress in-object (admission); None offline.
+    pub governance: Option<suppress::Governance<'a>>,
 }
 
 impl Default for Request<'_> {
@@ -98,6 +100,7 @@ impl Default for Request<'_> {
             old_object: None,
             user: json!({"username": "", "groups": []}),
             now: None,
+            governance: None,
         }
     }
 }
@@ -300,9 +303,10 @@ impl Linter {
         report
     }
 
-    fn today(&self) -> String {
-        self.options
-            .now
+    /// The UTC date of `now` (default: the linter's instant). The webhook passes each request's
+    /// instant, so an expiry passes while the process runs.
+    fn today_at(&self, now: Option<jiff::Timestamp>) -> String {
+        now.unwrap_or(self.options.now)
             .to_zoned(jiff::tz::TimeZone::UTC)
             .date()
             .to_string()
@@ -321,16 +325,22 @@ impl Linter {
         request: &Request<'_>,
     ) -> (Vec<Finding>, Vec<Problem>) {
         let mut rules = self.compiled.rules_for_kind(&object.reference.kind);
+        let for_kind = rules.len();
         let all = self.compiled.rules();
         rules.retain(|&i| all[i].operations.iter().any(|o| o == request.operation));
         if rules.is_empty() {
             return (Vec::new(), Vec::new());
         }
-        let today = self.today();
-        let suppressions = suppress::read(&object.value, &today, |r| self.pack.rule(r).is_some());
+        let every_rule_of_kind = rules.len() == for_kind;
+        let today = self.today_at(request.now);
+        let suppressions = self.suppressions(object, &today, request);
         let resolved = self.resolve(object, inventory);
         let input = self.rego_input(object, inventory, &suppressions, &resolved, request);
-        let outcomes = self.compiled.evaluate(input, &rules);
+        let outcomes = if every_rule_of_kind {
+            self.compiled.evaluate_kind(input, &object.reference.kind)
+        } else {
+            self.compiled.evaluate(input, &rules)
+        };
         let mut findings = Vec::new();
         let mut problems = Vec::new();
         for (idx, outcome) in outcomes {
@@ -372,6 +382,24 @@ impl Linter {
             }
         }
         (findings, problems)
+    }
+
+    /// The object's suppression annotations, judged: reason, expiry, known rule, then governance
+    /// (rules not suppressible in-object; in admission, requesters not allowed to suppress).
+    fn suppressions(
+        &self,
+        object: &Object,
+        today: &str,
+        request: &Request<'_>,
+    ) -> BTreeMap<String, suppress::Annotation> {
+        let mut s = suppress::read(&object.value, today, |r| self.pack.rule(r).is_some());
+        suppress::govern(
+            &mut s,
+            today,
+            |r| self.pack.rule(r).is_none_or(|m| m.suppressible),
+            request.governance.as_ref(),
+        );
+        s
     }
 
     fn suppression_for(
@@ -426,8 +454,8 @@ impl Linter {
     /// The policy input of DESIGN.md §3 (as JSON, for inspection; evaluation builds the same
     /// input directly in the engine's value type).
     pub fn build_input(&self, object: &Object, inventory: &Inventory, request: &Request<'_>) -> Value {
-        let today = self.today();
-        let suppressions = suppress::read(&object.value, &today, |r| self.pack.rule(r).is_some());
+        let today = self.today_at(request.now);
+        let suppressions = self.suppressions(object, &today, request);
         let resolved = self.resolve(object, inventory);
         let mut v = self.input_json(object, inventory, &suppressions, &resolved, request);
         v["inventory"] = inventory.data.clone();

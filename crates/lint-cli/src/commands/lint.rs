@@ -31,6 +31,14 @@ pub(crate) struct LintArgs {
     /// Skip these rule ids or domains (comma-separated or repeated).
     #[arg(long, value_delimiter = ',')]
     ignore: Vec<String>,
+    /// Verify image signatures (cosign) against the registries, with the keys in `signing:`.
+    /// Unreachable registries make findings "unverifiable" (warnings), never a pass.
+    #[arg(long)]
+    verify_signatures: bool,
+    /// Read images and signatures from this OCI image layout instead of registries (implies
+    /// --verify-signatures).
+    #[arg(long, value_name = "DIR")]
+    signatures_from: Option<PathBuf>,
     /// Evaluate every object as in this environment (e.g. production), whatever its namespace says.
     #[arg(long)]
     environment: Option<String>,
@@ -87,11 +95,17 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     }
     let pack = load_pack(args.policies.as_deref())?;
     let config = super::load_config(args.config.as_deref())?.validate(&pack)?;
+    let image_facts = if args.verify_signatures || args.signatures_from.is_some() {
+        Some(super::verifier(&config, args.config.as_deref(), args.signatures_from.as_deref())?)
+    } else {
+        None
+    };
     let mut options = LintOptions::default();
     options.select = args.select.clone();
     options.ignore = args.ignore.clone();
     options.strict = args.strict;
     options.environment = args.environment.clone();
+    options.image_facts = image_facts;
     if let Some(at) = &args.at {
         options.now = parse_instant(at)?;
     }

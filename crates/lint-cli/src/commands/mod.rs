@@ -2,9 +2,12 @@
 
 use std::path::Path;
 
+use std::sync::Arc;
+
 use anyhow::{bail, Context};
-use policy_core::fixtures::run_suite;
-use policy_core::{Config, PolicyPack};
+use policy_core::fixtures::run_suite_with;
+use policy_core::imagefacts::ImageFacts;
+use policy_core::{Config, PolicyPack, ValidConfig};
 
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
@@ -12,6 +15,22 @@ pub(crate) mod admit;
 pub(crate) mod calendar;
 pub(crate) mod lint;
 pub(crate) mod rules;
+pub(crate) mod verify_image;
+
+/// The signature verifier for `signing:` in the config; keys are read relative to the config file.
+pub(crate) fn verifier(
+    config: &ValidConfig,
+    config_path: Option<&Path>,
+    layout: Option<&Path>,
+) -> anyhow::Result<Arc<dyn ImageFacts>> {
+    let dir = config_path
+        .and_then(Path::parent)
+        .or_else(|| Path::new(&config.config.path).parent())
+        .unwrap_or(Path::new("."));
+    let v = image_verify::Verifier::from_config(&config.config.signing, dir, layout)
+        .context("signing configuration")?;
+    Ok(Arc::new(v))
+}
 
 /// `--config F`, else `plumbline.yaml` in the working directory or its parents, else defaults.
 pub(crate) fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
@@ -53,7 +72,12 @@ pub(crate) fn test(policies: &Path, fixtures: &Path, rule: Option<&str>) -> anyh
             bail!("unknown rule or domain `{r}`");
         }
     }
-    let report = run_suite(&pack, fixtures, rule);
+    let verifier = |signing: &serde_json::Value, dir: &Path, layout: &Path| -> Result<Arc<dyn ImageFacts>, String> {
+        image_verify::Verifier::from_config(signing, dir, Some(layout))
+            .map(|v| Arc::new(v) as Arc<dyn ImageFacts>)
+            .map_err(|e| e.to_string())
+    };
+    let report = run_suite_with(&pack, fixtures, rule, Some(&verifier));
     let mut failed = 0;
     for c in &report.cases {
         if c.failures.is_empty() {

@@ -1,0 +1,61 @@
+//! `plumbline verify-image REF`: digest, signatures found, which key verified, and why not.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use policy_core::imagefacts::{ImageContext, SignatureState};
+
+use super::{load_config, load_pack};
+use crate::{EXIT_FINDINGS, EXIT_OK};
+
+#[derive(Args)]
+pub(crate) struct VerifyImageArgs {
+    /// Image reference, e.g. registry.example.com/erp/odoo:17.0.
+    reference: String,
+    /// Configuration file with the `signing:` keys (default: plumbline.yaml here or in a parent).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Read from this OCI image layout instead of the registry.
+    #[arg(long, value_name = "DIR")]
+    signatures_from: Option<PathBuf>,
+    /// Judge keys as for this tenant (tenant-scoped keys apply only to their tenant).
+    #[arg(long)]
+    tenant: Option<String>,
+    /// Judge keys as in this environment.
+    #[arg(long)]
+    environment: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: VerifyImageArgs) -> anyhow::Result<u8> {
+    let pack = load_pack(None)?;
+    let config = load_config(args.config.as_deref())?.validate(&pack)?;
+    let dir = args
+        .config
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .unwrap_or(std::path::Path::new("."));
+    let verifier = image_verify::Verifier::from_config(&config.config.signing, dir, args.signatures_from.as_deref())?;
+    let tenant = args.tenant.clone().unwrap_or_default();
+    let environment = args.environment.clone().unwrap_or_default();
+    let ctx = ImageContext {
+        tenant: &tenant,
+        environment: &environment,
+        tier: "",
+        namespace: "",
+    };
+    let scoped = args.tenant.is_some() || args.environment.is_some();
+    let report = verifier.verify_image(&args.reference, scoped.then_some(&ctx));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let text = report.to_string();
+        print!("{text}");
+        if !text.ends_with('\n') {
+            println!();
+        }
+    }
+    Ok(if report.state == SignatureState::Verified { EXIT_OK } else { EXIT_FINDINGS })
+}
