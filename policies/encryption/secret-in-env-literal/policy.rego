@@ -14,7 +14,10 @@ pattern := p if {
 
 # Names that say the value is not the secret itself: where it is (a file, a directory), who it
 # belongs to (an id, a user name), or how it is used (a method, a mode, a length, a port …).
-not_secret_suffix := `(?i)(FILE|_PATH|_DIR|_ID|_USER|_USERNAME|_NAME|_METHOD|_TYPE|_MODE|_ENABLED?|_DISABLED|_REQUIRED|_LENGTH|_TTL|_TIMEOUT|_EXPIRY|_EXPIRES|_ALGORITHM|_HEADER|_PORT|_ISSUER|_AUDIENCE|_SCOPES?|_PROVIDER)$`
+not_secret_suffix := `(?i)(FILE|_PATH|_DIR|_ID|_USER|_USERNAME|_NAME|_METHOD|_TYPE|_MODE|_ENABLED?|_DISABLED|_REQUIRED|_LENGTH|_TTL|_TIMEOUT|_EXPIRY|_EXPIRES|_ALGORITHM|_HEADER|_PORT|_ISSUER|_AUDIENCE|_SCOPES?|_PROVIDER|_SECONDS|_MINUTES|_HOURS|_DAYS|_VERSION|_ROLE|_POLICY|_COUNT|_SIZE)$`
+
+# Switches about a secret, not secrets: VNC_NO_PASSWORD, MYSQL_ALLOW_EMPTY_PASSWORD, SKIP_AUTH.
+switch_prefix := `(?i)(^|_)(NO|ALLOW|EMPTY|SKIP|DISABLE|ENABLE|REQUIRE|USE)_`
 
 # Where a service lives: not a secret unless the URL carries user:password@.
 location_suffix := `(?i)(_URL|_URI|_ENDPOINT|_HOST|_SERVER|_ADDR|_ADDRESS)$`
@@ -25,6 +28,11 @@ url_with_password := `://[^/@\s:]*:[^/@\s]+@`
 switch_values := {"true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none"}
 
 not_secret(name, _) if regex.match(not_secret_suffix, name)
+
+not_secret(name, _) if regex.match(switch_prefix, name)
+
+# A file path (GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/key.json) names where a secret is, not it.
+not_secret(_, value) if startswith(trim_space(value), "/")
 
 not_secret(name, value) if {
 	regex.match(location_suffix, name)

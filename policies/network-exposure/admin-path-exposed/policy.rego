@@ -174,6 +174,45 @@ ingress_routes(pt, p, a) if {
 	regex.match(concat("", ["(?i)^", p]), a)
 }
 
+# ---------------------------------------------------------------------------------------------
+# Which routes lead to Odoo: a route that names an admin path always counts; a catch-all route
+# counts when its backend Service looks like Odoo (params.network.adminPathBackends, globs; an
+# empty list judges every catch-all route).
+
+backend_patterns := object.get(object.get(data.plumbline.params, "network", {}), "adminPathBackends", ["*odoo*"])
+
+odoo_backend(_) if count(backend_patterns) == 0
+
+odoo_backend(name) if {
+	is_string(name)
+	some pattern in backend_patterns
+	glob.match(pattern, null, name)
+}
+
+ingress_backend_name(backend) := backend.service.name if is_object(backend.service)
+
+ingress_backend_name(backend) := backend.serviceName if is_string(backend.serviceName)
+
+names_admin_path(p) if {
+	p != ""
+	some a in admin_paths
+	under(norm(trim_right(p, "*")), a)
+}
+
+ingress_to_odoo(p, _) if names_admin_path(p)
+
+ingress_to_odoo(_, path) if odoo_backend(ingress_backend_name(object.get(path, "backend", {})))
+
+route_to_odoo(_, m) if {
+	some a in admin_paths
+	contains(m, a)
+}
+
+route_to_odoo(route, _) if {
+	some svc in object.get(route, "services", [])
+	odoo_backend(object.get(svc, "name", ""))
+}
+
 violation contains v if {
 	input.object.kind == "Ingress"
 	count(ingress_protection) == 0
@@ -184,6 +223,7 @@ violation contains v if {
 	p := object.get(path, "path", "")
 	is_string(p)
 	pt := object.get(path, "pathType", "ImplementationSpecific")
+	ingress_to_odoo(p, path)
 	hits := {a | some a in admin_paths; ingress_routes(pt, p, a)}
 	count(hits) > 0
 	v := {
@@ -203,6 +243,7 @@ violation contains v if {
 	count(ingress_protection) == 0
 	some field in ["defaultBackend", "backend"]
 	is_object(spec[field])
+	odoo_backend(ingress_backend_name(spec[field]))
 	count(admin_paths) > 0
 	v := {
 		"msg": sprintf("Ingress spec.%s receives every request no rule matches, including Odoo's database manager (%s), with no IP allow-list", [field, hits_text(admin_paths)]),
@@ -309,6 +350,7 @@ violation contains v if {
 	trim_space(m) != "" # Traefik rejects a route without a rule
 	not route_protected(route)
 	not redirect_only(route)
+	route_to_odoo(route, m)
 	hits := {a |
 		some a in admin_paths
 		evaluate(m, a, "U") in {"T", "U"}

@@ -16,7 +16,8 @@ claims := [c | some c in inventory.hosts; is_object(c)] if inventory.known == tr
 
 own_namespace := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
 
-own_namespace := object.get(object.get(input, "namespace", {}), "name", "") if data.plumbline.lib.k8s.namespace == ""
+# An object without metadata.namespace lands in kubectl's default namespace, as the inventory files it.
+own_namespace := "default" if data.plumbline.lib.k8s.namespace == ""
 
 name := object.get(object.get(input.object, "metadata", {}), "name", "")
 
