@@ -83,6 +83,52 @@ pub struct AdmissionConfig {
     /// Answer on evaluation timeout or error (default `fail-closed`).
     #[serde(default)]
     pub failure_mode: Option<FailureMode>,
+    /// Who may add or change in-object suppressions (default: nobody).
+    #[serde(default)]
+    pub suppressors: Suppressors,
+    /// Mutual TLS: the CA and subjects of allowed callers (read by the webhook binary).
+    #[serde(default)]
+    pub client_auth: Option<ClientAuthConfig>,
+}
+
+/// `admission.clientAuth`: mutual TLS settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ClientAuthConfig {
+    /// PEM bundle of the CA(s) issuing callers' certificates.
+    #[serde(rename = "caFile")]
+    pub ca_file: String,
+    /// Allowed subject common names or DNS names (empty: any certificate from the CA).
+    #[serde(default)]
+    pub subjects: Vec<String>,
+}
+
+/// Users and groups allowed to suppress findings in-object (`admission.suppressors`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Suppressors {
+    /// Usernames (exact), e.g. `system:serviceaccount:argocd:argocd-application-controller`.
+    #[serde(default)]
+    pub users: Vec<String>,
+    /// Groups (exact), e.g. `platform-admins`.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+impl Suppressors {
+    /// Whether the requester of `userInfo` (`{"username": …, "groups": […]}`) may suppress.
+    pub fn allows(&self, user: &Value) -> bool {
+        let name = user["username"].as_str().unwrap_or_default();
+        let in_groups = user["groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .any(|g| self.groups.iter().any(|a| a == g));
+        (!name.is_empty() && self.users.iter().any(|u| u == name)) || in_groups
+    }
 }
 
 /// Admission settings: the config's `admission:` section with defaults applied and patterns compiled.
@@ -97,7 +143,8 @@ pub struct AdmissionSettings {
     pub exempt_namespaces: Vec<String>,
     /// Answer on evaluation timeout or error.
     pub failure_mode: FailureMode,
-    /// Namespace-name patterns → environment.
+    /// Who may add or change in-object suppressions.
+    pub suppressors: Suppressors,
     /// The instant to evaluate at; None: the wall clock at each request (`plumbline admit --at`
     /// sets it).
     pub now: Option<jiff::Timestamp>,
@@ -110,6 +157,7 @@ impl Default for AdmissionSettings {
             default_enforcement: Enforcement::Deny,
             exempt_namespaces: vec!["kube-system".into()],
             failure_mode: FailureMode::FailClosed,
+            suppressors: Suppressors::default(),
             now: None,
         }
     }
@@ -125,6 +173,7 @@ impl AdmissionSettings {
         let a = &config.admission;
         let mut s = AdmissionSettings {
             enforcement: a.enforcement.clone(),
+            suppressors: a.suppressors.clone(),
             ..AdmissionSettings::default()
         };
         match &a.exempt_namespaces {
@@ -327,6 +376,8 @@ pub struct Outcome {
     pub enforcement: Enforcement,
     /// Unsuppressed findings that counted.
     pub findings: Vec<Finding>,
+    /// Findings suppressed by an honoured annotation or a config exemption (recorded, not counted).
+    pub suppressed: Vec<Finding>,
     /// Why the request was not evaluated, if it was not.
     pub skipped: Option<&'static str>,
     /// Rule errors (the failure mode was applied).
@@ -357,6 +408,7 @@ fn skip(
         environment: env,
         enforcement,
         findings: Vec::new(),
+        suppressed: Vec::new(),
         skipped: Some(why),
         errors: Vec::new(),
     }
@@ -408,11 +460,26 @@ pub fn decide(
     }
     let object = Object::from_value(value, &format!("admission:{}", req.uid));
     let now = settings.now.unwrap_or_else(jiff::Timestamp::now);
-    let mut request = crate::Request::default();
-    request.operation = &req.operation;
-    request.old_object = req.old_object.as_ref();
-    request.user = req.user.clone();
-    request.now = Some(now);
+    // In-object suppressions are honoured only for requesters allowed to suppress; an UPDATE by
+    // anyone else keeps the suppressions the old object had, unchanged or stricter.
+    let governance = crate::suppress::Governance {
+        requester: req.user["username"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        allowed: settings.suppressors.allows(&req.user),
+        previous: match req.operation.as_str() {
+            "UPDATE" => req.old_object.as_ref(),
+            _ => None,
+        },
+    };
+    let request = crate::Request {
+        operation: &req.operation,
+        old_object: req.old_object.as_ref(),
+        user: req.user.clone(),
+        now: Some(now),
+        governance: Some(governance),
+    };
     let (findings, problems) = linter.check_object_as(&object, namespaces, &request);
     // An emergency change inside a freeze window is let through by change-freeze-active; record it.
     let mut extra_audits = Vec::new();
@@ -420,29 +487,33 @@ pub fn decide(
         .as_str()
         .filter(|t| !t.trim().is_empty())
     {
-        let windows = linter.calendars().active(&resolved.environment, resolved.tier, now);
+        let windows = linter
+            .calendars()
+            .active(&resolved.environment, resolved.tier, now);
         if !windows.is_empty() {
-            let names: Vec<String> = windows.iter().map(|w| format!("{} ({})", w.name, w.calendar)).collect();
+            let names: Vec<String> = windows
+                .iter()
+                .map(|w| format!("{} ({})", w.name, w.calendar))
+                .collect();
             extra_audits.push((
                 "plumbline.dev/emergency-change".to_string(),
                 format!("ticket {ticket} during freeze: {}", names.join(", ")),
             ));
         }
     }
-    let findings: Vec<Finding> = findings
-        .into_iter()
-        .filter(|f| f.suppressed.is_none())
-        .collect();
+    let (suppressed, findings): (Vec<Finding>, Vec<Finding>) =
+        findings.into_iter().partition(|f| f.suppressed.is_some());
     let errors: Vec<String> = problems.into_iter().map(|p| p.message).collect();
     if !errors.is_empty() {
         let mut o = failure(settings, &req.uid, &errors.join("; "));
         o.environment = env;
         o.enforcement = enforcement;
         o.findings = findings;
+        o.suppressed = suppressed;
         o.errors = errors;
         return o;
     }
-    respond(req, env, enforcement, findings, extra_audits)
+    respond(req, env, enforcement, findings, suppressed, extra_audits)
 }
 
 fn respond(
@@ -450,6 +521,7 @@ fn respond(
     env: String,
     enforcement: Enforcement,
     findings: Vec<Finding>,
+    suppressed: Vec<Finding>,
     extra_audits: Vec<(String, String)>,
 ) -> Outcome {
     let mut denials = Vec::new();
@@ -469,6 +541,28 @@ fn respond(
                 .entry(format!("{AUDIT_PREFIX}{}", f.rule))
                 .or_default()
                 .push(format!("{}: {}", display_path(&f.path), f.message)),
+        }
+    }
+    // Findings decide `audit`; the record of honoured suppressions below does not.
+    let judged_audit = !audits.is_empty();
+    for f in &suppressed {
+        if let Some(sup) = &f.suppressed {
+            let kind = match sup.kind {
+                crate::finding::SuppressionKind::Annotation => "annotation",
+                crate::finding::SuppressionKind::Exemption => "exemption",
+            };
+            let expires = sup
+                .expires
+                .as_deref()
+                .map(|d| format!("; expires={d}"))
+                .unwrap_or_default();
+            let line = format!("{kind}: {}{expires}", sup.reason);
+            let entry = audits
+                .entry(format!("{AUDIT_PREFIX}suppressed-{}", f.rule))
+                .or_default();
+            if !entry.contains(&line) {
+                entry.push(line);
+            }
         }
     }
     let allowed = denials.is_empty();
@@ -506,7 +600,7 @@ fn respond(
         "deny"
     } else if !warnings.is_empty() {
         "warn"
-    } else if response.contains_key("auditAnnotations") {
+    } else if judged_audit {
         "audit"
     } else {
         "allow"
@@ -518,6 +612,7 @@ fn respond(
         environment: env,
         enforcement,
         findings,
+        suppressed,
         skipped: None,
         errors: Vec::new(),
     }
@@ -551,6 +646,7 @@ pub fn failure(settings: &AdmissionSettings, uid: &str, reason: &str) -> Outcome
         environment: String::new(),
         enforcement: Enforcement::Deny,
         findings: Vec::new(),
+        suppressed: Vec::new(),
         skipped: None,
         errors: vec![reason],
     }

@@ -136,11 +136,13 @@ fn selected(meta: &RuleMeta, select: &[String], ignore: &[String]) -> bool {
 
 impl Linter {
     /// Compile `pack` for `config` and `options`.
-    pub fn new(pack: PolicyPack, config: ValidConfig, options: LintOptions) -> Result<Linter, Error> {
+    pub fn new(
+        pack: PolicyPack,
+        config: ValidConfig,
+        options: LintOptions,
+    ) -> Result<Linter, Error> {
         for id in options.select.iter().chain(&options.ignore) {
-            let known = id == "*"
-                || id.parse::<crate::Domain>().is_ok()
-                || pack.rule(id).is_some();
+            let known = id == "*" || id.parse::<crate::Domain>().is_ok() || pack.rule(id).is_some();
             if !known {
                 return Err(Error::Usage(format!(
                     "unknown rule or domain `{id}`; `plumbline rules` lists rules, domains are {}",
@@ -174,7 +176,10 @@ impl Linter {
             line: 0,
             message: format!("changeControl.ticketPattern: {e}"),
         })?;
-        let ticket_tiers = cc.ticket_tiers.clone().unwrap_or_else(|| vec![Tier::Dedicated]);
+        let ticket_tiers = cc
+            .ticket_tiers
+            .clone()
+            .unwrap_or_else(|| vec![Tier::Dedicated]);
         Ok(Linter {
             pack,
             compiled,
@@ -216,7 +221,8 @@ impl Linter {
         } else {
             labels
         };
-        self.resolver.resolve(&ns, labels, self.options.environment.as_deref())
+        self.resolver
+            .resolve(&ns, labels, self.options.environment.as_deref())
     }
 
     fn namespace_of(&self, object: &Object) -> String {
@@ -230,13 +236,20 @@ impl Linter {
     /// Effective severity of a rule's finding in a tier, before a violation's own cap.
     fn severity(&self, meta: &RuleMeta, tier: Tier) -> Severity {
         let rules = &self.config.config.rules;
-        let base = rules.severity.get(&meta.id).copied().unwrap_or(meta.severity);
+        let base = rules
+            .severity
+            .get(&meta.id)
+            .copied()
+            .unwrap_or(meta.severity);
         if let Some(t) = rules.tiers.get(tier.as_str()) {
             if let Some(s) = t.get(&meta.id).or_else(|| t.get(meta.domain.as_str())) {
                 return *s;
             }
         }
-        if tier == Tier::Sandbox && SANDBOX_LENIENT.contains(&meta.domain) && !rules.severity.contains_key(&meta.id) {
+        if tier == Tier::Sandbox
+            && SANDBOX_LENIENT.contains(&meta.domain)
+            && !rules.severity.contains_key(&meta.id)
+        {
             return base.min(Severity::Warning);
         }
         base
@@ -294,12 +307,20 @@ impl Linter {
         for o in objects {
             for n in &o.notes {
                 report.notes.push(
-                    Problem::at(&o.file, o.document, n.position.line, n.position.column, &n.message)
-                        .with_path(n.pointer.clone()),
+                    Problem::at(
+                        &o.file,
+                        o.document,
+                        n.position.line,
+                        n.position.column,
+                        &n.message,
+                    )
+                    .with_path(n.pointer.clone()),
                 );
             }
         }
-        report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        report
+            .findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         report
     }
 
@@ -313,7 +334,11 @@ impl Linter {
     }
 
     /// Evaluate one object against the rules for its kind, as a CREATE.
-    pub fn check_object(&self, object: &Object, inventory: &Inventory) -> (Vec<Finding>, Vec<Problem>) {
+    pub fn check_object(
+        &self,
+        object: &Object,
+        inventory: &Inventory,
+    ) -> (Vec<Finding>, Vec<Problem>) {
         self.check_object_as(object, inventory, &Request::default())
     }
 
@@ -453,7 +478,12 @@ impl Linter {
 
     /// The policy input of DESIGN.md §3 (as JSON, for inspection; evaluation builds the same
     /// input directly in the engine's value type).
-    pub fn build_input(&self, object: &Object, inventory: &Inventory, request: &Request<'_>) -> Value {
+    pub fn build_input(
+        &self,
+        object: &Object,
+        inventory: &Inventory,
+        request: &Request<'_>,
+    ) -> Value {
         let today = self.today_at(request.now);
         let suppressions = self.suppressions(object, &today, request);
         let resolved = self.resolve(object, inventory);
@@ -472,11 +502,17 @@ impl Linter {
     ) -> Value {
         let ns_name = self.namespace_of(object);
         let namespace = match inventory.namespaces.get(&ns_name) {
-            Some(ns) => json!({"name": ns.name, "labels": ns.labels, "annotations": ns.annotations, "known": true}),
+            Some(ns) => {
+                json!({"name": ns.name, "labels": ns.labels, "annotations": ns.annotations, "known": true})
+            }
             None => json!({"name": ns_name, "labels": {}, "annotations": {}, "known": false}),
         };
         let configured_level = self.config.config.params["podSecurity"]["level"].as_str();
-        let tier_level = if resolved.tier == Tier::Dedicated { "restricted" } else { "baseline" };
+        let tier_level = if resolved.tier == Tier::Dedicated {
+            "restricted"
+        } else {
+            "baseline"
+        };
         let pss_level = match namespace["labels"]["pod-security.kubernetes.io/enforce"].as_str() {
             Some(l @ ("privileged" | "baseline" | "restricted")) => l.to_string(),
             _ => configured_level.unwrap_or(tier_level).to_string(),
@@ -537,23 +573,33 @@ pub fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
     match kind {
         "Pod" => Some("/spec"),
         "CronJob" => Some("/spec/jobTemplate/spec/template/spec"),
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
-            Some("/spec/template/spec")
-        }
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => Some("/spec/template/spec"),
         _ => None,
     }
 }
 
 /// `input.images`: every container image of the object, parsed, with digest and signature facts
 /// when a verifier is configured.
-fn images_of(object: &Value, kind: &str, facts: Option<&dyn ImageFacts>, ctx: &ImageContext<'_>) -> Value {
+fn images_of(
+    object: &Value,
+    kind: &str,
+    facts: Option<&dyn ImageFacts>,
+    ctx: &ImageContext<'_>,
+) -> Value {
     let mut out = Map::new();
     let Some(spec) = pod_spec_pointer(kind).and_then(|p| object.pointer(p)) else {
         return Value::Object(out);
     };
     for field in ["containers", "initContainers", "ephemeralContainers"] {
         for c in spec[field].as_array().into_iter().flatten() {
-            let Some(img) = c["image"].as_str() else { continue };
+            let Some(img) = c["image"].as_str() else {
+                continue;
+            };
             if out.contains_key(img) {
                 continue;
             }

@@ -22,6 +22,15 @@ pub const WORKLOAD_KINDS: [&str; 8] = [
     "CronJob",
 ];
 
+/// Domains whose rules are not suppressible in-object unless their `rule.yaml` says
+/// `suppressible: true`: a tenant must not exempt itself from isolation, signing or change control
+/// (config exemptions, reviewed in git, are the governed path).
+pub(crate) const UNSUPPRESSIBLE_DOMAINS: [Domain; 3] = [
+    Domain::TenantIsolation,
+    Domain::ImageSigning,
+    Domain::ChangeControl,
+];
+
 /// A rule's metadata, from its `rule.yaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,9 +83,9 @@ impl RuleMeta {
 
     /// Whether the rule applies to objects of `kind`.
     pub fn applies_to(&self, kind: &str) -> bool {
-        self.kinds.iter().any(|k| {
-            k == "*" || k == kind || (k == "workloads" && WORKLOAD_KINDS.contains(&kind))
-        })
+        self.kinds
+            .iter()
+            .any(|k| k == "*" || k == kind || (k == "workloads" && WORKLOAD_KINDS.contains(&kind)))
     }
 }
 
@@ -107,7 +116,10 @@ pub struct PolicyPack {
 impl PolicyPack {
     /// The pack built into this binary.
     pub fn builtin() -> Result<PolicyPack, Error> {
-        Self::from_files(EMBEDDED.iter().map(|(p, s)| (p.to_string(), s.to_string())), "<built-in>")
+        Self::from_files(
+            EMBEDDED.iter().map(|(p, s)| (p.to_string(), s.to_string())),
+            "<built-in>",
+        )
     }
 
     /// Load a pack from a directory laid out like `policies/`.
@@ -151,10 +163,18 @@ impl PolicyPack {
                 message,
             };
             let value = crate::config::yaml_value(&meta_text, &meta_path)?;
-            let meta: RuleMeta =
-                serde_json::from_value(value).map_err(|e| err(format!("invalid rule.yaml: {e}")))?;
+            let explicit = value.get("suppressible").is_some();
+            let mut meta: RuleMeta = serde_json::from_value(value)
+                .map_err(|e| err(format!("invalid rule.yaml: {e}")))?;
+            // Governed domains are not suppressible in-object unless a rule says so explicitly.
+            if !explicit && UNSUPPRESSIBLE_DOMAINS.contains(&meta.domain) {
+                meta.suppressible = false;
+            }
             if meta.id != rule {
-                return Err(err(format!("id `{}` differs from its folder name `{rule}`", meta.id)));
+                return Err(err(format!(
+                    "id `{}` differs from its folder name `{rule}`",
+                    meta.id
+                )));
             }
             let domain_dir = meta_path.split('/').next().unwrap_or_default();
             if domain_dir != meta.domain.as_str() {
@@ -191,12 +211,18 @@ impl PolicyPack {
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
             collect(root, &p, out)?;
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("rego" | "yaml")) {
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("rego" | "yaml")
+        ) {
             let rel = p
                 .strip_prefix(root)
                 .map(|r| r.to_string_lossy().replace('\\', "/"))
@@ -205,4 +231,55 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> std::io:
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod governance_tests {
+    use super::*;
+
+    #[test]
+    fn governed_domains_are_not_suppressible_in_object() {
+        let pack = PolicyPack::builtin().unwrap();
+        for r in &pack.rules {
+            if UNSUPPRESSIBLE_DOMAINS.contains(&r.meta.domain) {
+                assert!(
+                    !r.meta.suppressible,
+                    "{} ({}) must not be suppressible in-object",
+                    r.meta.id, r.meta.domain
+                );
+            }
+        }
+        assert!(pack.rule("image-tag-latest").unwrap().suppressible);
+        // The loader applies the default to packs that do not say it.
+        let meta = "id: r\ntitle: t\ndomain: tenant-isolation\nseverity: error\nkinds: [Pod]\n\
+                    description: d\nremediation: r\nexample: e\n";
+        let rego = "package plumbline.rules.r\n";
+        let p = PolicyPack::from_files(
+            [
+                ("tenant-isolation/r/rule.yaml".to_string(), meta.to_string()),
+                (
+                    "tenant-isolation/r/policy.rego".to_string(),
+                    rego.to_string(),
+                ),
+            ],
+            "test",
+        )
+        .unwrap();
+        assert!(!p.rule("r").unwrap().suppressible);
+        let p = PolicyPack::from_files(
+            [
+                (
+                    "tenant-isolation/r/rule.yaml".to_string(),
+                    format!("{meta}suppressible: true\n"),
+                ),
+                (
+                    "tenant-isolation/r/policy.rego".to_string(),
+                    rego.to_string(),
+                ),
+            ],
+            "test",
+        )
+        .unwrap();
+        assert!(p.rule("r").unwrap().suppressible);
+    }
 }

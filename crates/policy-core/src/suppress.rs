@@ -30,7 +30,11 @@ impl Annotation {
 
 /// Read every suppression annotation of an object, judged as of `today` (YYYY-MM-DD).
 /// `known` tells whether a rule id exists.
-pub fn read(object: &Value, today: &str, known: impl Fn(&str) -> bool) -> BTreeMap<String, Annotation> {
+pub fn read(
+    object: &Value,
+    today: &str,
+    known: impl Fn(&str) -> bool,
+) -> BTreeMap<String, Annotation> {
     let mut out = BTreeMap::new();
     let Some(annotations) = object["metadata"]["annotations"].as_object() else {
         return out;
@@ -51,6 +55,87 @@ pub fn is_date(date: &str) -> bool {
     date.parse::<jiff::civil::Date>().is_ok() && date.len() == 10
 }
 
+/// Who asks for an in-object suppression in an admission request, and whether they may.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Governance<'a> {
+    /// The requester's username (for messages).
+    pub requester: String,
+    /// Whether the requester may add or change in-object suppressions (`admission.suppressors`).
+    pub allowed: bool,
+    /// The object before an UPDATE: a suppression it already carried, unchanged or made stricter,
+    /// stays honoured whoever sends the update.
+    pub previous: Option<&'a Value>,
+}
+
+/// Apply suppression governance to annotations read by [`read`]:
+///
+/// - a suppression of a rule that is not suppressible in-object (`suppressible: false`) is not
+///   honoured and says so;
+/// - in admission (`governance` given), a suppression added or weakened (reason changed, expiry
+///   removed or extended) by a requester who may not suppress is not honoured and says so.
+///
+/// Annotations already invalid keep their problem. Offline (`governance` None) anyone who can edit
+/// the files may suppress: the files are reviewed in git, and `--strict` ignores them altogether.
+pub fn govern(
+    annotations: &mut BTreeMap<String, Annotation>,
+    today: &str,
+    suppressible: impl Fn(&str) -> bool,
+    governance: Option<&Governance<'_>>,
+) {
+    let previous = governance
+        .and_then(|g| g.previous)
+        .map(|old| read(old, today, |_| true));
+    for (rule, a) in annotations.iter_mut() {
+        if a.problem.is_some() {
+            continue;
+        }
+        if !suppressible(rule) {
+            a.problem = Some(format!(
+                "suppresses `{rule}`, which may not be suppressed in-object; \
+                 a config exemption (plumbline.yaml `exemptions:`, reviewed in git) is the governed path"
+            ));
+            continue;
+        }
+        let Some(g) = governance.filter(|g| !g.allowed) else {
+            continue;
+        };
+        let who = if g.requester.is_empty() {
+            "(unknown)"
+        } else {
+            g.requester.as_str()
+        };
+        a.problem = match previous.as_ref().and_then(|p| p.get(rule)) {
+            None => Some(format!(
+                "is set by requester {who}, who is not allowed to suppress (admission.suppressors)"
+            )),
+            Some(old) => weakened(old, a).map(|how| {
+                format!(
+                    "{how}; requester {who} is not allowed to change suppressions (admission.suppressors)"
+                )
+            }),
+        };
+    }
+}
+
+/// How `new` weakens `old`, if it does: another reason, no expiry where there was one, or a later one.
+fn weakened(old: &Annotation, new: &Annotation) -> Option<String> {
+    if old.reason != new.reason {
+        return Some(format!(
+            "changes the reason of an existing suppression (was \"{}\")",
+            old.reason
+        ));
+    }
+    match (&old.expires, &new.expires) {
+        (Some(o), None) => Some(format!("removes the expiry {o} of an existing suppression")),
+        (None, Some(_)) | (None, None) => None,
+        (Some(o), Some(n)) if n > o => Some(format!(
+            "extends the expiry of an existing suppression from {o} to {n}"
+        )),
+        (Some(_), Some(_)) => None,
+    }
+}
+
 fn parse(text: &str, today: &str, known: bool, rule: &str) -> Annotation {
     let mut reason_parts = Vec::new();
     let mut expires = None;
@@ -64,12 +149,16 @@ fn parse(text: &str, today: &str, known: bool, rule: &str) -> Annotation {
     }
     let reason = reason_parts.join("; ");
     let problem = if !known {
-        Some(format!("suppresses `{rule}`, which is not a rule; `plumbline rules` lists them"))
+        Some(format!(
+            "suppresses `{rule}`, which is not a rule; `plumbline rules` lists them"
+        ))
     } else if reason.is_empty() {
         Some("has no reason; write why, e.g. \"vendor image, tracked in OPS-123\"".to_string())
     } else {
         match &expires {
-            Some(d) if !is_date(d) => Some(format!("has expiry `{d}`, which is not a YYYY-MM-DD date")),
+            Some(d) if !is_date(d) => {
+                Some(format!("has expiry `{d}`, which is not a YYYY-MM-DD date"))
+            }
             Some(d) if d.as_str() < today => Some(format!("expired on {d}")),
             _ => None,
         }
@@ -101,8 +190,90 @@ mod tests {
         assert_eq!(s["a"].reason, "vendor image");
         assert!(s["b"].problem.as_deref().unwrap().contains("no reason"));
         assert!(s["c"].problem.as_deref().unwrap().contains("expired"));
-        assert!(s["d"].problem.as_deref().unwrap().contains("not a YYYY-MM-DD"));
+        assert!(s["d"]
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("not a YYYY-MM-DD"));
         assert!(s["nope"].problem.as_deref().unwrap().contains("not a rule"));
         assert_eq!(s.len(), 5);
+    }
+
+    fn governed(obj: &Value, old: Option<&Value>, allowed: bool) -> BTreeMap<String, Annotation> {
+        let mut s = read(obj, "2026-11-22", |_| true);
+        let g = Governance {
+            requester: "alice".into(),
+            allowed,
+            previous: old,
+        };
+        govern(&mut s, "2026-11-22", |r| r != "pss-privileged", Some(&g));
+        s
+    }
+
+    fn annotated(pairs: &[(&str, &str)]) -> Value {
+        let mut m = serde_json::Map::new();
+        for (k, v) in pairs {
+            m.insert(format!("{PREFIX}{k}"), json!(v));
+        }
+        json!({"metadata": {"annotations": m}})
+    }
+
+    #[test]
+    fn requesters_and_suppressible_rules() {
+        let obj = annotated(&[
+            ("a", "vendor; expires=2026-12-31"),
+            ("pss-privileged", "needed"),
+        ]);
+        let s = governed(&obj, None, false);
+        let p = s["a"].problem.as_deref().unwrap();
+        assert_eq!(
+            p,
+            "is set by requester alice, who is not allowed to suppress (admission.suppressors)"
+        );
+        assert!(s["pss-privileged"]
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("may not be suppressed in-object"));
+        let s = governed(&obj, None, true);
+        assert!(s["a"].is_valid());
+        assert!(
+            !s["pss-privileged"].is_valid(),
+            "admins cannot suppress unsuppressible rules in-object"
+        );
+        // Offline: no governance, only suppressibility.
+        let mut s = read(&obj, "2026-11-22", |_| true);
+        govern(&mut s, "2026-11-22", |r| r != "pss-privileged", None);
+        assert!(s["a"].is_valid() && !s["pss-privileged"].is_valid());
+    }
+
+    #[test]
+    fn updates_may_not_weaken_without_permission() {
+        let old = annotated(&[("a", "vendor; expires=2026-12-31")]);
+        let case = |new: &str| governed(&annotated(&[("a", new)]), Some(&old), false)["a"].clone();
+        assert!(
+            case("vendor; expires=2026-12-31").is_valid(),
+            "unchanged stays honoured"
+        );
+        assert!(
+            case("vendor; expires=2026-12-24").is_valid(),
+            "shortened stays honoured"
+        );
+        let p = case("vendor; expires=2027-12-31").problem.unwrap();
+        assert!(
+            p.contains("extends the expiry") && p.contains("2027-12-31"),
+            "{p}"
+        );
+        assert!(case("vendor")
+            .problem
+            .unwrap()
+            .contains("removes the expiry"));
+        assert!(case("other; expires=2026-12-31")
+            .problem
+            .unwrap()
+            .contains("changes the reason"));
+        // The same edits by a suppressor are fine.
+        let ok = governed(&annotated(&[("a", "other")]), Some(&old), true);
+        assert!(ok["a"].is_valid());
     }
 }

@@ -3,7 +3,13 @@
 
 use crate::plumbline;
 
-const SECRETS: &[&str] = &["hunter2-Odoo-DB", "0755", "c3VwZXJzZWNyZXQ=", "pg-Sup3r-Secret", "redis-pw-9876"];
+const SECRETS: &[&str] = &[
+    "hunter2-Odoo-DB",
+    "0755",
+    "c3VwZXJzZWNyZXQ=",
+    "pg-Sup3r-Secret",
+    "redis-pw-9876",
+];
 
 const MANIFEST: &str = r#"apiVersion: v1
 kind: Secret
@@ -48,12 +54,90 @@ fn no_secret_value_in_any_output() {
     let f = file.to_str().unwrap();
     let mut saw_env_finding = false;
     for format in ["human", "json", "sarif", "junit", "github"] {
-        let out = plumbline(&["lint", f, "--format", format, "--show-suppressed", "--color", "never"]);
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let out = plumbline(&[
+            "lint",
+            f,
+            "--format",
+            format,
+            "--show-suppressed",
+            "--color",
+            "never",
+        ]);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         for secret in SECRETS {
-            assert!(!text.contains(secret), "{format} output leaks {secret}:\n{text}");
+            assert!(
+                !text.contains(secret),
+                "{format} output leaks {secret}:\n{text}"
+            );
         }
         saw_env_finding |= text.contains("secret-in-env-literal") && text.contains("PASSWORD");
     }
-    assert!(saw_env_finding, "the literal PASSWORD must still be reported, by name");
+    assert!(
+        saw_env_finding,
+        "the literal PASSWORD must still be reported, by name"
+    );
+}
+
+/// `plumbline admit` over AdmissionReviews of the same Secret and Deployment (CREATE and UPDATE,
+/// in a denying, a warning and an auditing environment): the response never quotes a value.
+#[test]
+fn no_secret_value_in_admit_output() {
+    let dir = std::env::temp_dir().join(format!("plumbline-admit-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("plumbline.yaml");
+    std::fs::write(
+        &config,
+        "version: 1\nadmission:\n  enforcement: {production: deny, dev: warn, sandbox: audit}\n",
+    )
+    .unwrap();
+    let objects: Vec<serde_json::Value> = policy_core::yaml::parse_stream(MANIFEST)
+        .into_iter()
+        .map(|d| d.unwrap().value)
+        .collect();
+    let mut saw_env_finding = false;
+    for (i, obj) in objects.iter().enumerate() {
+        for ns in ["acme-prod", "acme-dev", "acme-sandbox"] {
+            for op in ["CREATE", "UPDATE"] {
+                let mut obj = obj.clone();
+                obj["metadata"]["namespace"] = serde_json::json!(ns);
+                let review = serde_json::json!({
+                    "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                    "request": {"uid": format!("u{i}"), "operation": op, "namespace": ns,
+                        "kind": {"group": "", "version": "v1", "kind": obj["kind"]},
+                        "userInfo": {"username": "alice", "groups": ["acme"]},
+                        "object": obj, "oldObject": if op == "UPDATE" { obj.clone() } else { serde_json::Value::Null }}
+                });
+                let file = dir.join(format!("review-{i}-{ns}-{op}.json"));
+                std::fs::write(&file, serde_json::to_vec(&review).unwrap()).unwrap();
+                let out = plumbline(&[
+                    "admit",
+                    file.to_str().unwrap(),
+                    "--config",
+                    config.to_str().unwrap(),
+                ]);
+                let text = format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                assert!(text.contains("\"uid\""), "admit answered no review: {text}");
+                for secret in SECRETS {
+                    assert!(
+                        !text.contains(secret),
+                        "admit output leaks {secret}:\n{text}"
+                    );
+                }
+                saw_env_finding |=
+                    text.contains("secret-in-env-literal") && text.contains("PASSWORD");
+            }
+        }
+    }
+    assert!(
+        saw_env_finding,
+        "the literal PASSWORD must still be reported, by name"
+    );
 }
