@@ -17,19 +17,32 @@ fn every_rule_proves_both_verdicts() {
     let pack = PolicyPack::from_dir(&root().join("policies")).unwrap();
     // PLUMBLINE_FIXTURE_RULE=<rule id or domain> runs one rule's (or domain's) fixtures.
     let only = std::env::var("PLUMBLINE_FIXTURE_RULE").ok();
-    let verifier = |signing: &serde_json::Value, dir: &Path, layout: &Path| -> Result<Arc<dyn ImageFacts>, String> {
+    let verifier = |signing: &serde_json::Value,
+                    dir: &Path,
+                    layout: &Path|
+     -> Result<Arc<dyn ImageFacts>, String> {
         image_verify::Verifier::from_config(signing, dir, Some(layout))
             .map(|v| Arc::new(v) as Arc<dyn ImageFacts>)
             .map_err(|e| e.to_string())
     };
-    let report = run_suite_with(&pack, &root().join("tests/fixtures"), only.as_deref(), Some(&verifier));
+    let report = run_suite_with(
+        &pack,
+        &root().join("tests/fixtures"),
+        only.as_deref(),
+        Some(&verifier),
+    );
     let mut failures = report.incomplete.clone();
     for c in &report.cases {
         for f in &c.failures {
             failures.push(format!("{} {}: {f}", c.rule, c.file.display()));
         }
     }
-    assert!(failures.is_empty(), "{} fixture failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     if only.is_none() {
         assert!(report.cases.len() >= 2 * pack.rules.len());
     }
@@ -39,7 +52,12 @@ fn every_rule_proves_both_verdicts() {
 fn embedded_pack_matches_policies_dir() {
     let dir = PolicyPack::from_dir(&root().join("policies")).unwrap();
     let builtin = PolicyPack::builtin().unwrap();
-    let ids = |p: &PolicyPack| p.rules.iter().map(|r| (r.meta.id.clone(), r.rego.clone())).collect::<Vec<_>>();
+    let ids = |p: &PolicyPack| {
+        p.rules
+            .iter()
+            .map(|r| (r.meta.id.clone(), r.rego.clone()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&dir), ids(&builtin));
 }
 
@@ -50,13 +68,26 @@ fn rule_metadata_is_complete() {
     let pack = PolicyPack::builtin().unwrap();
     for r in &pack.rules {
         let m = &r.meta;
-        assert!(m.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", m.id);
+        assert!(
+            m.id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{}",
+            m.id
+        );
         assert!(m.title.len() > 10, "{}: title", m.id);
-        assert!(m.description.len() > 80, "{}: description must say what and why", m.id);
+        assert!(
+            m.description.len() > 80,
+            "{}: description must say what and why",
+            m.id
+        );
         assert!(m.remediation.len() > 30, "{}: remediation", m.id);
         assert!(!m.example.trim().is_empty(), "{}: example", m.id);
         assert!(!m.kinds.is_empty(), "{}: kinds", m.id);
-        assert!(r.rego.contains(&format!("package {}", m.package())), "{}", m.id);
+        assert!(
+            r.rego.contains(&format!("package {}", m.package())),
+            "{}",
+            m.id
+        );
     }
 }
 
@@ -66,7 +97,8 @@ fn rule_metadata_is_complete() {
 fn no_whole_document_lookups_in_the_compiled_pack() {
     let pack = PolicyPack::from_dir(&root().join("policies")).unwrap();
     let config = policy_core::Config::default().validate(&pack).unwrap();
-    let linter = policy_core::Linter::new(pack, config, policy_core::LintOptions::default()).unwrap();
+    let linter =
+        policy_core::Linter::new(pack, config, policy_core::LintOptions::default()).unwrap();
     let lookups = linter.compiled().whole_document_lookups();
     assert!(
         lookups.is_empty(),

@@ -3,4 +3,6 @@
 
 mod docs;
 mod fixtures;
+mod fuzz_regressions;
+mod grammar;
 mod pss;
