@@ -92,7 +92,7 @@ async fn evaluate(app: &App, req: &AdmissionRequest, started: Instant) -> Outcom
     let (linter, settings, inventory, r) = (
         app.linter.clone(),
         app.settings.clone(),
-        app.inventory.clone(),
+        app.inventory.get(),
         req.clone(),
     );
     // The permit moves into the blocking task: an evaluation that outlives its deadline still
@@ -123,6 +123,15 @@ fn record(app: &App, req: &AdmissionRequest, o: &Outcome, started: Instant) {
     let latency = started.elapsed();
     let mut rules: Vec<&str> = o.findings.iter().map(|f| f.rule.as_str()).collect();
     rules.dedup();
+    // Every honoured suppression or exemption is on the record: rule:kind, then the reason.
+    let suppressed: Vec<String> = o
+        .suppressed
+        .iter()
+        .filter_map(|f| {
+            let s = f.suppressed.as_ref()?;
+            Some(format!("{}:{} ({})", f.rule, suppression_kind(s), s.reason))
+        })
+        .collect();
     tracing::info!(
         uid = %req.uid,
         operation = %req.operation,
@@ -134,6 +143,7 @@ fn record(app: &App, req: &AdmissionRequest, o: &Outcome, started: Instant) {
         allowed = o.allowed,
         rules = %rules.join(","),
         skipped = o.skipped.unwrap_or(""),
+        suppressed = %suppressed.join("; "),
         latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
         "admission decision"
     );
@@ -144,6 +154,18 @@ fn record(app: &App, req: &AdmissionRequest, o: &Outcome, started: Instant) {
         for f in &o.findings {
             app.metrics.finding(&f.rule, f.severity.as_str());
         }
+        for f in &o.suppressed {
+            if let Some(s) = &f.suppressed {
+                app.metrics.suppression(&f.rule, suppression_kind(s));
+            }
+        }
+    }
+}
+
+fn suppression_kind(s: &policy_core::Suppression) -> &'static str {
+    match s.kind {
+        policy_core::SuppressionKind::Annotation => "annotation",
+        policy_core::SuppressionKind::Exemption => "exemption",
     }
 }
 

@@ -4,6 +4,7 @@
 //! The binary (`plumbline-webhook`) only parses flags, loads the config and calls [`start`]; tests
 //! drive the same [`start`] on `127.0.0.1:0`.
 
+pub mod cache;
 mod handler;
 pub mod metrics;
 pub mod tls;
@@ -18,9 +19,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_server::Handle;
 use policy_core::admission::AdmissionSettings;
-use policy_core::{Inventory, Linter};
+use policy_core::Linter;
 use tokio::sync::Semaphore;
 
+pub use cache::SharedInventory;
 pub use metrics::Metrics;
 pub use tls::{PemPair, TlsSource};
 
@@ -43,7 +45,10 @@ impl Default for Limits {
             max_body_bytes: 7 * 1024 * 1024,
             // Below the ValidatingWebhookConfiguration's timeoutSeconds (5), so we answer first.
             deadline: Duration::from_secs(3),
-            max_concurrent: 64,
+            // Evaluations are CPU-bound: more than ~2 per core adds no throughput, only memory (a
+            // policy VM each) and latency spread (docs/webhook.md, load benchmark).
+            max_concurrent: std::thread::available_parallelism()
+                .map_or(4, |n| (n.get() * 2).max(4)),
         }
     }
 }
@@ -53,7 +58,7 @@ impl Default for Limits {
 pub struct App {
     pub(crate) linter: Arc<Linter>,
     pub(crate) settings: Arc<AdmissionSettings>,
-    pub(crate) inventory: Arc<Inventory>,
+    pub(crate) inventory: SharedInventory,
     pub(crate) limits: Limits,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) permits: Arc<Semaphore>,
@@ -72,7 +77,7 @@ impl App {
         App {
             linter,
             settings: Arc::new(settings),
-            inventory: Arc::new(Inventory::default()),
+            inventory: SharedInventory::default(),
             permits: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             limits,
             metrics: Arc::new(Metrics::default()),
@@ -83,6 +88,11 @@ impl App {
     /// The metrics.
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+
+    /// The inventory requests are decided against (unknown unless a cluster cache fills it).
+    pub fn inventory(&self) -> &SharedInventory {
+        &self.inventory
     }
 
     /// The router: `POST /validate`, `GET /healthz`, `GET /readyz`, `GET /metrics`.
@@ -109,6 +119,9 @@ pub struct ServeOptions {
     pub reload_interval: Duration,
     /// How long in-flight requests may take to finish on shutdown.
     pub drain_timeout: Duration,
+    /// Mutual TLS: only callers with a certificate from this CA (and allowed subject) reach
+    /// `/validate` and `/metrics`; None: any TLS client.
+    pub client_auth: Option<tls::ClientAuth>,
 }
 
 impl ServeOptions {
@@ -119,6 +132,7 @@ impl ServeOptions {
             tls,
             reload_interval: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(25),
+            client_auth: None,
         }
     }
 }
@@ -164,14 +178,15 @@ impl Running {
 
 /// Bind, load TLS, start serving and (for file certificates) watching for rotation.
 pub async fn start(app: App, opts: ServeOptions) -> std::io::Result<Running> {
-    let config = tls::load(&opts.tls).await?;
+    let config = tls::load_with(&opts.tls, opts.client_auth.as_ref()).await?;
     let reloader = match &opts.tls {
-        TlsSource::Files { cert, key } => Some(tls::spawn_reloader(
+        TlsSource::Files { cert, key } => Some(tls::spawn_reloader_with(
             config.clone(),
             cert.clone(),
             key.clone(),
             opts.reload_interval,
             app.metrics.clone(),
+            opts.client_auth.clone(),
         )),
         TlsSource::Pem(_) => None,
     };
@@ -179,7 +194,10 @@ pub async fn start(app: App, opts: ServeOptions) -> std::io::Result<Running> {
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let handle: Handle<SocketAddr> = Handle::new();
-    let server = axum_server::from_tcp_rustls(listener, config)?.handle(handle.clone());
+    let acceptor = tls::Acceptor::new(config, opts.client_auth.is_some());
+    let server = axum_server::from_tcp(listener)?
+        .acceptor(acceptor)
+        .handle(handle.clone());
     let service = app.router().into_make_service();
     let task = tokio::spawn(async move { server.serve(service).await });
     let ready = app.ready.clone();

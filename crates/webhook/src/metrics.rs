@@ -18,6 +18,7 @@ const MAX_SERIES: usize = 1000;
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, String), u64>>,
     findings: Mutex<BTreeMap<(String, String), u64>>,
+    suppressions: Mutex<BTreeMap<(String, String), u64>>,
     rejected: Mutex<BTreeMap<u16, u64>>,
     buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
@@ -68,6 +69,15 @@ impl Metrics {
             &self.findings,
             (rule.to_string(), severity.to_string()),
             ("other".into(), severity.to_string()),
+        );
+    }
+
+    /// An honoured suppression: `kind` is `annotation` (in the object) or `exemption` (config).
+    pub fn suppression(&self, rule: &str, kind: &str) {
+        bump(
+            &self.suppressions,
+            (rule.to_string(), kind.to_string()),
+            ("other".into(), kind.to_string()),
         );
     }
 
@@ -132,6 +142,18 @@ impl Metrics {
                     "plumbline_webhook_findings_total{{rule=\"{}\",severity=\"{}\"}} {n}",
                     esc(rule),
                     esc(sev)
+                );
+            }
+        }
+        out.push_str("# HELP plumbline_webhook_suppressions_total Findings suppressed by an honoured annotation or config exemption, by rule and kind.\n");
+        out.push_str("# TYPE plumbline_webhook_suppressions_total counter\n");
+        if let Ok(m) = self.suppressions.lock() {
+            for ((rule, kind), n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "plumbline_webhook_suppressions_total{{rule=\"{}\",kind=\"{}\"}} {n}",
+                    esc(rule),
+                    esc(kind)
                 );
             }
         }

@@ -1,5 +1,8 @@
 //! End-to-end tests of plumbline-webhook: the real server on 127.0.0.1:0, real TLS handshakes.
 
+#[cfg(feature = "cluster-cache")]
+mod cluster_cache;
+mod security;
 mod support;
 
 use std::time::Duration;
@@ -529,6 +532,9 @@ fn deploy_config_is_a_valid_plumbline_yaml() -> Result<()> {
     let valid = config.validate(&pack)?;
     let linter = policy_core::Linter::new(pack, valid, policy_core::LintOptions::default())?;
     let dev = linter.resolver().resolve("shop-dev", None, None);
-    assert_eq!(settings.enforcement_of(&dev.environment), policy_core::admission::Enforcement::Warn);
+    assert_eq!(
+        settings.enforcement_of(&dev.environment),
+        policy_core::admission::Enforcement::Warn
+    );
     Ok(())
 }
