@@ -4,9 +4,12 @@
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest.join("../../policies");
-    let root = root.canonicalize().expect("policies/ exists at the workspace root");
+    let root = root
+        .canonicalize()
+        .expect("policies/ exists at the workspace root");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
@@ -16,20 +19,32 @@ fn main() {
         out.push_str(&format!("    ({rel:?}, include_str!({abs:?})),\n"));
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_pack.rs");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("embedded_pack.rs");
     std::fs::write(dest, out).expect("write embedded_pack.rs");
 }
 
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("read policies dir").flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("read policies dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
             collect(root, &p, files);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("rego" | "yaml")) {
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("rego" | "yaml")
+        ) {
             println!("cargo:rerun-if-changed={}", p.display());
-            let rel = p.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .expect("under root")
+                .to_string_lossy()
+                .replace('\\', "/");
             files.push((rel, p.to_string_lossy().into_owned()));
         }
     }

@@ -40,20 +40,32 @@ pub(crate) fn write(report: &Report, path: &Path) -> anyhow::Result<usize> {
                 count: 1,
             });
     }
-    let text = serde_json::to_string_pretty(&Baseline { version: 1, findings })?;
+    let text = serde_json::to_string_pretty(&Baseline {
+        version: 1,
+        findings,
+    })?;
     std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
     Ok(n)
 }
 
 /// Drop the findings recorded in the baseline at `path`; returns how many were dropped.
 pub(crate) fn apply(report: &mut Report, path: &Path) -> anyhow::Result<usize> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading baseline {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading baseline {}", path.display()))?;
     let baseline: Baseline = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a plumbline baseline", path.display()))?;
     if baseline.version != 1 {
-        bail!("{}: baseline version {} is not supported (expected 1)", path.display(), baseline.version);
+        bail!(
+            "{}: baseline version {} is not supported (expected 1)",
+            path.display(),
+            baseline.version
+        );
     }
-    let mut budget: BTreeMap<String, usize> = baseline.findings.into_iter().map(|(k, e)| (k, e.count)).collect();
+    let mut budget: BTreeMap<String, usize> = baseline
+        .findings
+        .into_iter()
+        .map(|(k, e)| (k, e.count))
+        .collect();
     let before = report.findings.len();
     report.findings.retain(|f| {
         if f.suppressed.is_some() {

@@ -4,6 +4,7 @@
 //! `cargo bench -p plumbline-policy-core --bench engine`
 //! - `corpus/full-pack` vs `corpus/parse-only`: the whole ../shared/corpus (read into memory first)
 //!   linted with every rule, and the same run with every rule off (parse, positions, inventory);
+//! - `corpus/full-pack-{1,2}-thread`: the full-pack run on rayon pools of 1 and 2 threads;
 //! - `object/deployment`: one Deployment through the full pack (input build + evaluation).
 
 use std::path::Path;
@@ -42,14 +43,29 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Elements(objects as u64));
     g.bench_function("full-pack", |b| b.iter(|| full.lint_sources(&sources)));
     g.bench_function("parse-only", |b| b.iter(|| none.lint_sources(&sources)));
+    // Parallel scaling: the same full-pack run on rayon pools of 1 and 2 threads.
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        g.bench_function(format!("full-pack-{threads}-thread"), |b| {
+            b.iter(|| pool.install(|| full.lint_sources(&sources)))
+        });
+    }
     g.finish();
 
     let (objs, _) = objects_from_source(&Source::new("odoo.yaml", DEPLOYMENT));
-    let deployment = objs.into_iter().find(|o| o.reference.kind == "Deployment").expect("deployment");
+    let deployment = objs
+        .into_iter()
+        .find(|o| o.reference.kind == "Deployment")
+        .expect("deployment");
     let inv = Inventory::default();
     let mut g = c.benchmark_group("object");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("deployment", |b| b.iter(|| full.check_object(&deployment, &inv)));
+    g.bench_function("deployment", |b| {
+        b.iter(|| full.check_object(&deployment, &inv))
+    });
     g.finish();
 }
 

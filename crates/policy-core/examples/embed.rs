@@ -31,7 +31,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let report = linter.lint_sources(&[Source::new("odoo.yaml", MANIFEST)]);
     for f in &report.findings {
-        println!("{}:{}:{} {} [{}] {}", f.file, f.line, f.column, f.severity, f.rule, f.message);
+        println!(
+            "{}:{}:{} {} [{}] {}",
+            f.file, f.line, f.column, f.severity, f.rule, f.message
+        );
     }
     for p in &report.problems {
         println!("input error: {p}");

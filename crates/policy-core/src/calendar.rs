@@ -179,7 +179,9 @@ fn parse_weekly(w: &WeeklyConfig, err: &dyn Fn(String) -> Error) -> Result<Weekl
         })
         .collect::<Result<Vec<_>, _>>()?;
     let time = |s: &str| -> Result<Time, Error> {
-        format!("{s}:00").parse::<Time>().map_err(|e| err(format!("`{s}` is not a time of day (HH:MM): {e}")))
+        format!("{s}:00")
+            .parse::<Time>()
+            .map_err(|e| err(format!("`{s}` is not a time of day (HH:MM): {e}")))
     };
     Ok(Weekly {
         days,
@@ -200,8 +202,15 @@ impl Calendars {
             };
             let tz = TimeZone::get(&c.time_zone)
                 .map_err(|e| err(format!("time zone `{}`: {e}", c.time_zone)))?;
-            let date = |s: &str| s.parse::<Date>().map_err(|e| err(format!("`{s}` is not a date: {e}")));
-            let holidays = c.holidays.iter().map(|h| date(h)).collect::<Result<BTreeSet<_>, _>>()?;
+            let date = |s: &str| {
+                s.parse::<Date>()
+                    .map_err(|e| err(format!("`{s}` is not a date: {e}")))
+            };
+            let holidays = c
+                .holidays
+                .iter()
+                .map(|h| date(h))
+                .collect::<Result<BTreeSet<_>, _>>()?;
             let mut freezes = Vec::new();
             for f in &c.freezes {
                 let rule = match (f, &f.from, &f.to) {
@@ -212,24 +221,51 @@ impl Calendars {
                         }
                         Rule::Range(a, b)
                     }
-                    (FreezeConfig { monthly_days: Some(r), .. }, _, _) => Rule::Monthly(*r),
-                    (FreezeConfig { weekly: Some(w), .. }, _, _) => Rule::Weekly(parse_weekly(w, &err)?),
-                    (FreezeConfig { last_business_days: l, first_business_days: fi, .. }, _, _)
-                        if l.is_some() || fi.is_some() =>
-                    {
-                        Rule::BusinessDays {
-                            last: l.unwrap_or(0),
-                            first: fi.unwrap_or(0),
-                        }
+                    (
+                        FreezeConfig {
+                            monthly_days: Some(r),
+                            ..
+                        },
+                        _,
+                        _,
+                    ) => Rule::Monthly(*r),
+                    (
+                        FreezeConfig {
+                            weekly: Some(w), ..
+                        },
+                        _,
+                        _,
+                    ) => Rule::Weekly(parse_weekly(w, &err)?),
+                    (
+                        FreezeConfig {
+                            last_business_days: l,
+                            first_business_days: fi,
+                            ..
+                        },
+                        _,
+                        _,
+                    ) if l.is_some() || fi.is_some() => Rule::BusinessDays {
+                        last: l.unwrap_or(0),
+                        first: fi.unwrap_or(0),
+                    },
+                    _ => {
+                        return Err(err(format!(
+                            "freeze `{}` has no from/to, monthlyDays, business days or weekly",
+                            f.name
+                        )))
                     }
-                    _ => return Err(err(format!("freeze `{}` has no from/to, monthlyDays, business days or weekly", f.name))),
                 };
                 freezes.push((f.name.clone(), rule));
             }
             let change_windows = c
                 .change_windows
                 .iter()
-                .map(|w| Ok((w.name.clone().unwrap_or_else(|| "change window".into()), parse_weekly(w, &err)?)))
+                .map(|w| {
+                    Ok((
+                        w.name.clone().unwrap_or_else(|| "change window".into()),
+                        parse_weekly(w, &err)?,
+                    ))
+                })
                 .collect::<Result<Vec<_>, Error>>()?;
             items.push(Calendar {
                 name: c.name.clone(),
@@ -249,7 +285,11 @@ impl Calendars {
         self.items.is_empty()
     }
 
-    fn governing<'a>(&'a self, environment: &'a str, tier: Tier) -> impl Iterator<Item = &'a Calendar> + 'a {
+    fn governing<'a>(
+        &'a self,
+        environment: &'a str,
+        tier: Tier,
+    ) -> impl Iterator<Item = &'a Calendar> + 'a {
         self.items.iter().filter(move |c| {
             (c.environments.is_empty() && c.tiers.is_empty())
                 || c.environments.iter().any(|e| e == environment)
@@ -264,14 +304,26 @@ impl Calendars {
             let day = t.to_zoned(c.tz.clone()).date();
             let from = day.checked_sub(40.days()).unwrap_or(day);
             let to = day.checked_add(1.days()).unwrap_or(day);
-            out.extend(c.freeze_windows(from, to).into_iter().filter(|w| w.contains(t)));
+            out.extend(
+                c.freeze_windows(from, to)
+                    .into_iter()
+                    .filter(|w| w.contains(t)),
+            );
             if !c.change_windows.is_empty() {
                 let lo = day.checked_sub(8.days()).unwrap_or(day);
                 let hi = day.checked_add(8.days()).unwrap_or(day);
                 let open = c.weekly_windows(&c.change_windows, lo, hi);
                 if !open.iter().any(|w| w.contains(t)) {
-                    let start = open.iter().filter(|w| w.end.timestamp() <= t).map(|w| w.end.clone()).max_by_key(Zoned::timestamp);
-                    let end = open.iter().filter(|w| w.start.timestamp() > t).map(|w| w.start.clone()).min_by_key(Zoned::timestamp);
+                    let start = open
+                        .iter()
+                        .filter(|w| w.end.timestamp() <= t)
+                        .map(|w| w.end.clone())
+                        .max_by_key(Zoned::timestamp);
+                    let end = open
+                        .iter()
+                        .filter(|w| w.start.timestamp() > t)
+                        .map(|w| w.start.clone())
+                        .min_by_key(Zoned::timestamp);
                     if let (Some(start), Some(end)) = (start, end) {
                         out.push(Window {
                             calendar: c.name.clone(),
@@ -296,11 +348,9 @@ impl Calendars {
                 continue;
             };
             let before = from.checked_sub(40.days()).unwrap_or(from);
-            out.extend(
-                c.freeze_windows(before, to)
-                    .into_iter()
-                    .filter(|w| w.end.timestamp() > lo.timestamp() && w.start.timestamp() < hi.timestamp()),
-            );
+            out.extend(c.freeze_windows(before, to).into_iter().filter(|w| {
+                w.end.timestamp() > lo.timestamp() && w.start.timestamp() < hi.timestamp()
+            }));
         }
         out.sort_by_key(|w| (w.start.timestamp(), w.end.timestamp()));
         out.dedup();
@@ -311,7 +361,12 @@ impl Calendars {
     pub fn change_windows(&self, environment: &str, tier: Tier) -> Vec<(String, Vec<String>)> {
         self.governing(environment, tier)
             .filter(|c| !c.change_windows.is_empty())
-            .map(|c| (c.name.clone(), c.change_windows.iter().map(|(n, _)| n.clone()).collect()))
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    c.change_windows.iter().map(|(n, _)| n.clone()).collect(),
+                )
+            })
             .collect()
     }
 }
@@ -383,9 +438,14 @@ impl Calendar {
                     for m in &months {
                         let this = self.business_days(*m);
                         let next_first = m.last_of_month().tomorrow().ok();
-                        let next = next_first.map(|n| self.business_days(n)).unwrap_or_default();
+                        let next = next_first
+                            .map(|n| self.business_days(n))
+                            .unwrap_or_default();
                         let start = if *last > 0 {
-                            this.len().checked_sub(usize::from(*last)).and_then(|i| this.get(i)).copied()
+                            this.len()
+                                .checked_sub(usize::from(*last))
+                                .and_then(|i| this.get(i))
+                                .copied()
                         } else {
                             this.first().copied()
                         };
@@ -416,7 +476,11 @@ impl Calendar {
                 if !w.days.contains(&d.weekday()) {
                     continue;
                 }
-                let end_day = if w.to > w.from { Some(d) } else { d.tomorrow().ok() };
+                let end_day = if w.to > w.from {
+                    Some(d)
+                } else {
+                    d.tomorrow().ok()
+                };
                 let start = d.to_datetime(w.from).to_zoned(self.tz.clone()).ok();
                 let end = end_day.and_then(|e| e.to_datetime(w.to).to_zoned(self.tz.clone()).ok());
                 if let (Some(start), Some(end)) = (start, end) {
@@ -441,7 +505,10 @@ impl Calendar {
 /// that starts in the previous month may reach into it).
 fn months_between(from: Date, to: Date) -> Vec<Date> {
     let mut out = Vec::new();
-    let mut m = from.first_of_month().checked_sub(1.month()).unwrap_or(from.first_of_month());
+    let mut m = from
+        .first_of_month()
+        .checked_sub(1.month())
+        .unwrap_or(from.first_of_month());
     while m <= to {
         out.push(m);
         match m.checked_add(1.month()) {
@@ -485,8 +552,12 @@ calendars:
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].name, "payroll");
         assert_eq!(rfc3339(&w[0].end), "2026-11-29T00:00:00+01:00");
-        assert!(c.active("production", Tier::Dedicated, at("2026-11-23T22:30:00Z")).is_empty());
-        assert!(c.active("staging", Tier::MultiTenant, at("2026-11-25T12:00:00Z")).is_empty());
+        assert!(c
+            .active("production", Tier::Dedicated, at("2026-11-23T22:30:00Z"))
+            .is_empty());
+        assert!(c
+            .active("staging", Tier::MultiTenant, at("2026-11-25T12:00:00Z"))
+            .is_empty());
     }
 
     #[test]
@@ -494,46 +565,86 @@ calendars:
         let c = cals(ERP);
         // December 2026: 31st (Thu) and 24th/25th are holidays; the last two business days are the
         // 29th (Tue) and 30th (Wed); the first business day of January is the 4th (Mon; 1st holiday).
-        let w = c.upcoming("production", Tier::Dedicated, "2026-12-29".parse().unwrap(), 1);
+        let w = c.upcoming(
+            "production",
+            Tier::Dedicated,
+            "2026-12-29".parse().unwrap(),
+            1,
+        );
         let close = w.iter().find(|w| w.name == "month-end close").unwrap();
         assert_eq!(rfc3339(&close.start), "2026-12-29T00:00:00+01:00");
         assert_eq!(rfc3339(&close.end), "2027-01-05T00:00:00+01:00");
-        assert!(c.active("production", Tier::Dedicated, at("2027-01-04T15:00:00Z")).iter().any(|w| w.name == "month-end close"));
-        assert!(c.active("production", Tier::Dedicated, at("2027-01-05T00:30:00Z")).is_empty());
+        assert!(c
+            .active("production", Tier::Dedicated, at("2027-01-04T15:00:00Z"))
+            .iter()
+            .any(|w| w.name == "month-end close"));
+        assert!(c
+            .active("production", Tier::Dedicated, at("2027-01-05T00:30:00Z"))
+            .is_empty());
     }
 
     #[test]
     fn short_months_and_leap_years() {
         let c = cals("calendars:\n- name: c\n  timeZone: UTC\n  freezes:\n  - {name: late, monthlyDays: {from: 29, to: 31}}\n  - {name: wrap, monthlyDays: {from: 30, to: 2}}\n");
         // February 2027 has no 29th: no `late` window; 2028 is a leap year: one day.
-        assert!(!c.active("production", Tier::Dedicated, at("2027-02-28T12:00:00Z")).iter().any(|w| w.name == "late"));
+        assert!(!c
+            .active("production", Tier::Dedicated, at("2027-02-28T12:00:00Z"))
+            .iter()
+            .any(|w| w.name == "late"));
         let leap = c.active("production", Tier::Dedicated, at("2028-02-29T12:00:00Z"));
         let late = leap.iter().find(|w| w.name == "late").unwrap();
         assert_eq!(rfc3339(&late.end), "2028-03-01T00:00:00+00:00");
         // `wrap` runs from the 30th over the month end to the 2nd.
-        assert!(c.active("production", Tier::Dedicated, at("2026-12-01T08:00:00Z")).iter().any(|w| w.name == "wrap"));
-        assert!(c.active("production", Tier::Dedicated, at("2027-01-02T23:00:00Z")).iter().any(|w| w.name == "wrap"));
+        assert!(c
+            .active("production", Tier::Dedicated, at("2026-12-01T08:00:00Z"))
+            .iter()
+            .any(|w| w.name == "wrap"));
+        assert!(c
+            .active("production", Tier::Dedicated, at("2027-01-02T23:00:00Z"))
+            .iter()
+            .any(|w| w.name == "wrap"));
         // February 2027 has no 30th, so no `wrap` window starts in it.
-        assert!(!c.active("production", Tier::Dedicated, at("2027-03-02T12:00:00Z")).iter().any(|w| w.name == "wrap"));
+        assert!(!c
+            .active("production", Tier::Dedicated, at("2027-03-02T12:00:00Z"))
+            .iter()
+            .any(|w| w.name == "wrap"));
     }
 
     #[test]
     fn dst_changes_keep_local_times() {
         // Berlin springs forward on 2026-03-29 (02:00 → 03:00) and falls back on 2026-10-25.
         let c = cals("calendars:\n- name: c\n  timeZone: Europe/Berlin\n  freezes:\n  - name: sunday nights\n    weekly: {days: [sun], from: \"01:00\", to: \"04:00\"}\n");
-        let spring = c.upcoming("production", Tier::Dedicated, "2026-03-29".parse().unwrap(), 1);
+        let spring = c.upcoming(
+            "production",
+            Tier::Dedicated,
+            "2026-03-29".parse().unwrap(),
+            1,
+        );
         assert_eq!(rfc3339(&spring[0].start), "2026-03-29T01:00:00+01:00");
         assert_eq!(rfc3339(&spring[0].end), "2026-03-29T04:00:00+02:00");
-        assert_eq!(spring[0].end.timestamp().as_second() - spring[0].start.timestamp().as_second(), 2 * 3600);
-        let fall = c.upcoming("production", Tier::Dedicated, "2026-10-25".parse().unwrap(), 1);
-        assert_eq!(fall[0].end.timestamp().as_second() - fall[0].start.timestamp().as_second(), 4 * 3600);
+        assert_eq!(
+            spring[0].end.timestamp().as_second() - spring[0].start.timestamp().as_second(),
+            2 * 3600
+        );
+        let fall = c.upcoming(
+            "production",
+            Tier::Dedicated,
+            "2026-10-25".parse().unwrap(),
+            1,
+        );
+        assert_eq!(
+            fall[0].end.timestamp().as_second() - fall[0].start.timestamp().as_second(),
+            4 * 3600
+        );
     }
 
     #[test]
     fn change_windows_freeze_everything_else() {
         let c = cals("calendars:\n- name: c\n  timeZone: Europe/Berlin\n  tiers: [dedicated]\n  changeWindows:\n  - {name: tuesday maintenance, days: [tue], from: \"22:00\", to: \"02:00\"}\n");
         // Tuesday 2026-11-24 23:00 Berlin (22:00Z) is inside; Wednesday noon is outside.
-        assert!(c.active("production", Tier::Dedicated, at("2026-11-24T22:00:00Z")).is_empty());
+        assert!(c
+            .active("production", Tier::Dedicated, at("2026-11-24T22:00:00Z"))
+            .is_empty());
         let w = c.active("production", Tier::Dedicated, at("2026-11-25T11:00:00Z"));
         assert_eq!(w[0].name, "outside change windows");
         assert_eq!(rfc3339(&w[0].end), "2026-12-01T22:00:00+01:00");
@@ -541,8 +652,12 @@ calendars:
 
     #[test]
     fn bad_time_zone_is_a_config_error() {
-        let v = crate::config::yaml_value("calendars:\n- {name: c, timeZone: Mars/Olympus}\n", "t").unwrap();
+        let v = crate::config::yaml_value("calendars:\n- {name: c, timeZone: Mars/Olympus}\n", "t")
+            .unwrap();
         let cfg: ChangeControlConfig = serde_json::from_value(v).unwrap();
-        assert!(Calendars::new(&cfg, "p.yaml").unwrap_err().to_string().contains("Mars/Olympus"));
+        assert!(Calendars::new(&cfg, "p.yaml")
+            .unwrap_err()
+            .to_string()
+            .contains("Mars/Olympus"));
     }
 }

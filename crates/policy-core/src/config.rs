@@ -135,7 +135,9 @@ impl Config {
             message: e.to_string(),
         })?;
         for (i, ex) in config.exemptions.iter_mut().enumerate() {
-            ex.line = positions.nearest(&format!("/exemptions/{i}")).map_or(1, |p| p.line);
+            ex.line = positions
+                .nearest(&format!("/exemptions/{i}"))
+                .map_or(1, |p| p.line);
         }
         config.path = path.to_string();
         Ok(config)
@@ -268,7 +270,11 @@ fn validate_schema(value: &Value, positions: &Positions, path: &str) -> Result<(
         .map(|e| {
             let ptr = e.instance_path().as_str().to_string();
             let line = positions.nearest(&ptr).map_or(1, |p| p.line);
-            let field = if ptr.is_empty() { "(top level)".to_string() } else { ptr };
+            let field = if ptr.is_empty() {
+                "(top level)".to_string()
+            } else {
+                ptr
+            };
             (line, format!("{field}: {e}"))
         })
         .collect();
@@ -335,8 +341,11 @@ mod tests {
 
     #[test]
     fn schema_errors_name_the_line_and_allowed_values() {
-        let e = Config::parse("version: 1\nrules:\n  severity:\n    image-tag-latest: fatal\n", "p.yaml")
-            .unwrap_err();
+        let e = Config::parse(
+            "version: 1\nrules:\n  severity:\n    image-tag-latest: fatal\n",
+            "p.yaml",
+        )
+        .unwrap_err();
         let s = e.to_string();
         assert!(s.contains("p.yaml:4"), "{s}");
         assert!(s.contains("error") && s.contains("warning"), "{s}");
@@ -355,7 +364,13 @@ mod tests {
     #[test]
     fn merge_is_deep() {
         let mut a = serde_json::json!({"images": {"requireDigest": false, "tags": ["latest"]}});
-        merge(&mut a, &serde_json::json!({"images": {"requireDigest": true}}));
-        assert_eq!(a, serde_json::json!({"images": {"requireDigest": true, "tags": ["latest"]}}));
+        merge(
+            &mut a,
+            &serde_json::json!({"images": {"requireDigest": true}}),
+        );
+        assert_eq!(
+            a,
+            serde_json::json!({"images": {"requireDigest": true, "tags": ["latest"]}})
+        );
     }
 }

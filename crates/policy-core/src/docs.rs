@@ -24,7 +24,11 @@ pub fn rule_markdown(meta: &RuleMeta) -> String {
     );
     let _ = writeln!(s, "## Why it matters\n\n{}\n", meta.description.trim());
     let _ = writeln!(s, "## How to fix\n\n{}\n", meta.remediation.trim());
-    let _ = writeln!(s, "## Example\n\n```yaml\n{}\n```\n", meta.example.trim_end());
+    let _ = writeln!(
+        s,
+        "## Example\n\n```yaml\n{}\n```\n",
+        meta.example.trim_end()
+    );
     if !meta.params.is_empty() {
         let _ = writeln!(s, "## Parameters\n");
         for p in &meta.params {
@@ -44,7 +48,11 @@ pub fn rule_markdown(meta: &RuleMeta) -> String {
         }
         s.push('\n');
     }
-    let _ = writeln!(s, "<!-- generated from policies/{}/{}/rule.yaml; do not edit -->", meta.domain, meta.id);
+    let _ = writeln!(
+        s,
+        "<!-- generated from policies/{}/{}/rule.yaml; do not edit -->",
+        meta.domain, meta.id
+    );
     s
 }
 
@@ -58,7 +66,11 @@ pub fn index_markdown(pack: &PolicyPack) -> String {
         }
         let _ = writeln!(s, "## {d}\n\n| id | severity | title |\n|---|---|---|");
         for r in rules {
-            let _ = writeln!(s, "| [`{0}`]({0}.md) | {1} | {2} |", r.meta.id, r.meta.severity, r.meta.title);
+            let _ = writeln!(
+                s,
+                "| [`{0}`]({0}.md) | {1} | {2} |",
+                r.meta.id, r.meta.severity, r.meta.title
+            );
         }
         s.push('\n');
     }

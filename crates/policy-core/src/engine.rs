@@ -126,7 +126,11 @@ impl CompiledPack {
             if members.is_empty() || !kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '*') {
                 continue;
             }
-            let name = if kind == "*" { "any_kind".to_string() } else { format!("k_{kind}") };
+            let name = if kind == "*" {
+                "any_kind".to_string()
+            } else {
+                format!("k_{kind}")
+            };
             module.push_str(&format!("\n{name} := {{\n"));
             for &i in members {
                 let r = &rules[i];
@@ -159,10 +163,15 @@ impl CompiledPack {
                 "data.plumbline.empty.violation".into()
             }
         };
-        let compiled = engine.compile_with_entrypoint(&anchor).map_err(|e| Error::Policy {
-            path: rules.first().map(|r: &RuleMeta| r.id.clone()).unwrap_or_default(),
-            message: e.to_string(),
-        })?;
+        let compiled = engine
+            .compile_with_entrypoint(&anchor)
+            .map_err(|e| Error::Policy {
+                path: rules
+                    .first()
+                    .map(|r: &RuleMeta| r.id.clone())
+                    .unwrap_or_default(),
+                message: e.to_string(),
+            })?;
         let mut eps: Vec<&str> = if entry_points.is_empty() {
             vec!["data.plumbline.empty.violation"]
         } else {
@@ -171,11 +180,12 @@ impl CompiledPack {
         let mut dispatch_eps: Vec<&String> = dispatch.values().collect();
         dispatch_eps.sort();
         eps.extend(dispatch_eps.into_iter().map(String::as_str));
-        let program = regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &eps)
-            .map_err(|e| Error::Policy {
-                path: "<pack>".into(),
-                message: format!("RVM compilation failed: {e}"),
-            })?;
+        let program =
+            regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &eps)
+                .map_err(|e| Error::Policy {
+                    path: "<pack>".into(),
+                    message: format!("RVM compilation failed: {e}"),
+                })?;
         Ok(CompiledPack {
             rules,
             entry_points,
@@ -205,10 +215,12 @@ impl CompiledPack {
                     .path_components
                     .iter()
                     .map(|c| match c {
-                        LiteralOrRegister::Literal(i) => p
-                            .literals
-                            .get(usize::from(*i))
-                            .map_or_else(|| "?".to_string(), |v| v.to_string().trim_matches('"').to_string()),
+                        LiteralOrRegister::Literal(i) => {
+                            p.literals.get(usize::from(*i)).map_or_else(
+                                || "?".to_string(),
+                                |v| v.to_string().trim_matches('"').to_string(),
+                            )
+                        }
                         LiteralOrRegister::Register(r) => format!("<r{r}>"),
                     })
                     .collect::<Vec<_>>()
@@ -261,7 +273,11 @@ impl CompiledPack {
     /// if that fails, each rule alone, so one failing rule does not hide the others' verdicts.
     pub fn evaluate_kind(&self, input: RValue, kind: &str) -> Vec<(usize, RuleOutcome)> {
         let rules = self.rules_for_kind(kind);
-        let key = if self.by_kind.contains_key(kind) { kind } else { "*" };
+        let key = if self.by_kind.contains_key(kind) {
+            kind
+        } else {
+            "*"
+        };
         let Some(entry) = self.dispatch.get(key) else {
             return self.evaluate(input, &rules);
         };
@@ -330,9 +346,7 @@ fn violations(v: &RValue) -> Vec<Violation> {
         _ => return out,
     };
     for item in items {
-        let s = |key: &str| -> Option<String> {
-            item[key].as_string().ok().map(|s| s.to_string())
-        };
+        let s = |key: &str| -> Option<String> { item[key].as_string().ok().map(|s| s.to_string()) };
         let details = match &item["details"] {
             RValue::Undefined | RValue::Null => serde_json::Value::Null,
             d => d

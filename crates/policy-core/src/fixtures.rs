@@ -22,7 +22,8 @@ use std::sync::Arc;
 use crate::imagefacts::ImageFacts;
 
 /// Builds image facts for a fixture folder: (signing config, folder, layout dir).
-pub type FactsFactory<'a> = &'a dyn Fn(&serde_json::Value, &Path, &Path) -> Result<Arc<dyn ImageFacts>, String>;
+pub type FactsFactory<'a> =
+    &'a dyn Fn(&serde_json::Value, &Path, &Path) -> Result<Arc<dyn ImageFacts>, String>;
 
 use crate::config::Config;
 use crate::lint::{LintOptions, Linter};
@@ -91,7 +92,13 @@ pub fn run_suite_with(
     report
 }
 
-fn run_rule(pack: &PolicyPack, meta: &RuleMeta, dir: &Path, facts: Option<FactsFactory<'_>>, report: &mut SuiteReport) {
+fn run_rule(
+    pack: &PolicyPack,
+    meta: &RuleMeta,
+    dir: &Path,
+    facts: Option<FactsFactory<'_>>,
+    report: &mut SuiteReport,
+) {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.flatten().map(|e| e.path()).collect(),
         Err(_) => {
@@ -109,19 +116,27 @@ fn run_rule(pack: &PolicyPack, meta: &RuleMeta, dir: &Path, facts: Option<FactsF
     let layout = dir.join("layout");
     let linter = config.and_then(|c| c.validate(pack)).and_then(|c| {
         let image_facts = match facts {
-            Some(make) if layout.is_dir() => Some(make(&c.config.signing, dir, &layout).map_err(crate::Error::Usage)?),
+            Some(make) if layout.is_dir() => {
+                Some(make(&c.config.signing, dir, &layout).map_err(crate::Error::Usage)?)
+            }
             _ => None,
         };
         let opts = LintOptions {
             select: vec![meta.id.clone()],
-            now: FIXTURE_NOW.parse().unwrap_or_else(|_| jiff::Timestamp::now()),
+            now: FIXTURE_NOW
+                .parse()
+                .unwrap_or_else(|_| jiff::Timestamp::now()),
             image_facts,
             ..LintOptions::default()
         };
         Linter::new(pack.clone(), c, opts)
     });
     if layout.is_dir() && facts.is_none() {
-        report.incomplete.push(format!("{}: fixtures need image facts from {} but no verifier was given", meta.id, layout.display()));
+        report.incomplete.push(format!(
+            "{}: fixtures need image facts from {} but no verifier was given",
+            meta.id,
+            layout.display()
+        ));
         return;
     }
     let linter = match linter {
@@ -133,7 +148,11 @@ fn run_rule(pack: &PolicyPack, meta: &RuleMeta, dir: &Path, facts: Option<FactsF
     };
     let mut kinds = [Vec::new(), Vec::new()]; // [pass, fail]
     for file in files {
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         let expect_fail = if name.starts_with("fail") {
             true
         } else if name.starts_with("pass") {
@@ -144,17 +163,26 @@ fn run_rule(pack: &PolicyPack, meta: &RuleMeta, dir: &Path, facts: Option<FactsF
         if !name.ends_with(".yaml") && !name.ends_with(".yml") && !name.ends_with(".json") {
             continue;
         }
-        let case = run_case(&linter, meta, &file, expect_fail, &mut kinds[usize::from(expect_fail)]);
+        let case = run_case(
+            &linter,
+            meta,
+            &file,
+            expect_fail,
+            &mut kinds[usize::from(expect_fail)],
+        );
         report.cases.push(case);
     }
     for (i, which) in ["pass", "fail"].iter().enumerate() {
         if kinds[i].is_empty() {
-            report
-                .incomplete
-                .push(format!("{}: no {which} fixture with a judged object", meta.id));
+            report.incomplete.push(format!(
+                "{}: no {which} fixture with a judged object",
+                meta.id
+            ));
         } else if meta.kinds.iter().any(|k| k == "workloads") {
             let has_pod = kinds[i].iter().any(|k| k == "Pod");
-            let has_controller = kinds[i].iter().any(|k| k != "Pod" && WORKLOAD_KINDS.contains(&k.as_str()));
+            let has_controller = kinds[i]
+                .iter()
+                .any(|k| k != "Pod" && WORKLOAD_KINDS.contains(&k.as_str()));
             if !(has_pod && has_controller) {
                 report.incomplete.push(format!(
                     "{}: {which} fixtures need a Pod and a pod controller (have {:?})",
@@ -213,16 +241,24 @@ fn run_case(
             .filter(|f| f.rule == meta.id && f.object == o.reference && f.document == o.document)
             .collect();
         if expect_fail && found.is_empty() {
-            result.failures.push(format!("{} (document {}): expected a `{}` finding, got none", o.reference, o.document, meta.id));
+            result.failures.push(format!(
+                "{} (document {}): expected a `{}` finding, got none",
+                o.reference, o.document, meta.id
+            ));
         }
         if !expect_fail {
             for f in &found {
-                result.failures.push(format!("{} (line {}): unexpected finding: {}", o.reference, f.line, f.message));
+                result.failures.push(format!(
+                    "{} (line {}): unexpected finding: {}",
+                    o.reference, f.line, f.message
+                ));
             }
         }
         for f in &found {
             let exists = o.positions.get(&f.path).is_some()
-                || f.path.rfind('/').is_some_and(|i| o.positions.get(&f.path[..i]).is_some());
+                || f.path
+                    .rfind('/')
+                    .is_some_and(|i| o.positions.get(&f.path[..i]).is_some());
             if !exists {
                 result.failures.push(format!(
                     "{}: finding path `{}` is neither a field of the object nor the parent of one",
@@ -230,7 +266,9 @@ fn run_case(
                 ));
             }
             if f.message.trim().is_empty() {
-                result.failures.push(format!("{}: empty message", o.reference));
+                result
+                    .failures
+                    .push(format!("{}: empty message", o.reference));
             }
         }
     }

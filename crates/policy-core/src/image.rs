@@ -47,7 +47,10 @@ pub fn parse_image(reference: &str) -> Result<ImageRef, ImageRefError> {
     if reference.len() > 4096 {
         return Err(err("longer than 4096 characters"));
     }
-    if reference.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if reference
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(err("contains white space"));
     }
     let (rest, digest) = match reference.split_once('@') {
@@ -168,7 +171,9 @@ fn validate_path(path: &str) -> Result<(), String> {
             let sep = &comp[start..i];
             let ok = sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|c| c == b'-');
             if !ok {
-                return Err(format!("path component `{comp}` has an invalid separator `{sep}`"));
+                return Err(format!(
+                    "path component `{comp}` has an invalid separator `{sep}`"
+                ));
             }
         }
     }
@@ -186,7 +191,9 @@ fn validate_tag(t: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("tag `{t}` is not valid ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})"))
+        Err(format!(
+            "tag `{t}` is not valid ([A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})"
+        ))
     }
 }
 
@@ -223,7 +230,10 @@ mod tests {
     #[test]
     fn docker_hub_normalisation() {
         let r = p("nginx");
-        assert_eq!((r.registry.as_str(), r.repository.as_str()), ("docker.io", "library/nginx"));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("docker.io", "library/nginx")
+        );
         assert_eq!(r.tag, None);
         let r = p("bitnami/redis:7.2");
         assert_eq!(r.repository, "bitnami/redis");
@@ -254,7 +264,16 @@ mod tests {
 
     #[test]
     fn invalid_references() {
-        for bad in ["", "Nginx", "nginx:", "nginx:-x", "a//b", "UPPER/x:1 ", "host:port/x", "a/b_-c"] {
+        for bad in [
+            "",
+            "Nginx",
+            "nginx:",
+            "nginx:-x",
+            "a//b",
+            "UPPER/x:1 ",
+            "host:port/x",
+            "a/b_-c",
+        ] {
             assert!(parse_image(bad).is_err(), "{bad} should be invalid");
         }
         assert_eq!(p("MyRegistry/app").registry, "MyRegistry");

@@ -54,10 +54,16 @@ fn ns_of(o: &Object) -> String {
 /// Whether a NetworkPolicy denies all ingress (or egress) to every pod of its namespace.
 fn default_deny(spec: &Value, direction: &str) -> bool {
     let selects_all = spec["podSelector"].as_object().is_some_and(|m| {
-        m.values().all(|v| v.as_object().is_some_and(|o| o.is_empty()) || v.as_array().is_some_and(|a| a.is_empty()))
+        m.values().all(|v| {
+            v.as_object().is_some_and(|o| o.is_empty())
+                || v.as_array().is_some_and(|a| a.is_empty())
+        })
     });
     let key = direction.to_lowercase();
-    let types: Vec<&str> = spec["policyTypes"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let types: Vec<&str> = spec["policyTypes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     let covers = if types.is_empty() {
         // Unset policyTypes: Ingress always, Egress only when an egress section exists.
         direction == "Ingress" || spec.get("egress").is_some()
@@ -85,7 +91,9 @@ fn traefik_hosts(rule: &str) -> Vec<(String, String)> {
             }
             let Some(close) = rest.find(')') else { break };
             for part in rest[..close].split(',') {
-                let t = part.trim().trim_matches(|c| c == '`' || c == '"' || c == '\'');
+                let t = part
+                    .trim()
+                    .trim_matches(|c| c == '`' || c == '"' || c == '\'');
                 if !t.is_empty() {
                     out.push(t.to_string());
                 }
@@ -135,9 +143,9 @@ impl Inventory {
                 continue;
             }
             let ns = ns_of(o);
-            let entry = spaces
-                .entry(ns.clone())
-                .or_insert_with(|| json!({"resourceQuotas": [], "limitRanges": [], "networkPolicies": []}));
+            let entry = spaces.entry(ns.clone()).or_insert_with(
+                || json!({"resourceQuotas": [], "limitRanges": [], "networkPolicies": []}),
+            );
             let name = json!(o.reference.name);
             match (kind, o.reference.group()) {
                 ("ResourceQuota", "") => push(entry, "resourceQuotas", name),
@@ -152,40 +160,52 @@ impl Inventory {
                     );
                 }
                 ("PodDisruptionBudget", "policy") => {
-                    pdbs.entry(ns.clone())
-                        .or_default()
-                        .push(json!({"name": o.reference.name, "selector": o.value["spec"]["selector"]}));
+                    pdbs.entry(ns.clone()).or_default().push(
+                        json!({"name": o.reference.name, "selector": o.value["spec"]["selector"]}),
+                    );
                 }
                 ("Ingress", "networking.k8s.io" | "extensions") => {
                     for rule in o.value["spec"]["rules"].as_array().into_iter().flatten() {
                         let host = rule["host"].as_str().unwrap_or_default().to_lowercase();
                         let paths: Vec<String> = rule["http"]["paths"]
                             .as_array()
-                            .map(|a| a.iter().map(|p| p["path"].as_str().unwrap_or_default().to_string()).collect())
+                            .map(|a| {
+                                a.iter()
+                                    .map(|p| p["path"].as_str().unwrap_or_default().to_string())
+                                    .collect()
+                            })
                             .unwrap_or_default();
-                        for path in if paths.is_empty() { vec![String::new()] } else { paths } {
+                        for path in if paths.is_empty() {
+                            vec![String::new()]
+                        } else {
+                            paths
+                        } {
                             hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "Ingress", "name": o.reference.name}));
                         }
                     }
                 }
                 ("IngressRoute", _) if is_traefik(o) => {
                     for route in o.value["spec"]["routes"].as_array().into_iter().flatten() {
-                        for (host, path) in traefik_hosts(route["match"].as_str().unwrap_or_default()) {
+                        for (host, path) in
+                            traefik_hosts(route["match"].as_str().unwrap_or_default())
+                        {
                             hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "IngressRoute", "name": o.reference.name}));
                         }
                     }
                 }
                 ("Middleware", _) if is_traefik(o) => {
-                    inv.middlewares.insert(format!("{ns}/{}", o.reference.name), o.value["spec"].clone());
+                    inv.middlewares.insert(
+                        format!("{ns}/{}", o.reference.name),
+                        o.value["spec"].clone(),
+                    );
                 }
                 _ => {}
             }
         }
         for (name, info) in &inv.namespaces {
-            spaces
-                .entry(name.clone())
-                .or_insert_with(|| json!({"resourceQuotas": [], "limitRanges": [], "networkPolicies": []}))["labels"] =
-                Value::Object(info.labels.clone());
+            spaces.entry(name.clone()).or_insert_with(
+                || json!({"resourceQuotas": [], "limitRanges": [], "networkPolicies": []}),
+            )["labels"] = Value::Object(info.labels.clone());
         }
         let mut namespaces = Map::new();
         for (name, mut entry) in spaces {
@@ -202,7 +222,10 @@ impl Inventory {
             namespaces.insert(name, entry);
         }
         for h in &mut hosts {
-            let tenant = h["namespace"].as_str().and_then(|n| namespaces.get(n)).map(|e| e["tenant"].clone());
+            let tenant = h["namespace"]
+                .as_str()
+                .and_then(|n| namespaces.get(n))
+                .map(|e| e["tenant"].clone());
             h["tenant"] = tenant.unwrap_or(json!(""));
         }
         inv.data = json!({
@@ -244,19 +267,37 @@ mod tests {
     fn traefik_match_hosts_and_paths() {
         assert_eq!(
             traefik_hosts("Host(`erp.acme.example`, `ERP.acme.io`) && PathPrefix(`/web`)"),
-            vec![("erp.acme.example".to_string(), "/web".to_string()), ("erp.acme.io".to_string(), "/web".to_string())]
+            vec![
+                ("erp.acme.example".to_string(), "/web".to_string()),
+                ("erp.acme.io".to_string(), "/web".to_string())
+            ]
         );
         assert_eq!(traefik_hosts("HostRegexp(`.*`)"), vec![]);
-        assert_eq!(traefik_hosts("Host(`a.example`)"), vec![("a.example".to_string(), String::new())]);
+        assert_eq!(
+            traefik_hosts("Host(`a.example`)"),
+            vec![("a.example".to_string(), String::new())]
+        );
     }
 
     #[test]
     fn default_deny_policies() {
-        assert!(default_deny(&json!({"podSelector": {}, "policyTypes": ["Ingress"]}), "Ingress"));
+        assert!(default_deny(
+            &json!({"podSelector": {}, "policyTypes": ["Ingress"]}),
+            "Ingress"
+        ));
         assert!(default_deny(&json!({"podSelector": {}}), "Ingress"));
         assert!(!default_deny(&json!({"podSelector": {}}), "Egress"));
-        assert!(!default_deny(&json!({"podSelector": {"matchLabels": {"app": "odoo"}}, "policyTypes": ["Ingress"]}), "Ingress"));
-        assert!(!default_deny(&json!({"podSelector": {}, "ingress": [{}]}), "Ingress"));
-        assert!(default_deny(&json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "egress": []}), "Egress"));
+        assert!(!default_deny(
+            &json!({"podSelector": {"matchLabels": {"app": "odoo"}}, "policyTypes": ["Ingress"]}),
+            "Ingress"
+        ));
+        assert!(!default_deny(
+            &json!({"podSelector": {}, "ingress": [{}]}),
+            "Ingress"
+        ));
+        assert!(default_deny(
+            &json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "egress": []}),
+            "Egress"
+        ));
     }
 }

@@ -210,15 +210,27 @@ fn push_object(
             Some(Value::String(s)) if !s.is_empty() => {}
             Some(_) => {
                 problems.push(
-                    Problem::at(file, document, p.line, p.column, format!("`{field}` must be a non-empty string"))
-                        .with_path(format!("/{field}")),
+                    Problem::at(
+                        file,
+                        document,
+                        p.line,
+                        p.column,
+                        format!("`{field}` must be a non-empty string"),
+                    )
+                    .with_path(format!("/{field}")),
                 );
                 return;
             }
             None => {
                 problems.push(
-                    Problem::at(file, document, pos.line, pos.column, format!("{where_} has no `{field}`"))
-                        .with_path(format!("/{field}")),
+                    Problem::at(
+                        file,
+                        document,
+                        pos.line,
+                        pos.column,
+                        format!("{where_} has no `{field}`"),
+                    )
+                    .with_path(format!("/{field}")),
                 );
                 return;
             }
@@ -228,8 +240,14 @@ fn push_object(
     if !(meta.is_null() || meta.is_object()) {
         let p = positions.nearest("/metadata").unwrap_or(pos);
         problems.push(
-            Problem::at(file, document, p.line, p.column, "`metadata` must be a mapping")
-                .with_path("/metadata"),
+            Problem::at(
+                file,
+                document,
+                p.line,
+                p.column,
+                "`metadata` must be a mapping",
+            )
+            .with_path("/metadata"),
         );
         return;
     }
@@ -275,7 +293,10 @@ fn push_object(
 /// Whether the field at `pointer` of an object of `kind` may hold a secret: anything in a Secret
 /// other than its metadata, and env var values anywhere. Outputs never quote such values.
 pub fn is_sensitive_pointer(kind: &str, pointer: &str) -> bool {
-    (kind == "Secret" && !pointer.starts_with("/metadata") && !pointer.starts_with("/apiVersion") && !pointer.starts_with("/kind"))
+    (kind == "Secret"
+        && !pointer.starts_with("/metadata")
+        && !pointer.starts_with("/apiVersion")
+        && !pointer.starts_with("/kind"))
         || (pointer.contains("/env/") && pointer.ends_with("/value"))
 }
 

@@ -34,12 +34,21 @@ impl Source {
         if meta.len() > MAX_FILE_BYTES {
             return Err(Problem::file(
                 &name,
-                format!("file is {} bytes, over the {MAX_FILE_BYTES}-byte limit", meta.len()),
+                format!(
+                    "file is {} bytes, over the {MAX_FILE_BYTES}-byte limit",
+                    meta.len()
+                ),
             ));
         }
         let bytes = std::fs::read(path).map_err(|e| Problem::file(&name, io_msg(&e)))?;
         let text = String::from_utf8(bytes).map_err(|e| {
-            Problem::file(&name, format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+            Problem::file(
+                &name,
+                format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
         })?;
         Ok(Source::new(name, text))
     }
@@ -52,17 +61,29 @@ impl Source {
             .read_to_end(&mut buf)
             .map_err(|e| Problem::file(name, io_msg(&e)))?;
         if buf.len() as u64 > MAX_FILE_BYTES {
-            return Err(Problem::file(name, format!("input over the {MAX_FILE_BYTES}-byte limit")));
+            return Err(Problem::file(
+                name,
+                format!("input over the {MAX_FILE_BYTES}-byte limit"),
+            ));
         }
-        let text = String::from_utf8(buf)
-            .map_err(|e| Problem::file(name, format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
+        let text = String::from_utf8(buf).map_err(|e| {
+            Problem::file(
+                name,
+                format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+        })?;
         Ok(Source::new(name, text))
     }
 }
 
 fn display(path: &Path) -> String {
     let s = path.to_string_lossy();
-    s.strip_prefix("./").map(str::to_string).unwrap_or_else(|| s.into_owned())
+    s.strip_prefix("./")
+        .map(str::to_string)
+        .unwrap_or_else(|| s.into_owned())
 }
 
 fn io_msg(e: &std::io::Error) -> String {

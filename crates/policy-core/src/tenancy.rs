@@ -129,7 +129,8 @@ impl Resolver {
             .unwrap_or_else(|| vec![DEFAULT_PATTERN.to_string()]);
         let mut patterns = Vec::new();
         for p in &pattern_texts {
-            let re = regex::Regex::new(p).map_err(|e| err(format!("tenancy.namespacePatterns: `{p}`: {e}")))?;
+            let re = regex::Regex::new(p)
+                .map_err(|e| err(format!("tenancy.namespacePatterns: `{p}`: {e}")))?;
             let names: Vec<_> = re.capture_names().flatten().collect();
             if !names.contains(&"tenant") && !names.contains(&"env") {
                 return Err(err(format!(
@@ -139,19 +140,37 @@ impl Resolver {
             patterns.push(re);
         }
         let environments: Vec<(String, Tier, Vec<String>)> = match &cfg.environments {
-            Some(m) => m.iter().map(|(k, d)| (k.clone(), d.tier, d.aliases.clone())).collect(),
+            Some(m) => m
+                .iter()
+                .map(|(k, d)| (k.clone(), d.tier, d.aliases.clone()))
+                .collect(),
             None => vec![
                 ("production".into(), Tier::Dedicated, vec!["prod".into()]),
-                ("staging".into(), Tier::MultiTenant, vec!["stage".into(), "test".into()]),
-                ("dev".into(), Tier::Sandbox, vec!["sandbox".into(), "development".into()]),
+                (
+                    "staging".into(),
+                    Tier::MultiTenant,
+                    vec!["stage".into(), "test".into()],
+                ),
+                (
+                    "dev".into(),
+                    Tier::Sandbox,
+                    vec!["sandbox".into(), "development".into()],
+                ),
             ],
         };
-        let default_environment = cfg.default_environment.clone().unwrap_or_else(|| "production".into());
+        let default_environment = cfg
+            .default_environment
+            .clone()
+            .unwrap_or_else(|| "production".into());
         let r = Resolver {
             tenant_label: cfg
                 .tenant_label
                 .clone()
-                .or_else(|| params["tenancy"]["tenantLabel"].as_str().map(str::to_string))
+                .or_else(|| {
+                    params["tenancy"]["tenantLabel"]
+                        .as_str()
+                        .map(str::to_string)
+                })
                 .unwrap_or_else(|| "plumbline.dev/tenant".into()),
             environment_label: cfg
                 .environment_label
@@ -162,7 +181,11 @@ impl Resolver {
             default_environment: default_environment.clone(),
             system_namespaces: params["tenancy"]["systemNamespaces"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default(),
         };
         if r.canonical(&default_environment).is_none() {
@@ -176,7 +199,10 @@ impl Resolver {
 
     /// Canonical names of the configured environments.
     pub fn environment_names(&self) -> Vec<String> {
-        self.environments.iter().map(|(n, _, _)| n.clone()).collect()
+        self.environments
+            .iter()
+            .map(|(n, _, _)| n.clone())
+            .collect()
     }
 
     /// Canonical name and tier of an environment name or alias.
@@ -194,7 +220,12 @@ impl Resolver {
 
     /// Resolve a namespace. `labels` are the Namespace's labels when the Namespace is known;
     /// `forced` is an environment given on the command line.
-    pub fn resolve(&self, namespace: &str, labels: Option<&Map<String, Value>>, forced: Option<&str>) -> Resolved {
+    pub fn resolve(
+        &self,
+        namespace: &str,
+        labels: Option<&Map<String, Value>>,
+        forced: Option<&str>,
+    ) -> Resolved {
         let system = self.system_namespaces.iter().any(|s| s == namespace);
         let label = |key: &str| {
             labels
@@ -204,15 +235,24 @@ impl Resolver {
                 .map(str::to_string)
         };
         let captures = self.patterns.iter().find_map(|p| p.captures(namespace));
-        let cap = |name: &str| captures.as_ref().and_then(|c| c.name(name)).map(|m| m.as_str().to_string());
+        let cap = |name: &str| {
+            captures
+                .as_ref()
+                .and_then(|c| c.name(name))
+                .map(|m| m.as_str().to_string())
+        };
         let tenant = if system {
             String::new()
         } else {
-            label(&self.tenant_label).or_else(|| cap("tenant")).unwrap_or_default()
+            label(&self.tenant_label)
+                .or_else(|| cap("tenant"))
+                .unwrap_or_default()
         };
         let (env, source) = if let Some(f) = forced {
             (Some(f.to_string()), Source::Forced)
-        } else if let Some(e) = label(&self.environment_label).filter(|e| self.canonical(e).is_some()) {
+        } else if let Some(e) =
+            label(&self.environment_label).filter(|e| self.canonical(e).is_some())
+        {
             (Some(e), Source::Label)
         } else if let Some(e) = cap("env").filter(|e| self.canonical(e).is_some()) {
             (Some(e), Source::Pattern)
@@ -246,15 +286,39 @@ mod tests {
     fn labels_then_patterns_then_default() {
         let r = resolver();
         let by_pattern = r.resolve("acme-prod", None, None);
-        assert_eq!((by_pattern.tenant.as_str(), by_pattern.environment.as_str(), by_pattern.tier), ("acme", "production", Tier::Dedicated));
+        assert_eq!(
+            (
+                by_pattern.tenant.as_str(),
+                by_pattern.environment.as_str(),
+                by_pattern.tier
+            ),
+            ("acme", "production", Tier::Dedicated)
+        );
         assert_eq!(by_pattern.source, Source::Pattern);
         let labels = json!({"plumbline.dev/tenant": "globex", "plumbline.dev/environment": "dev"});
         let by_label = r.resolve("shared-erp", labels.as_object(), None);
-        assert_eq!((by_label.tenant.as_str(), by_label.environment.as_str(), by_label.tier), ("globex", "dev", Tier::Sandbox));
+        assert_eq!(
+            (
+                by_label.tenant.as_str(),
+                by_label.environment.as_str(),
+                by_label.tier
+            ),
+            ("globex", "dev", Tier::Sandbox)
+        );
         let unknown = r.resolve("monitoring", None, None);
-        assert_eq!((unknown.tenant.as_str(), unknown.environment.as_str(), unknown.source), ("", "production", Source::Default));
+        assert_eq!(
+            (
+                unknown.tenant.as_str(),
+                unknown.environment.as_str(),
+                unknown.source
+            ),
+            ("", "production", Source::Default)
+        );
         assert_eq!(r.resolve("kube-system", None, None).tenant, "");
-        assert_eq!(r.resolve("acme-prod", None, Some("staging")).tier, Tier::MultiTenant);
+        assert_eq!(
+            r.resolve("acme-prod", None, Some("staging")).tier,
+            Tier::MultiTenant
+        );
     }
 
     #[test]
@@ -268,6 +332,9 @@ mod tests {
             namespace_patterns: Some(vec!["^x$".into()]),
             ..TenancyConfig::default()
         };
-        assert!(Resolver::new(&cfg, &json!({}), "p.yaml").unwrap_err().to_string().contains("group"));
+        assert!(Resolver::new(&cfg, &json!({}), "p.yaml")
+            .unwrap_err()
+            .to_string()
+            .contains("group"));
     }
 }

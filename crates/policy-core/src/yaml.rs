@@ -185,7 +185,12 @@ pub fn parse_stream_with(text: &str, limits: YamlLimits) -> Vec<Result<YamlDocum
 /// (continuation lines of a quoted scalar at column 0, a flow sequence's `]` under its key). Such a
 /// document is read again with libyaml's rules; it then has no per-field positions (findings point
 /// at the document) and YAML 1.2 scalars, and a note says so.
-fn lenient(text: &str, first_line: u32, strict_pos: Position, strict_msg: &str) -> Option<YamlDocument> {
+fn lenient(
+    text: &str,
+    first_line: u32,
+    strict_pos: Position,
+    strict_msg: &str,
+) -> Option<YamlDocument> {
     let value: yaml_serde::Value = yaml_serde::from_str(text).ok()?;
     let value = from_yaml_serde(value)?;
     if value.is_null() {
@@ -231,9 +236,12 @@ fn from_yaml_serde(v: yaml_serde::Value) -> Option<Value> {
             }
         }
         yaml_serde::Value::String(s) => Value::String(s),
-        yaml_serde::Value::Sequence(items) => {
-            Value::Array(items.into_iter().map(from_yaml_serde).collect::<Option<_>>()?)
-        }
+        yaml_serde::Value::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .map(from_yaml_serde)
+                .collect::<Option<_>>()?,
+        ),
         yaml_serde::Value::Mapping(m) => {
             let mut out = Map::new();
             for (k, v) in m {
@@ -415,7 +423,9 @@ impl Builder {
         match self.stack.last() {
             None => Some(String::new()),
             Some(Frame::Seq { items, .. }) => Some(format!("/{}", items.len())),
-            Some(Frame::Map { key: Some((k, _)), .. }) => Some(format!("/{}", escape(k))),
+            Some(Frame::Map {
+                key: Some((k, _)), ..
+            }) => Some(format!("/{}", escape(k))),
             Some(Frame::Map { key: None, .. }) => None,
         }
     }
@@ -456,11 +466,15 @@ impl Builder {
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if self.stack.len() >= self.limits.max_depth {
-                    return Err((pos, format!("nesting deeper than {}", self.limits.max_depth)));
+                    return Err((
+                        pos,
+                        format!("nesting deeper than {}", self.limits.max_depth),
+                    ));
                 }
-                let seg = self
-                    .child_segment()
-                    .ok_or((pos, "a mapping or sequence used as a mapping key".to_string()))?;
+                let seg = self.child_segment().ok_or((
+                    pos,
+                    "a mapping or sequence used as a mapping key".to_string(),
+                ))?;
                 let pos = self.entry_pos(pos);
                 self.pointer_marks.push(self.pointer.len());
                 self.pointer.push_str(&seg);
@@ -482,7 +496,10 @@ impl Builder {
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let frame = self.stack.pop().ok_or((pos, "unbalanced collection end".to_string()))?;
+                let frame = self
+                    .stack
+                    .pop()
+                    .ok_or((pos, "unbalanced collection end".to_string()))?;
                 let mark = self.pointer_marks.pop().unwrap_or(0);
                 self.pointer.truncate(mark);
                 let (value, anchor) = match frame {
@@ -537,7 +554,10 @@ impl Builder {
     /// Position to index for the next value: its key's position inside a mapping.
     fn entry_pos(&self, pos: Position) -> Position {
         match self.stack.last() {
-            Some(Frame::Map { key: Some((_, kpos)), .. }) => *kpos,
+            Some(Frame::Map {
+                key: Some((_, kpos)),
+                ..
+            }) => *kpos,
             _ => pos,
         }
     }
@@ -669,7 +689,9 @@ fn resolve_key(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> (String, Op
         Value::String(s) => (s, note),
         Value::Null => (
             "null".to_string(),
-            Some(format!("key `{text}` is read as null (stringified to \"null\")")),
+            Some(format!(
+                "key `{text}` is read as null (stringified to \"null\")"
+            )),
         ),
         Value::Bool(b) => (
             b.to_string(),
@@ -696,7 +718,9 @@ fn resolve_plain(text: &str) -> (Value, Option<String>) {
         | ".nan" | ".NaN" | ".NAN" => {
             return (
                 Value::String(text.to_string()),
-                Some(format!("`{text}` is a non-finite float, which JSON cannot hold; kept as a string")),
+                Some(format!(
+                    "`{text}` is a non-finite float, which JSON cannot hold; kept as a string"
+                )),
             )
         }
         _ => {}
@@ -831,10 +855,20 @@ mod tests {
 
     #[test]
     fn positions_point_at_keys_and_items() {
-        let d = one("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: nginx\n");
-        assert_eq!(d.positions.get("/kind"), Some(Position { line: 2, column: 1 }));
-        assert_eq!(d.positions.get("/spec/containers"), Some(Position { line: 4, column: 3 }));
-        assert_eq!(d.positions.get("/spec/containers/0"), Some(Position { line: 5, column: 5 }));
+        let d =
+            one("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: nginx\n");
+        assert_eq!(
+            d.positions.get("/kind"),
+            Some(Position { line: 2, column: 1 })
+        );
+        assert_eq!(
+            d.positions.get("/spec/containers"),
+            Some(Position { line: 4, column: 3 })
+        );
+        assert_eq!(
+            d.positions.get("/spec/containers/0"),
+            Some(Position { line: 5, column: 5 })
+        );
         assert_eq!(
             d.positions.get("/spec/containers/0/image"),
             Some(Position { line: 6, column: 5 })
@@ -919,7 +953,8 @@ mod tests {
 
     #[test]
     fn json_and_empty_documents() {
-        let docs = parse_stream("---\n# only a comment\n---\n{\"kind\": \"Pod\", \"n\": [1]}\n---\n");
+        let docs =
+            parse_stream("---\n# only a comment\n---\n{\"kind\": \"Pod\", \"n\": [1]}\n---\n");
         assert_eq!(docs.len(), 1);
         let d = docs[0].as_ref().unwrap();
         assert_eq!(d.index, 1);
@@ -929,7 +964,10 @@ mod tests {
     #[test]
     fn pointer_escaping() {
         let d = one("metadata:\n  annotations:\n    example.com/a~b: x\n");
-        assert!(d.positions.get("/metadata/annotations/example.com~1a~0b").is_some());
+        assert!(d
+            .positions
+            .get("/metadata/annotations/example.com~1a~0b")
+            .is_some());
     }
 
     #[test]

@@ -38,7 +38,9 @@ pub(crate) struct AdmitArgs {
 pub(crate) fn run(args: AdmitArgs) -> anyhow::Result<u8> {
     let body = if args.review.as_os_str() == "-" {
         let mut b = Vec::new();
-        std::io::stdin().take(policy_core::MAX_FILE_BYTES).read_to_end(&mut b)?;
+        std::io::stdin()
+            .take(policy_core::MAX_FILE_BYTES)
+            .read_to_end(&mut b)?;
         b
     } else {
         std::fs::read(&args.review).with_context(|| format!("reading {}", args.review.display()))?
@@ -75,10 +77,17 @@ pub(crate) fn run(args: AdmitArgs) -> anyhow::Result<u8> {
     match review(&linter, &settings, &body, &inventory) {
         Ok(response) => {
             println!("{}", serde_json::to_string_pretty(&response)?);
-            Ok(if response["response"]["allowed"] == true { EXIT_OK } else { EXIT_FINDINGS })
+            Ok(if response["response"]["allowed"] == true {
+                EXIT_OK
+            } else {
+                EXIT_FINDINGS
+            })
         }
         Err(e) => {
-            eprintln!("plumbline: {}: {e} (the webhook answers HTTP 400)", args.review.display());
+            eprintln!(
+                "plumbline: {}: {e} (the webhook answers HTTP 400)",
+                args.review.display()
+            );
             Ok(EXIT_ERROR)
         }
     }

@@ -36,12 +36,17 @@ pub(crate) fn run(args: CalendarArgs) -> anyhow::Result<u8> {
             Ok(d) => d,
             Err(e) => bail!("--from `{d}` is not a date (YYYY-MM-DD): {e}"),
         },
-        None => jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date(),
+        None => jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date(),
     };
     let envs = match &args.environment {
         Some(e) => match resolver.canonical(e) {
             Some((name, _)) => vec![name],
-            None => bail!("unknown environment `{e}`; known: {}", resolver.environment_names().join(", ")),
+            None => bail!(
+                "unknown environment `{e}`; known: {}",
+                resolver.environment_names().join(", ")
+            ),
         },
         None => resolver.environment_names(),
     };
@@ -50,17 +55,28 @@ pub(crate) fn run(args: CalendarArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_OK);
     }
     for env in envs {
-        let Some((_, tier)) = resolver.canonical(&env) else { continue };
+        let Some((_, tier)) = resolver.canonical(&env) else {
+            continue;
+        };
         println!("{env} ({tier}), {} days from {from}:", args.days);
         let windows = calendars.upcoming(&env, tier, from, i64::from(args.days));
         if windows.is_empty() {
             println!("  no freeze windows");
         }
         for w in windows {
-            println!("  {}  →  {}  {} (calendar {})", rfc3339(&w.start), rfc3339(&w.end), w.name, w.calendar);
+            println!(
+                "  {}  →  {}  {} (calendar {})",
+                rfc3339(&w.start),
+                rfc3339(&w.end),
+                w.name,
+                w.calendar
+            );
         }
         for (cal, names) in calendars.change_windows(&env, tier) {
-            println!("  outside these windows changes are frozen (calendar {cal}): {}", names.join(", "));
+            println!(
+                "  outside these windows changes are frozen (calendar {cal}): {}",
+                names.join(", ")
+            );
         }
         println!();
     }

@@ -91,12 +91,20 @@ enum ColorChoice {
 
 pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     if args.output.len() > args.format.len().max(1) {
-        bail!("--output given {} times for {} --format; pair each --output with a --format", args.output.len(), args.format.len());
+        bail!(
+            "--output given {} times for {} --format; pair each --output with a --format",
+            args.output.len(),
+            args.format.len()
+        );
     }
     let pack = load_pack(args.policies.as_deref())?;
     let config = super::load_config(args.config.as_deref())?.validate(&pack)?;
     let image_facts = if args.verify_signatures || args.signatures_from.is_some() {
-        Some(super::verifier(&config, args.config.as_deref(), args.signatures_from.as_deref())?)
+        Some(super::verifier(
+            &config,
+            args.config.as_deref(),
+            args.signatures_from.as_deref(),
+        )?)
     } else {
         None
     };
@@ -111,7 +119,11 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     }
     let linter = Linter::new(pack, config, options)?;
 
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let mut sources = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
     let mut file_paths = Vec::new();
@@ -143,24 +155,39 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     report.files = sources.len();
     if let Some(path) = &args.write_baseline {
         let n = crate::baseline::write(&report, path)?;
-        eprintln!("plumbline: wrote {n} findings to baseline {}", path.display());
+        eprintln!(
+            "plumbline: wrote {n} findings to baseline {}",
+            path.display()
+        );
     }
     if let Some(path) = &args.baseline {
         let known = crate::baseline::apply(&mut report, path)?;
         if !args.quiet {
-            eprintln!("plumbline: {known} findings are in the baseline {} and not reported", path.display());
+            eprintln!(
+                "plumbline: {known} findings are in the baseline {} and not reported",
+                path.display()
+            );
         }
     }
 
-    let texts: HashMap<&str, &str> = sources.iter().map(|s| (&*s.name, s.text.as_str())).collect();
-    let formats = if args.format.is_empty() { vec![Format::Human] } else { args.format.clone() };
+    let texts: HashMap<&str, &str> = sources
+        .iter()
+        .map(|s| (&*s.name, s.text.as_str()))
+        .collect();
+    let formats = if args.format.is_empty() {
+        vec![Format::Human]
+    } else {
+        args.format.clone()
+    };
     for (i, format) in formats.iter().enumerate() {
         let to_file = args.output.get(i);
         let color = match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                to_file.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                to_file.is_none()
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none()
             }
         };
         let ctx = EmitContext {
@@ -173,7 +200,9 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         let mut buf = Vec::new();
         emit::emitter(*format).emit(&report, &ctx, &mut buf)?;
         match to_file {
-            Some(path) => std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?,
+            Some(path) => {
+                std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?
+            }
             None => std::io::stdout().lock().write_all(&buf)?,
         }
     }

@@ -36,7 +36,10 @@ pub(crate) fn verifier(
 pub(crate) fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     Ok(match path {
         Some(p) => Config::load(p)?,
-        None => match std::env::current_dir().ok().and_then(|d| Config::discover(&d)) {
+        None => match std::env::current_dir()
+            .ok()
+            .and_then(|d| Config::discover(&d))
+        {
             Some(p) => Config::load(&p)?,
             None => Config::default(),
         },
@@ -72,7 +75,10 @@ pub(crate) fn test(policies: &Path, fixtures: &Path, rule: Option<&str>) -> anyh
             bail!("unknown rule or domain `{r}`");
         }
     }
-    let verifier = |signing: &serde_json::Value, dir: &Path, layout: &Path| -> Result<Arc<dyn ImageFacts>, String> {
+    let verifier = |signing: &serde_json::Value,
+                    dir: &Path,
+                    layout: &Path|
+     -> Result<Arc<dyn ImageFacts>, String> {
         image_verify::Verifier::from_config(signing, dir, Some(layout))
             .map(|v| Arc::new(v) as Arc<dyn ImageFacts>)
             .map_err(|e| e.to_string())
@@ -81,7 +87,12 @@ pub(crate) fn test(policies: &Path, fixtures: &Path, rule: Option<&str>) -> anyh
     let mut failed = 0;
     for c in &report.cases {
         if c.failures.is_empty() {
-            println!("ok    {:<32} {} ({} objects)", c.rule, c.file.display(), c.judged);
+            println!(
+                "ok    {:<32} {} ({} objects)",
+                c.rule,
+                c.file.display(),
+                c.judged
+            );
         } else {
             failed += 1;
             println!("FAIL  {:<32} {}", c.rule, c.file.display());

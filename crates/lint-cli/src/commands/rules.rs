@@ -22,13 +22,27 @@ pub(crate) fn list(format: ListFormat, policies: Option<&Path>) -> anyhow::Resul
                            "help": policy_core::docs::doc_path(m)})
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&json!({"version": 1, "rules": rules}))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({"version": 1, "rules": rules}))?
+            );
         }
         ListFormat::Human => {
-            let width = pack.rules.iter().map(|r| r.meta.id.len()).max().unwrap_or(10);
+            let width = pack
+                .rules
+                .iter()
+                .map(|r| r.meta.id.len())
+                .max()
+                .unwrap_or(10);
             for r in &pack.rules {
                 let m = &r.meta;
-                println!("{:<width$}  {:<16}  {:<7}  {}", m.id, m.domain.as_str(), m.severity.as_str(), m.title);
+                println!(
+                    "{:<width$}  {:<16}  {:<7}  {}",
+                    m.id,
+                    m.domain.as_str(),
+                    m.severity.as_str(),
+                    m.title
+                );
             }
         }
     }

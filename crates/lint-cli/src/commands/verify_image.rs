@@ -37,7 +37,11 @@ pub(crate) fn run(args: VerifyImageArgs) -> anyhow::Result<u8> {
         .as_deref()
         .and_then(std::path::Path::parent)
         .unwrap_or(std::path::Path::new("."));
-    let verifier = image_verify::Verifier::from_config(&config.config.signing, dir, args.signatures_from.as_deref())?;
+    let verifier = image_verify::Verifier::from_config(
+        &config.config.signing,
+        dir,
+        args.signatures_from.as_deref(),
+    )?;
     let tenant = args.tenant.clone().unwrap_or_default();
     let environment = args.environment.clone().unwrap_or_default();
     let ctx = ImageContext {
@@ -57,5 +61,9 @@ pub(crate) fn run(args: VerifyImageArgs) -> anyhow::Result<u8> {
             println!();
         }
     }
-    Ok(if report.state == SignatureState::Verified { EXIT_OK } else { EXIT_FINDINGS })
+    Ok(if report.state == SignatureState::Verified {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
 }

@@ -10,7 +10,9 @@ pub(crate) struct Github;
 
 /// Escape a workflow-command message.
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escape a workflow-command property value.
@@ -28,7 +30,12 @@ impl Emitter for Github {
             if let Some(c) = p.column {
                 props.push_str(&format!(",col={c}"));
             }
-            writeln!(out, "::error {props},title={}::{}", prop("plumbline input error"), data(&p.message))?;
+            writeln!(
+                out,
+                "::error {props},title={}::{}",
+                prop("plumbline input error"),
+                data(&p.message)
+            )?;
         }
         for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
             let cmd = match f.severity {

@@ -35,7 +35,13 @@ impl Emitter for Json {
             .iter()
             .map(|p| json!({"file": p.file, "document": p.document, "line": p.line, "column": p.column, "path": p.path, "message": p.message}))
             .collect();
-        let count = |s: Severity| report.findings.iter().filter(|f| f.suppressed.is_none() && f.severity == s).count();
+        let count = |s: Severity| {
+            report
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_none() && f.severity == s)
+                .count()
+        };
         let summary = json!({
             "files": report.files,
             "objects": report.objects,

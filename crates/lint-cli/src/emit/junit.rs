@@ -73,7 +73,11 @@ impl Emitter for Junit {
                     esc(object)
                 )?;
                 for f in findings {
-                    let sup = if f.suppressed.is_some() { " (suppressed)" } else { "" };
+                    let sup = if f.suppressed.is_some() {
+                        " (suppressed)"
+                    } else {
+                        ""
+                    };
                     writeln!(
                         out,
                         r#"      <failure type="{}" message="{}{sup}: {}">{}:{}:{} {} [{}] {}</failure>"#,
@@ -91,9 +95,21 @@ impl Emitter for Junit {
                 writeln!(out, "    </testcase>")?;
             }
             for p in &suite.errors {
-                let doc = p.document.map(|d| format!("document {d}")).unwrap_or_else(|| "file".into());
-                writeln!(out, r#"    <testcase classname="{}" name="{doc}">"#, esc(file))?;
-                writeln!(out, r#"      <error type="input" message="{}">{}</error>"#, esc(&p.message), esc(&p.to_string()))?;
+                let doc = p
+                    .document
+                    .map(|d| format!("document {d}"))
+                    .unwrap_or_else(|| "file".into());
+                writeln!(
+                    out,
+                    r#"    <testcase classname="{}" name="{doc}">"#,
+                    esc(file)
+                )?;
+                writeln!(
+                    out,
+                    r#"      <error type="input" message="{}">{}</error>"#,
+                    esc(&p.message),
+                    esc(&p.to_string())
+                )?;
                 writeln!(out, "    </testcase>")?;
             }
             writeln!(out, "  </testsuite>")?;

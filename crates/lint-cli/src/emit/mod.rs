@@ -39,9 +39,15 @@ pub(crate) struct EmitContext<'a> {
 
 impl EmitContext<'_> {
     /// Findings to show: unsuppressed ones, plus suppressed ones when asked.
-    pub(crate) fn visible<'r>(&self, report: &'r Report) -> impl Iterator<Item = &'r Finding> + use<'r, '_> {
+    pub(crate) fn visible<'r>(
+        &self,
+        report: &'r Report,
+    ) -> impl Iterator<Item = &'r Finding> + use<'r, '_> {
         let show = self.show_suppressed;
-        report.findings.iter().filter(move |f| show || f.suppressed.is_none())
+        report
+            .findings
+            .iter()
+            .filter(move |f| show || f.suppressed.is_none())
     }
 }
 

@@ -22,7 +22,9 @@ fn pascal(id: &str) -> String {
     id.split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -74,7 +76,11 @@ impl Emitter for Sarif {
         let index = |id: &str| ctx.pack.rules.iter().position(|r| r.meta.id == id);
         // Suppressed findings are always included, marked with `suppressions` (SARIF consumers
         // hide them), so code scanning can close an alert when a suppression is added.
-        let results: Vec<Value> = report.findings.iter().map(|f| result(f, index(&f.rule))).collect();
+        let results: Vec<Value> = report
+            .findings
+            .iter()
+            .map(|f| result(f, index(&f.rule)))
+            .collect();
         let notifications: Vec<Value> = report
             .problems
             .iter()

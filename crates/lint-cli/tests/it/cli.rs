@@ -5,17 +5,29 @@ const BROKEN: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  c
 #[test]
 fn example_stack_has_findings_and_exits_1() {
     let out = plumbline(&["lint", "examples/erp-stack", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json_of(&out);
     assert_eq!(v["version"], 1);
-    assert!(v["errors"].as_array().unwrap().is_empty(), "{}", v["errors"]);
+    assert!(
+        v["errors"].as_array().unwrap().is_empty(),
+        "{}",
+        v["errors"]
+    );
     let f = v["findings"]
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["rule"] == "image-tag-latest")
         .expect("image-tag-latest finding");
-    for key in ["rule", "domain", "severity", "message", "object", "file", "document", "line", "column", "path"] {
+    for key in [
+        "rule", "domain", "severity", "message", "object", "file", "document", "line", "column",
+        "path",
+    ] {
         assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
     }
     assert_eq!(f["file"], "examples/erp-stack/odoo.yaml");
@@ -24,12 +36,26 @@ fn example_stack_has_findings_and_exits_1() {
     assert_eq!(f["object"]["namespace"], "acme-prod");
     let line = f["line"].as_u64().unwrap() as usize;
     let text = std::fs::read_to_string(crate::root().join("examples/erp-stack/odoo.yaml")).unwrap();
-    assert!(text.lines().nth(line - 1).unwrap().contains("image: odoo:latest"));
+    assert!(text
+        .lines()
+        .nth(line - 1)
+        .unwrap()
+        .contains("image: odoo:latest"));
 }
 
 #[test]
 fn broken_document_is_reported_and_the_rest_still_checked() {
-    let out = plumbline_stdin(&["lint", "-", "--stdin-filename", "rendered/prod.yaml", "--format", "json"], Some(BROKEN));
+    let out = plumbline_stdin(
+        &[
+            "lint",
+            "-",
+            "--stdin-filename",
+            "rendered/prod.yaml",
+            "--format",
+            "json",
+        ],
+        Some(BROKEN),
+    );
     assert_eq!(out.status.code(), Some(2));
     let v = json_of(&out);
     let errors = v["errors"].as_array().unwrap();
@@ -44,7 +70,11 @@ fn broken_document_is_reported_and_the_rest_still_checked() {
         .filter(|f| f["rule"] == "image-tag-latest")
         .map(|f| f["object"]["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["a", "b"], "documents before and after the broken one are checked");
+    assert_eq!(
+        names,
+        ["a", "b"],
+        "documents before and after the broken one are checked"
+    );
 }
 
 #[test]
@@ -61,11 +91,31 @@ fn human_format_shows_the_offending_line() {
 #[test]
 fn fail_on_and_select() {
     let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n    image: nginx:latest\n";
-    let out = plumbline_stdin(&["lint", "-", "--select", "image-tag-latest", "--fail-on", "never"], Some(pod));
+    let out = plumbline_stdin(
+        &[
+            "lint",
+            "-",
+            "--select",
+            "image-tag-latest",
+            "--fail-on",
+            "never",
+        ],
+        Some(pod),
+    );
     assert_eq!(out.status.code(), Some(0));
     let out = plumbline_stdin(&["lint", "-", "--select", "image-tag-latest"], Some(pod));
     assert_eq!(out.status.code(), Some(1));
-    let out = plumbline_stdin(&["lint", "-", "--ignore", "pinned-tags", "--select", "pinned-tags"], Some(pod));
+    let out = plumbline_stdin(
+        &[
+            "lint",
+            "-",
+            "--ignore",
+            "pinned-tags",
+            "--select",
+            "pinned-tags",
+        ],
+        Some(pod),
+    );
     assert_eq!(out.status.code(), Some(0));
 }
 
@@ -74,7 +124,10 @@ fn unknown_rule_is_a_usage_error_naming_valid_choices() {
     let out = plumbline_stdin(&["lint", "-", "--select", "image-tag-lates"], Some(""));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("image-tag-lates") && err.contains("pinned-tags"), "{err}");
+    assert!(
+        err.contains("image-tag-lates") && err.contains("pinned-tags"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -82,7 +135,11 @@ fn config_errors_name_the_line() {
     let dir = std::env::temp_dir().join(format!("plumbline-cfg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let cfg = dir.join("plumbline.yaml");
-    std::fs::write(&cfg, "version: 1\nparams:\n  images:\n    requireDigest: maybe\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "version: 1\nparams:\n  images:\n    requireDigest: maybe\n",
+    )
+    .unwrap();
     let out = plumbline_stdin(&["lint", "-", "--config", cfg.to_str().unwrap()], Some(""));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -92,7 +149,13 @@ fn config_errors_name_the_line() {
 
 #[test]
 fn missing_file_is_reported_and_others_checked() {
-    let out = plumbline(&["lint", "no/such/file.yaml", "examples/erp-stack/redis.yaml", "--format", "json"]);
+    let out = plumbline(&[
+        "lint",
+        "no/such/file.yaml",
+        "examples/erp-stack/redis.yaml",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let v = json_of(&out);
     assert_eq!(v["errors"][0]["file"], "no/such/file.yaml");
@@ -102,17 +165,60 @@ fn missing_file_is_reported_and_others_checked() {
 #[test]
 fn suppressions_need_reasons() {
     let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\n    ignore.plumbline.dev/image-tag-latest: \"vendor image; expires=2099-01-01\"\nspec:\n  containers:\n  - name: a\n    image: nginx:latest\n";
-    let out = plumbline_stdin(&["lint", "-", "--select", "image-tag-latest,suppression-invalid", "--format", "json"], Some(pod));
+    let out = plumbline_stdin(
+        &[
+            "lint",
+            "-",
+            "--select",
+            "image-tag-latest,suppression-invalid",
+            "--format",
+            "json",
+        ],
+        Some(pod),
+    );
     assert_eq!(out.status.code(), Some(0));
-    let out = plumbline_stdin(&["lint", "-", "--select", "image-tag-latest", "--strict"], Some(pod));
-    assert_eq!(out.status.code(), Some(1), "--strict ignores in-object suppressions");
-    let out = plumbline_stdin(&["lint", "-", "--select", "image-tag-latest", "--show-suppressed", "--format", "json"], Some(pod));
+    let out = plumbline_stdin(
+        &["lint", "-", "--select", "image-tag-latest", "--strict"],
+        Some(pod),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "--strict ignores in-object suppressions"
+    );
+    let out = plumbline_stdin(
+        &[
+            "lint",
+            "-",
+            "--select",
+            "image-tag-latest",
+            "--show-suppressed",
+            "--format",
+            "json",
+        ],
+        Some(pod),
+    );
     let v = json_of(&out);
     assert_eq!(v["findings"][0]["suppressed"]["reason"], "vendor image");
     let bad = pod.replace("vendor image; expires=2099-01-01", "");
-    let out = plumbline_stdin(&["lint", "-", "--select", "image-tag-latest,suppression-invalid", "--format", "json"], Some(&bad));
+    let out = plumbline_stdin(
+        &[
+            "lint",
+            "-",
+            "--select",
+            "image-tag-latest,suppression-invalid",
+            "--format",
+            "json",
+        ],
+        Some(&bad),
+    );
     assert_eq!(out.status.code(), Some(1));
-    let rules: Vec<String> = json_of(&out)["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+    let rules: Vec<String> = json_of(&out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(rules.len(), 2, "{rules:?}");
     assert!(rules.contains(&"suppression-invalid".to_string()));
 }
@@ -122,10 +228,17 @@ fn rules_explain_init() {
     let out = plumbline(&["rules", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let v = json_of(&out);
-    assert!(v["rules"].as_array().unwrap().iter().any(|r| r["id"] == "image-tag-latest"));
+    assert!(v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == "image-tag-latest"));
     let out = plumbline(&["explain", "image-tag-latest"]);
     let s = String::from_utf8_lossy(&out.stdout);
-    assert!(s.contains("## Why it matters") && s.contains("## How to fix") && s.contains("## Example"), "{s}");
+    assert!(
+        s.contains("## Why it matters") && s.contains("## How to fix") && s.contains("## Example"),
+        "{s}"
+    );
     let out = plumbline(&["explain", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     let dir = std::env::temp_dir().join(format!("plumbline-init-{}", std::process::id()));
@@ -137,7 +250,12 @@ fn rules_explain_init() {
     let out = plumbline(&["init", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "refuses to overwrite");
     let out = plumbline_stdin(&["lint", "-", "--config", path.to_str().unwrap()], Some(""));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

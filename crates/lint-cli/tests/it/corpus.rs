@@ -10,10 +10,25 @@ fn corpus_lints_without_input_errors() {
         eprintln!("skipped: {} not present", corpus.display());
         return;
     }
-    let out = plumbline(&["lint", corpus.to_str().unwrap(), "--format", "json", "--fail-on", "error"]);
+    let out = plumbline(&[
+        "lint",
+        corpus.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "error",
+    ]);
     let code = out.status.code();
     let v = json_of(&out);
-    assert!(matches!(code, Some(0 | 1)), "exit {code:?}; errors: {}", v["errors"]);
+    assert!(
+        matches!(code, Some(0 | 1)),
+        "exit {code:?}; errors: {}",
+        v["errors"]
+    );
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{}", v["errors"]);
-    assert!(v["summary"]["objects"].as_u64().unwrap() >= 3900, "{}", v["summary"]);
+    assert!(
+        v["summary"]["objects"].as_u64().unwrap() >= 3900,
+        "{}",
+        v["summary"]
+    );
 }

@@ -17,7 +17,12 @@ const CROSS_RESOURCE: [&str; 6] = [
 fn rules_of(dir: &str) -> (Option<i32>, BTreeSet<String>, serde_json::Value) {
     let out = plumbline(&["lint", dir, "--format", "json"]);
     let v = json_of(&out);
-    let rules = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+    let rules = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
     (out.status.code(), rules, v)
 }
 

@@ -13,10 +13,16 @@ fn snapshot_dir() -> PathBuf {
 }
 
 fn run(format: &str, extra: &[&str]) -> String {
-    let mut args = vec!["lint", INPUT, "--select", SELECT, "--format", format, "--color", "never"];
+    let mut args = vec![
+        "lint", INPUT, "--select", SELECT, "--format", format, "--color", "never",
+    ];
     args.extend_from_slice(extra);
     let out = plumbline(&args);
-    assert_eq!(out.status.code(), Some(2), "the broken document makes the run exit 2");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the broken document makes the run exit 2"
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -65,20 +71,41 @@ fn snapshot_sarif() {
 fn sarif_validates_against_the_official_schema() {
     let out = run("sarif", &[]);
     let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/sarif-schema-2.1.0.json")).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    let suppressed: Vec<_> = results.iter().filter(|r| r.get("suppressions").is_some()).collect();
+    let suppressed: Vec<_> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
     assert_eq!(suppressed.len(), 1);
     assert_eq!(suppressed[0]["suppressions"][0]["kind"], "inSource");
-    assert_eq!(suppressed[0]["suppressions"][0]["justification"], "vendor publishes only latest; OPS-7");
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "vendor publishes only latest; OPS-7"
+    );
     let first = &results[0];
-    assert_eq!(first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], INPUT);
-    assert!(first["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() > 1);
-    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(
+        first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        INPUT
+    );
+    assert!(
+        first["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap()
+            > 1
+    );
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     let idx = first["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(rules[idx]["id"], first["ruleId"]);
 }
@@ -88,9 +115,23 @@ fn several_formats_in_one_run() {
     let dir = std::env::temp_dir().join(format!("plumbline-multi-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let sarif = dir.join("a.sarif");
-    let out = plumbline(&["lint", INPUT, "--select", SELECT, "--format", "sarif", "--output", sarif.to_str().unwrap(), "--format", "human", "--color", "never"]);
+    let out = plumbline(&[
+        "lint",
+        INPUT,
+        "--select",
+        SELECT,
+        "--format",
+        "sarif",
+        "--output",
+        sarif.to_str().unwrap(),
+        "--format",
+        "human",
+        "--color",
+        "never",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(s["version"], "2.1.0");
     assert!(String::from_utf8_lossy(&out.stdout).contains("error[image-tag-latest]"));
 }
@@ -105,19 +146,54 @@ fn baseline_reports_only_new_findings_and_survives_reordering() {
     std::fs::write(&manifest, format!("{a}---\n{b}")).unwrap();
     let baseline = dir.join("baseline.json");
     let m = manifest.to_str().unwrap();
-    let out = plumbline(&["lint", m, "--select", "image-tag-latest", "--write-baseline", baseline.to_str().unwrap()]);
+    let out = plumbline(&[
+        "lint",
+        m,
+        "--select",
+        "image-tag-latest",
+        "--write-baseline",
+        baseline.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     // Reorder the documents and shift lines: nothing new.
     std::fs::write(&manifest, format!("# moved\n\n{b}---\n{a}")).unwrap();
-    let out = plumbline(&["lint", m, "--select", "image-tag-latest", "--baseline", baseline.to_str().unwrap(), "--format", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = plumbline(&[
+        "lint",
+        m,
+        "--select",
+        "image-tag-latest",
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("2 findings are in the baseline"));
     // A new finding is reported.
     let c = "apiVersion: v1\nkind: Pod\nmetadata: {name: c}\nspec:\n  containers:\n  - {name: c, image: odoo}\n";
     std::fs::write(&manifest, format!("{b}---\n{a}---\n{c}")).unwrap();
-    let out = plumbline(&["lint", m, "--select", "image-tag-latest", "--baseline", baseline.to_str().unwrap(), "--format", "json"]);
+    let out = plumbline(&[
+        "lint",
+        m,
+        "--select",
+        "image-tag-latest",
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let v = json_of(&out);
-    let names: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["object"]["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["object"]["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["c"]);
 }
