@@ -768,6 +768,93 @@ mod tests {
         assert_eq!(v["response"]["allowed"], true);
     }
 
+    /// Inside a freeze window a change is denied naming the window, an emergency change with a
+    /// ticket is let through and recorded, and a DELETE is judged too (issue: change control).
+    #[test]
+    fn freeze_windows_deny_and_emergencies_are_recorded() {
+        let config = Config::parse(
+            "version: 1\nrules: {select: [change-freeze-active]}\nchangeControl:\n  calendars:\n  - name: erp\n    timeZone: Europe/Berlin\n    environments: [production]\n    freezes:\n    - {name: payroll, monthlyDays: {from: 24, to: 28}}\n",
+            "p.yaml",
+        )
+        .unwrap();
+        let mut settings = AdmissionSettings::from_config(&config, None).unwrap();
+        settings.now = Some("2026-11-25T10:00:00Z".parse().unwrap());
+        let pack = crate::PolicyPack::builtin().unwrap();
+        let linter = Linter::new(
+            pack,
+            config
+                .validate(&crate::PolicyPack::builtin().unwrap())
+                .unwrap(),
+            crate::LintOptions::default(),
+        )
+        .unwrap();
+        let review_of = |op: &str, annotations: Value| {
+            let obj = json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "odoo-conf", "annotations": annotations}, "data": {}});
+            let (object, old) = if op == "DELETE" {
+                (Value::Null, obj)
+            } else {
+                (obj, Value::Null)
+            };
+            serde_json::to_vec(
+                &json!({"apiVersion": API_VERSION, "kind": "AdmissionReview",
+                "request": {"uid": "u", "operation": op, "namespace": "acme-prod",
+                    "kind": {"group": "", "version": "v1", "kind": "ConfigMap"},
+                    "object": object, "oldObject": old}}),
+            )
+            .unwrap()
+        };
+        let v = review(
+            &linter,
+            &settings,
+            &review_of("CREATE", json!({})),
+            &Inventory::default(),
+        )
+        .unwrap();
+        assert_eq!(v["response"]["allowed"], false, "{v}");
+        let msg = v["response"]["status"]["message"].as_str().unwrap();
+        assert!(
+            msg.contains("payroll") && msg.contains("2026-11-29T00:00:00+01:00"),
+            "{msg}"
+        );
+        let v = review(
+            &linter,
+            &settings,
+            &review_of("DELETE", json!({})),
+            &Inventory::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            v["response"]["allowed"], false,
+            "a DELETE in a freeze is denied too: {v}"
+        );
+        let emergency = json!({"change.plumbline.dev/emergency": "INC-4711"});
+        let v = review(
+            &linter,
+            &settings,
+            &review_of("UPDATE", emergency),
+            &Inventory::default(),
+        )
+        .unwrap();
+        assert_eq!(v["response"]["allowed"], true, "{v}");
+        let audit = v["response"]["auditAnnotations"]["plumbline.dev/emergency-change"]
+            .as_str()
+            .unwrap();
+        assert!(
+            audit.contains("INC-4711") && audit.contains("payroll"),
+            "{audit}"
+        );
+        settings.now = Some("2026-11-20T10:00:00Z".parse().unwrap());
+        let v = review(
+            &linter,
+            &settings,
+            &review_of("CREATE", json!({})),
+            &Inventory::default(),
+        )
+        .unwrap();
+        assert_eq!(v["response"]["allowed"], true, "outside the window: {v}");
+    }
+
     #[test]
     fn settings_from_config() {
         let c = Config::parse(

@@ -21,7 +21,7 @@ use crate::tenancy::{Resolved, Resolver, Tier};
 use crate::{image, suppress, Error};
 
 /// Options of one lint run, beyond the config file.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct LintOptions {
     /// Rule ids or domains to run (empty: as configured).
@@ -36,6 +36,20 @@ pub struct LintOptions {
     pub environment: Option<String>,
     /// Digest and signature facts about images (signature verification), if configured.
     pub image_facts: Option<Arc<dyn ImageFacts>>,
+    /// Called with the number of files parsed so far (from worker threads), for progress display.
+    pub progress: Option<Arc<dyn Fn(usize) + Send + Sync>>,
+}
+
+impl std::fmt::Debug for LintOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LintOptions")
+            .field("select", &self.select)
+            .field("ignore", &self.ignore)
+            .field("now", &self.now)
+            .field("strict", &self.strict)
+            .field("environment", &self.environment)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for LintOptions {
@@ -47,6 +61,7 @@ impl Default for LintOptions {
             strict: false,
             environment: None,
             image_facts: None,
+            progress: None,
         }
     }
 }
@@ -272,8 +287,17 @@ impl Linter {
 
     /// Lint sources: parse in parallel, build the inventory, evaluate in parallel.
     pub fn lint_sources(&self, sources: &[Source]) -> Report {
-        let parsed: Vec<(Vec<Object>, Vec<Problem>)> =
-            sources.par_iter().map(objects_from_source).collect();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let parsed: Vec<(Vec<Object>, Vec<Problem>)> = sources
+            .par_iter()
+            .map(|s| {
+                let r = objects_from_source(s);
+                if let Some(p) = &self.options.progress {
+                    p(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                }
+                r
+            })
+            .collect();
         let mut objects = Vec::new();
         let mut problems = Vec::new();
         for (o, p) in parsed {
@@ -282,6 +306,7 @@ impl Linter {
         }
         let mut report = self.lint_objects(&objects);
         report.files = sources.len();
+        report.findings.extend(self.expired_exemptions());
         report.problems.extend(problems);
         report.problems.sort_by(|a, b| {
             (&a.file, a.document, a.line, a.column).cmp(&(&b.file, b.document, b.line, b.column))
@@ -326,6 +351,58 @@ impl Linter {
 
     /// The UTC date of `now` (default: the linter's instant). The webhook passes each request's
     /// instant, so an expiry passes while the process runs.
+    /// Config exemptions past their expiry (or with an impossible date) no longer apply; they are
+    /// reported as `suppression-invalid` findings on the config line, so they get renewed or removed.
+    pub fn expired_exemptions(&self) -> Vec<Finding> {
+        let Some(meta) = self
+            .compiled
+            .rules()
+            .iter()
+            .find(|m| m.id == "suppression-invalid")
+        else {
+            return Vec::new();
+        };
+        let today = self.today_at(None);
+        let cfg = &self.config.config;
+        cfg.exemptions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, ex)| {
+                let d = ex.expires.as_deref()?;
+                let problem = if !suppress::is_date(d) {
+                    format!("has expiry `{d}`, which is not a date")
+                } else if d < today.as_str() {
+                    format!("expired on {d}")
+                } else {
+                    return None;
+                };
+                Some(Finding {
+                    rule: meta.id.clone(),
+                    domain: meta.domain,
+                    severity: meta.severity,
+                    message: format!(
+                        "exemption for {} ({}) {problem}; it no longer applies: renew it with a reason or remove it",
+                        ex.rules.join(", "),
+                        ex.reason
+                    ),
+                    object: crate::ObjectRef {
+                        api_version: "plumbline.dev/v1".into(),
+                        kind: "PlumblineConfig".into(),
+                        namespace: String::new(),
+                        name: format!("exemptions[{i}]"),
+                    },
+                    file: cfg.path.clone(),
+                    document: 0,
+                    line: ex.line,
+                    column: 1,
+                    path: format!("/exemptions/{i}/expires"),
+                    details: json!({"exemption": i}),
+                    suppressed: None,
+                })
+            })
+            .collect()
+    }
+
     fn today_at(&self, now: Option<jiff::Timestamp>) -> String {
         now.unwrap_or(self.options.now)
             .to_zoned(jiff::tz::TimeZone::UTC)

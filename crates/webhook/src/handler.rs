@@ -132,6 +132,10 @@ fn record(app: &App, req: &AdmissionRequest, o: &Outcome, started: Instant) {
             Some(format!("{}:{} ({})", f.rule, suppression_kind(s), s.reason))
         })
         .collect();
+    // An emergency change let through a freeze window (change.plumbline.dev/emergency).
+    let emergency = o.response["response"]["auditAnnotations"]["plumbline.dev/emergency-change"]
+        .as_str()
+        .unwrap_or_default();
     tracing::info!(
         uid = %req.uid,
         operation = %req.operation,
@@ -144,6 +148,7 @@ fn record(app: &App, req: &AdmissionRequest, o: &Outcome, started: Instant) {
         rules = %rules.join(","),
         skipped = o.skipped.unwrap_or(""),
         suppressed = %suppressed.join("; "),
+        emergency = emergency,
         latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
         "admission decision"
     );

@@ -74,6 +74,9 @@ pub(crate) struct LintArgs {
     color: ColorChoice,
 }
 
+/// Runs over fewer files finish before a progress line would help.
+const PROGRESS_MIN_FILES: usize = 200;
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FailOn {
     Error,
@@ -117,6 +120,21 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     if let Some(at) = &args.at {
         options.now = parse_instant(at)?;
     }
+    // A progress line on stderr for long interactive runs only (never in CI logs or pipes).
+    let total_files = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    if !args.quiet && std::io::stderr().is_terminal() {
+        let total = total_files.clone();
+        options.progress = Some(std::sync::Arc::new(move |n: usize| {
+            let total = total.load(std::sync::atomic::Ordering::Relaxed);
+            if total >= PROGRESS_MIN_FILES && (n % 50 == 0 || n == total) {
+                if n == total {
+                    eprint!("\r\x1b[2K");
+                } else {
+                    eprint!("\r\x1b[2Kplumbline: parsed {n}/{total} files");
+                }
+            }
+        }));
+    }
     let linter = Linter::new(pack, config, options)?;
 
     let paths = if args.paths.is_empty() {
@@ -143,6 +161,10 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         }
     }
     let (files, expand_problems) = expand_paths(&file_paths);
+    total_files.store(
+        files.len() + usize::from(stdin_read),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     problems.extend(expand_problems);
     for f in &files {
         match Source::read(f) {

@@ -265,3 +265,58 @@ fn plumbline_test_runs_the_fixture_suite() {
     assert_eq!(out.status.code(), Some(0), "{s}");
     assert!(s.contains("2 passed, 0 failed"), "{s}");
 }
+
+#[test]
+fn expired_config_exemptions_are_findings() {
+    let dir = std::env::temp_dir().join(format!("plumbline-exempt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("plumbline.yaml");
+    std::fs::write(
+        &cfg,
+        "version: 1\nexemptions:\n- rules: [image-tag-latest]\n  name: a\n  reason: vendor image\n  expires: \"2020-01-31\"\n- rules: [image-tag-latest]\n  name: b\n  reason: vendor image, OPS-9\n  expires: \"2099-01-31\"\n",
+    )
+    .unwrap();
+    let pods = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: a, image: nginx:latest}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  containers:\n  - {name: b, image: nginx:latest}\n";
+    let out = plumbline_stdin(
+        &[
+            "lint",
+            "-",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--select",
+            "image-tag-latest,suppression-invalid",
+            "--format",
+            "json",
+            "--show-suppressed",
+        ],
+        Some(pods),
+    );
+    let v = json_of(&out);
+    let findings = v["findings"].as_array().unwrap();
+    let expired: Vec<_> = findings
+        .iter()
+        .filter(|f| f["rule"] == "suppression-invalid")
+        .collect();
+    assert_eq!(expired.len(), 1, "{findings:?}");
+    assert_eq!(expired[0]["line"], 3);
+    assert!(expired[0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("plumbline.yaml"));
+    assert!(expired[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired on 2020-01-31"));
+    // The expired one no longer suppresses pod a; the live one still suppresses pod b.
+    let a = findings
+        .iter()
+        .find(|f| f["rule"] == "image-tag-latest" && f["object"]["name"] == "a")
+        .unwrap();
+    assert!(a.get("suppressed").is_none());
+    let b = findings
+        .iter()
+        .find(|f| f["rule"] == "image-tag-latest" && f["object"]["name"] == "b")
+        .unwrap();
+    assert_eq!(b["suppressed"]["kind"], "exemption");
+    assert_eq!(out.status.code(), Some(1));
+}
