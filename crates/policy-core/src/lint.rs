@@ -133,6 +133,9 @@ const SANDBOX_LENIENT: [Domain; 4] = [
 pub struct Linter {
     pack: PolicyPack,
     compiled: CompiledPack,
+    /// One more compiled copy per extra worker thread: regorus values are reference-counted with
+    /// atomics, so threads sharing one program's literals contend on their counters.
+    per_thread: Vec<CompiledPack>,
     config: ValidConfig,
     options: LintOptions,
     resolver: Resolver,
@@ -170,6 +173,15 @@ impl Linter {
             selected(m, &cfg_rules.select, &cfg_rules.ignore)
                 && selected(m, &options.select, &options.ignore)
         })?;
+        let threads = rayon::current_num_threads().clamp(1, 8);
+        let per_thread = (1..threads)
+            .map(|_| {
+                CompiledPack::compile(&pack, &config.params, |m| {
+                    selected(m, &cfg_rules.select, &cfg_rules.ignore)
+                        && selected(m, &options.select, &options.ignore)
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let path = config.config.path.clone();
         let resolver = Resolver::new(&config.config.tenancy, &config.params, &path)?;
         if let Some(env) = &options.environment {
@@ -197,6 +209,7 @@ impl Linter {
             .unwrap_or_else(|| vec![Tier::Dedicated]);
         Ok(Linter {
             pack,
+            per_thread,
             compiled,
             config,
             options,
@@ -438,10 +451,16 @@ impl Linter {
         let suppressions = self.suppressions(object, &today, request);
         let resolved = self.resolve(object, inventory);
         let input = self.rego_input(object, inventory, &suppressions, &resolved, request);
+        let pack = match rayon::current_thread_index() {
+            Some(i) if i > 0 && !self.per_thread.is_empty() => {
+                &self.per_thread[(i - 1) % self.per_thread.len()]
+            }
+            _ => &self.compiled,
+        };
         let outcomes = if every_rule_of_kind {
-            self.compiled.evaluate_kind(input, &object.reference.kind)
+            pack.evaluate_kind(input, &object.reference.kind)
         } else {
-            self.compiled.evaluate(input, &rules)
+            pack.evaluate(input, &rules)
         };
         let mut findings = Vec::new();
         let mut problems = Vec::new();
