@@ -169,18 +169,14 @@ impl Linter {
             }
         }
         let cfg_rules = &config.config.rules;
-        let compiled = CompiledPack::compile(&pack, &config.params, |m| {
+        let enabled = |m: &RuleMeta| {
             selected(m, &cfg_rules.select, &cfg_rules.ignore)
                 && selected(m, &options.select, &options.ignore)
-        })?;
+        };
+        let compiled = CompiledPack::compile(&pack, &config.params, enabled)?;
         let threads = rayon::current_num_threads().clamp(1, 8);
         let per_thread = (1..threads)
-            .map(|_| {
-                CompiledPack::compile(&pack, &config.params, |m| {
-                    selected(m, &cfg_rules.select, &cfg_rules.ignore)
-                        && selected(m, &options.select, &options.ignore)
-                })
-            })
+            .map(|_| CompiledPack::compile(&pack, &config.params, enabled))
             .collect::<Result<Vec<_>, _>>()?;
         let path = config.config.path.clone();
         let resolver = Resolver::new(&config.config.tenancy, &config.params, &path)?;
