@@ -252,16 +252,7 @@ fn client(url: &str) -> Result<kube::Client> {
 
 /// Decide a Pod with a `:latest` image in `ns`: production denies, dev warns, sandbox audits.
 async fn decision(s: &Server, ns: &str) -> Result<&'static str> {
-    let r = s
-        .post(&review(
-            "u-cache",
-            "CREATE",
-            ns,
-            Some(pod(ns, BAD)),
-            None,
-            false,
-        ))
-        .await?;
+    let r = s.create_pod("u-cache", ns, BAD).await?;
     let v = r.json();
     let resp = &v["response"];
     Ok(if resp["allowed"] == false {

@@ -19,16 +19,7 @@ async fn default_server() -> Result<Server> {
 #[tokio::test]
 async fn allows_a_compliant_pod_and_echoes_the_uid() -> Result<()> {
     let s = default_server().await?;
-    let r = s
-        .post(&review(
-            "u-allow",
-            "CREATE",
-            "shop",
-            Some(pod("shop", GOOD)),
-            None,
-            false,
-        ))
-        .await?;
+    let r = s.create_pod("u-allow", "shop", GOOD).await?;
     assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     assert_eq!(v["apiVersion"], "admission.k8s.io/v1");
@@ -42,16 +33,7 @@ async fn allows_a_compliant_pod_and_echoes_the_uid() -> Result<()> {
 #[tokio::test]
 async fn denies_with_403_naming_rule_and_field() -> Result<()> {
     let s = default_server().await?;
-    let r = s
-        .post(&review(
-            "u-deny",
-            "CREATE",
-            "shop",
-            Some(pod("shop", BAD)),
-            None,
-            false,
-        ))
-        .await?;
+    let r = s.create_pod("u-deny", "shop", BAD).await?;
     assert_eq!(r.status, 200);
     let v = r.json();
     assert_eq!(v["response"]["uid"], "u-deny");
@@ -83,16 +65,7 @@ async fn denies_with_403_naming_rule_and_field() -> Result<()> {
 #[tokio::test]
 async fn warn_environment_returns_bounded_warnings() -> Result<()> {
     let s = default_server().await?;
-    let r = s
-        .post(&review(
-            "u-warn",
-            "CREATE",
-            "shop-dev",
-            Some(pod("shop-dev", BAD)),
-            None,
-            false,
-        ))
-        .await?;
+    let r = s.create_pod("u-warn", "shop-dev", BAD).await?;
     let v = r.json();
     assert_eq!(v["response"]["allowed"], true, "{v}");
     let w = v["response"]["warnings"]
@@ -111,16 +84,7 @@ async fn warn_environment_returns_bounded_warnings() -> Result<()> {
 #[tokio::test]
 async fn audit_environment_returns_audit_annotations() -> Result<()> {
     let s = default_server().await?;
-    let r = s
-        .post(&review(
-            "u-audit",
-            "CREATE",
-            "shop-sandbox",
-            Some(pod("shop-sandbox", BAD)),
-            None,
-            false,
-        ))
-        .await?;
+    let r = s.create_pod("u-audit", "shop-sandbox", BAD).await?;
     let v = r.json();
     assert_eq!(v["response"]["allowed"], true, "{v}");
     assert!(v["response"].get("warnings").is_none(), "{v}");
@@ -135,32 +99,14 @@ async fn audit_environment_returns_audit_annotations() -> Result<()> {
 async fn exempt_namespaces_are_not_evaluated() -> Result<()> {
     let s = default_server().await?;
     for ns in ["legacy", "kube-system"] {
-        let r = s
-            .post(&review(
-                "u-ex",
-                "CREATE",
-                ns,
-                Some(pod(ns, BAD)),
-                None,
-                false,
-            ))
-            .await?;
+        let r = s.create_pod("u-ex", ns, BAD).await?;
         let v = r.json();
         assert_eq!(v["response"]["allowed"], true, "{ns}: {v}");
         assert!(v["response"].get("warnings").is_none(), "{v}");
     }
     // The default exemption list holds kube-system and the webhook's own namespace.
     let s = Server::start(PolicyPack::builtin()?, "version: 1\n", Limits::default()).await?;
-    let r = s
-        .post(&review(
-            "u-own",
-            "CREATE",
-            "plumbline-system",
-            Some(pod("plumbline-system", BAD)),
-            None,
-            false,
-        ))
-        .await?;
+    let r = s.create_pod("u-own", "plumbline-system", BAD).await?;
     assert_eq!(r.json()["response"]["allowed"], true);
     Ok(())
 }

@@ -318,6 +318,19 @@ impl Server {
         self.conn().await?.send("POST", "/validate", body).await
     }
 
+    /// POST a CREATE review of the test Pod with `image` in namespace `ns`.
+    pub(crate) async fn create_pod(&self, uid: &str, ns: &str, image: &str) -> Result<Resp> {
+        self.post(&review(
+            uid,
+            "CREATE",
+            ns,
+            Some(pod(ns, image)),
+            None,
+            false,
+        ))
+        .await
+    }
+
     pub(crate) async fn get(&self, path: &str) -> Result<Resp> {
         self.conn().await?.send("GET", path, b"").await
     }
