@@ -35,8 +35,13 @@ pub struct Inventory {
     pub middlewares: Map<String, Value>,
     /// `input.inventory` as rules see it.
     pub data: Value,
-    rego: OnceLock<regorus::Value>,
+    /// `data` converted for the engine, once per worker thread: a value shared across threads
+    /// makes every lookup contend on its atomic reference counts.
+    rego: [OnceLock<regorus::Value>; THREAD_SLOTS],
 }
+
+/// Copies of the converted inventory (worker threads beyond this share slots).
+const THREAD_SLOTS: usize = 8;
 
 fn is_traefik(o: &Object) -> bool {
     matches!(o.reference.group(), "traefik.io" | "traefik.containo.us")
@@ -238,9 +243,10 @@ impl Inventory {
         inv
     }
 
-    /// `input.inventory`, converted once for the policy engine.
+    /// `input.inventory`, converted once per worker thread for the policy engine.
     pub(crate) fn rego_value(&self) -> regorus::Value {
-        self.rego
+        let slot = rayon::current_thread_index().unwrap_or(0) % THREAD_SLOTS;
+        self.rego[slot]
             .get_or_init(|| {
                 if self.data.is_null() {
                     regorus::Value::from(json!({"known": self.known, "namespaces": {}, "hosts": [],
