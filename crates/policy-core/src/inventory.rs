@@ -226,13 +226,19 @@ impl Inventory {
             }
             namespaces.insert(name, entry);
         }
-        for h in &mut hosts {
+        // Claims by (lowercased) host: a rule looks up the claims of its own hosts instead of
+        // scanning every claim of the input set for every Ingress (quadratic on large trees).
+        let mut by_host: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for mut h in hosts {
             let tenant = h["namespace"]
                 .as_str()
                 .and_then(|n| namespaces.get(n))
                 .map(|e| e["tenant"].clone());
             h["tenant"] = tenant.unwrap_or(json!(""));
+            let host = h["host"].as_str().unwrap_or_default().to_lowercase();
+            by_host.entry(host).or_default().push(h);
         }
+        let hosts = by_host;
         inv.data = json!({
             "known": true,
             "namespaces": namespaces,
@@ -249,7 +255,7 @@ impl Inventory {
         self.rego[slot]
             .get_or_init(|| {
                 if self.data.is_null() {
-                    regorus::Value::from(json!({"known": self.known, "namespaces": {}, "hosts": [],
+                    regorus::Value::from(json!({"known": self.known, "namespaces": {}, "hosts": {},
                         "podDisruptionBudgets": {}, "middlewares": self.middlewares}))
                 } else {
                     regorus::Value::from(self.data.clone())

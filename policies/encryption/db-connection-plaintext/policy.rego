@@ -33,6 +33,11 @@ plain_redis(s) if {
 	count(regex.find_n(redis_pattern, s, -1)) > count(regex.find_n(redis_loopback_pattern, s, -1))
 }
 
+# Cheap gate before `problem` (several function calls and regexes): every finding needs "ssl"
+# (sslmode, ssl_mode, db_sslmode) or "redis://" in the lowercased name and value. indexof is -1
+# when absent, so the sum exceeds -2 when either is there.
+maybe_plaintext(text) if indexof(text, "ssl") + indexof(text, "redis://") > -2
+
 # What is wrong with one literal value named `name` (an env var or ConfigMap key).
 problem(name, value) := sprintf("sets sslmode=%s, which allows an unencrypted PostgreSQL connection; use verify-full (or require)", [lower(trim_space(value))]) if {
 	mode_name(name)
@@ -66,6 +71,7 @@ violation contains v if {
 	value := object.get(env, "value", "")
 	is_string(value)
 	value != ""
+	maybe_plaintext(lower(concat(" ", [name, value])))
 	p := problem(name, value)
 	v := {
 		"msg": sprintf("%s env %s %s", [k8s.describe(c), name, p]),
@@ -81,6 +87,7 @@ violation contains v if {
 	some field in ["command", "args"]
 	some k, arg in object.get(c.container, field, [])
 	is_string(arg)
+	maybe_plaintext(lower(arg))
 	p := problem("", arg)
 	v := {
 		"msg": sprintf("%s %s[%d] %s", [k8s.describe(c), field, k, p]),
@@ -114,6 +121,7 @@ violation contains v if {
 	input.object.kind == "ConfigMap"
 	some key, value in object.get(input.object, "data", {})
 	is_string(value)
+	endswith(lower(key), "mode") # cheap gate: sslmode_name_value needs a key ending in sslmode or ssl_mode
 	sslmode_name_value(key, value)
 	v := {
 		"msg": sprintf("ConfigMap key %q sets sslmode=%s, which allows an unencrypted PostgreSQL connection; use verify-full (or require)", [key, lower(trim_space(value))]),
@@ -127,8 +135,8 @@ violation contains v if {
 	input.object.kind == "ConfigMap"
 	some key, value in object.get(input.object, "data", {})
 	is_string(value)
-	not sslmode_name_value(key, value)
 	mentions_transport(value)
+	not sslmode_name_value(key, value)
 	some n, line in split(value, "\n")
 	not comment(line)
 	p := problem("", line)

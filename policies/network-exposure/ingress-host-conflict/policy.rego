@@ -12,7 +12,8 @@ import data.plumbline.lib.k8s
 
 inventory := object.get(input, "inventory", {})
 
-claims := [c | some c in inventory.hosts; is_object(c)] if inventory.known == true
+# Claims of `host` (input.inventory.hosts is keyed by lowercased host).
+claims(host) := [c | some c in inventory.hosts[host]; is_object(c)] if inventory.known == true
 
 own_namespace := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
 
@@ -95,9 +96,7 @@ route_paths(m) := {""} if count(matcher_args(m, {"Path", "PathPrefix"})) == 0
 violation contains v if {
 	some [host, path, pointer] in own
 	others := {sprintf("%s %s/%s", [c.kind, c.namespace, c.name]) |
-		some c in claims
-		is_string(c.host)
-		lower(c.host) == host
+		some c in claims(host)
 		norm_path(object.get(c, "path", "")) == norm_path(path)
 		c.namespace != own_namespace
 	}
@@ -116,8 +115,7 @@ display_path(p) := p if norm_path(p) != "/"
 # Say so when the other claimant belongs to another tenant.
 tenant_note(host, path) := sprintf(" (tenant %s, while this object's tenant is %q)", [concat(", ", sort(tenants)), object.get(input, "tenant", "")]) if {
 	tenants := {sprintf("%q", [c.tenant]) |
-		some c in claims
-		lower(c.host) == host
+		some c in claims(host)
 		norm_path(object.get(c, "path", "")) == norm_path(path)
 		c.namespace != own_namespace
 		is_string(c.tenant)

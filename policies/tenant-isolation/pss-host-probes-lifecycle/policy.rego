@@ -10,40 +10,40 @@ import data.plumbline.lib.pss
 # livenessProbe, readinessProbe, startupProbe and lifecycle.postStart / lifecycle.preStop must be
 # unset or empty, on every container, init container and ephemeral container.
 
-handlers := [
-	["livenessProbe"],
-	["readinessProbe"],
-	["startupProbe"],
-	["lifecycle", "postStart"],
-	["lifecycle", "preStop"],
-]
+probes := ["livenessProbe", "readinessProbe", "startupProbe"]
+
+hooks := ["postStart", "preStop"]
 
 actions := ["httpGet", "tcpSocket"]
+
+# Lookups are inlined (no helper function per handler and action): this runs for every
+# container of every workload, and a function call is the RVM's most expensive step.
+violation contains v if {
+	data.plumbline.lib.pss.baseline
+	some c in data.plumbline.lib.k8s.containers
+	some probe in probes
+	some action in actions
+	host := c.container[probe][action].host
+	is_string(host)
+	host != ""
+	not pss.exempt("pss-host-probes-lifecycle", c)
+	v := report(c, [probe], action, host)
+}
 
 violation contains v if {
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
-	not pss.exempt("pss-host-probes-lifecycle", c)
-	some handler in handlers
+	some hook in hooks
 	some action in actions
-	host := host_of(c.container, handler, action)
-	v := {
-		"msg": sprintf("%s sets %s.%s.host=%q; baseline forbids a host in probes and lifecycle hooks (leave it unset so the kubelet targets the pod's own IP)", [k8s.describe(c), concat(".", handler), action, host]),
-		"path": sprintf("%s/%s/%s/host", [c.path, concat("/", handler), action]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "handler": concat(".", handler), "action": action, "host": host},
-	}
-}
-
-host_of(container, handler, action) := host if {
-	count(handler) == 1
-	host := container[handler[0]][action].host
+	host := c.container.lifecycle[hook][action].host
 	is_string(host)
 	host != ""
+	not pss.exempt("pss-host-probes-lifecycle", c)
+	v := report(c, ["lifecycle", hook], action, host)
 }
 
-host_of(container, handler, action) := host if {
-	count(handler) == 2
-	host := container[handler[0]][handler[1]][action].host
-	is_string(host)
-	host != ""
+report(c, handler, action, host) := {
+	"msg": sprintf("%s sets %s.%s.host=%q; baseline forbids a host in probes and lifecycle hooks (leave it unset so the kubelet targets the pod's own IP)", [k8s.describe(c), concat(".", handler), action, host]),
+	"path": sprintf("%s/%s/%s/host", [c.path, concat("/", handler), action]),
+	"details": {"image": object.get(c.container, "image", ""), "container": c.name, "handler": concat(".", handler), "action": action, "host": host},
 }
