@@ -1,7 +1,7 @@
 //! The linter: sources → objects → policy input → evaluation → findings, with suppressions.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -133,9 +133,11 @@ const SANDBOX_LENIENT: [Domain; 4] = [
 pub struct Linter {
     pack: PolicyPack,
     compiled: CompiledPack,
-    /// One more compiled copy per extra worker thread: regorus values are reference-counted with
-    /// atomics, so threads sharing one program's literals contend on their counters.
-    per_thread: Vec<CompiledPack>,
+    /// One more compiled copy per extra rayon worker thread, compiled on the thread's first
+    /// object: regorus values are reference-counted with atomics, so threads sharing one
+    /// program's literals contend on their counters. Callers that never evaluate on rayon
+    /// workers (the webhook) never compile them. `None`: compiling failed, use `compiled`.
+    per_thread: Vec<OnceLock<Option<CompiledPack>>>,
     config: ValidConfig,
     options: LintOptions,
     resolver: Resolver,
@@ -175,9 +177,7 @@ impl Linter {
         };
         let compiled = CompiledPack::compile(&pack, &config.params, enabled)?;
         let threads = rayon::current_num_threads().clamp(1, 8);
-        let per_thread = (1..threads)
-            .map(|_| CompiledPack::compile(&pack, &config.params, enabled))
-            .collect::<Result<Vec<_>, _>>()?;
+        let per_thread = (1..threads).map(|_| OnceLock::new()).collect();
         let path = config.config.path.clone();
         let resolver = Resolver::new(&config.config.tenancy, &config.params, &path)?;
         if let Some(env) = &options.environment {
@@ -447,12 +447,7 @@ impl Linter {
         let suppressions = self.suppressions(object, &today, request);
         let resolved = self.resolve(object, inventory);
         let input = self.rego_input(object, inventory, &suppressions, &resolved, request);
-        let pack = match rayon::current_thread_index() {
-            Some(i) if i > 0 && !self.per_thread.is_empty() => {
-                &self.per_thread[(i - 1) % self.per_thread.len()]
-            }
-            _ => &self.compiled,
-        };
+        let pack = self.pack_for_this_thread();
         let outcomes = if every_rule_of_kind {
             pack.evaluate_kind(input, &object.reference.kind)
         } else {
@@ -499,6 +494,21 @@ impl Linter {
             }
         }
         (findings, problems)
+    }
+
+    /// The compiled copy of the current rayon worker (compiled now on its first use).
+    fn pack_for_this_thread(&self) -> &CompiledPack {
+        match rayon::current_thread_index() {
+            Some(i) if i > 0 && !self.per_thread.is_empty() => self.per_thread
+                [(i - 1) % self.per_thread.len()]
+            .get_or_init(|| {
+                let enabled = |m: &RuleMeta| self.compiled.rules().iter().any(|r| r.id == m.id);
+                CompiledPack::compile(&self.pack, &self.config.params, enabled).ok()
+            })
+            .as_ref()
+            .unwrap_or(&self.compiled),
+            _ => &self.compiled,
+        }
     }
 
     /// The object's suppression annotations, judged: reason, expiry, known rule, then governance

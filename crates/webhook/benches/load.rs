@@ -6,7 +6,10 @@
 //!   `GET /healthz` (the transport floor) and `POST /validate` with a realistic Deployment;
 //! - an open loop paced at a fixed rate (default 500 req/s) for `/validate`, latency counted from
 //!   each request's scheduled send time (so a stall is not hidden by the client waiting);
-//! - the server's peak RSS (`VmHWM` from `/proc/<pid>/status`).
+//! - the server's peak RSS (`VmHWM` from `/proc/<pid>/status`);
+//! - then the same /validate loops with signatures on: a real `docker-registry` on loopback holds
+//!   the Deployment's two images, signed with the test platform key, and the webhook verifies
+//!   them through its cache (`LOAD_SIGNATURES=0` skips this part).
 //!
 //! ```sh
 //! cargo bench -p plumbline-webhook --bench load
@@ -30,6 +33,10 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../image-verify/tests/it/harness.rs"]
+mod harness;
+
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -40,9 +47,19 @@ fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+const DIGEST: &str = "sha256:4b1d0c3f1e7f7d5e1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081";
+
+/// The Deployment's images when signatures are off: digest-pinned, on a registry never contacted.
+fn unsigned_images() -> [String; 2] {
+    [
+        format!("registry.example.com/shop/web:1.4.2@{DIGEST}"),
+        format!("registry.example.com/shop/exporter:0.9.1@{DIGEST}"),
+    ]
+}
+
 /// A realistic production Deployment: two containers, probes, resources, restricted security
 /// context, digest-pinned images, tenancy and change-control metadata.
-fn deployment_review(uid: &str) -> Vec<u8> {
+fn deployment_review(uid: &str, images: [&str; 2]) -> Vec<u8> {
     let container = |name: &str, image: &str, port: u16| {
         json!({
             "name": name, "image": image,
@@ -58,7 +75,6 @@ fn deployment_review(uid: &str) -> Vec<u8> {
             "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]
         })
     };
-    let digest = "sha256:4b1d0c3f1e7f7d5e1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081";
     let deployment = json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {
@@ -83,8 +99,8 @@ fn deployment_review(uid: &str) -> Vec<u8> {
                     "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
                         "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}}}],
                     "containers": [
-                        container("web", &format!("registry.example.com/shop/web:1.4.2@{digest}"), 8080),
-                        container("metrics", &format!("registry.example.com/shop/exporter:0.9.1@{digest}"), 9100),
+                        container("web", images[0], 8080),
+                        container("metrics", images[1], 9100),
                     ],
                     "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
                 }
@@ -395,121 +411,204 @@ fn breakdown(body: &[u8], n: usize) -> Result<()> {
     Ok(())
 }
 
-fn main() -> Result<()> {
-    let levels: Vec<usize> = std::env::var("LOAD_LEVELS")
-        .unwrap_or_else(|_| "1,8,32,64".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let requests: usize = env_or("LOAD_REQUESTS", 4000);
-    let rate: u64 = env_or("LOAD_RATE", 500);
-    let rate_secs: u64 = env_or("LOAD_RATE_SECS", 10).min(120);
-    let rate_conns: usize = env_or("LOAD_RATE_CONNS", 16);
-    let bin = std::env::var("PLUMBLINE_WEBHOOK_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_BIN_EXE_plumbline-webhook")));
+/// What one server run measures.
+struct Run {
+    levels: Vec<usize>,
+    requests: usize,
+    rate: u64,
+    rate_secs: u64,
+    rate_conns: usize,
+    bin: PathBuf,
+    log_level: String,
+}
 
-    breakdown(
-        &deployment_review("bench-0000"),
-        env_or("LOAD_BREAKDOWN", 500),
-    )?;
-    let pki = pki()?;
-    let dir = std::env::temp_dir().join(format!("plumbline-load-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join("tls.crt"), &pki.cert_pem)?;
-    std::fs::write(dir.join("tls.key"), &pki.key_pem)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    let log_level = std::env::var("LOAD_LOG_LEVEL").unwrap_or_else(|_| "info".into());
-    let server = ServerProc(
-        Command::new(&bin)
-            .args(["--listen", &addr.to_string(), "--shutdown-delay-secs", "0"])
+impl Run {
+    /// Start the server (with `config`, if any), check the verdict, then the closed loops at
+    /// every level (with /healthz beside /validate when `floor`) and the paced loop.
+    fn measure(
+        &self,
+        label: &str,
+        config: Option<&std::path::Path>,
+        body: &[u8],
+        floor: bool,
+    ) -> Result<()> {
+        let pki = pki()?;
+        let dir =
+            std::env::temp_dir().join(format!("plumbline-load-{}-{label}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("tls.crt"), &pki.cert_pem)?;
+        std::fs::write(dir.join("tls.key"), &pki.key_pem)?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(["--listen", &addr.to_string(), "--shutdown-delay-secs", "0"])
             .arg("--tls-cert")
             .arg(dir.join("tls.crt"))
             .arg("--tls-key")
-            .arg(dir.join("tls.key"))
-            .env("RUST_LOG", &log_level)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?,
-    );
-    let pid = server.0.id();
+            .arg(dir.join("tls.key"));
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
+        }
+        let server = ServerProc(
+            cmd.env("RUST_LOG", &self.log_level)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()?,
+        );
+        let pid = server.0.id();
 
-    // The client: one thread, so it takes at most one of the machine's cores from the server.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async move {
-        let tls = connector(&pki.ca_der)?;
-        let ready = Instant::now();
-        loop {
-            if let Ok(mut c) = Conn::open(addr, &tls).await {
-                if c.roundtrip(&request("GET", "/readyz", b"")).await.ok() == Some(200) {
-                    break;
+        // The client: one thread, so it takes at most one of the machine's cores from the server.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async move {
+            let tls = connector(&pki.ca_der)?;
+            let ready = Instant::now();
+            loop {
+                if let Ok(mut c) = Conn::open(addr, &tls).await {
+                    if c.roundtrip(&request("GET", "/readyz", b"")).await.ok() == Some(200) {
+                        break;
+                    }
+                }
+                if ready.elapsed() > Duration::from_secs(30) {
+                    return Err::<(), Error>("server not ready within 30 s".into());
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            println!();
+            println!("## {label}");
+            println!(
+                "server pid {pid} ({}), ready in {} ms, RSS after start {}",
+                self.bin.display(),
+                ready.elapsed().as_millis(),
+                proc_status(pid, "VmRSS:")
+            );
+            println!(
+                "POST /validate body: {} bytes (Deployment, 2 containers); GET /healthz; {} requests per level; server log level {}",
+                body.len(),
+                self.requests,
+                self.log_level
+            );
+            let validate = Arc::new(request("POST", "/validate", body));
+            let healthz = Arc::new(request("GET", "/healthz", b""));
+            // Check the verdict once (this also warms the signature cache) and warm up.
+            let verdict = {
+                let mut c = Conn::open(addr, &tls).await?;
+                c.stream.write_all(&validate).await?;
+                let mut buf = vec![0u8; 64 * 1024];
+                let n = c.stream.read(&mut buf).await?;
+                let text = String::from_utf8_lossy(&buf[..n]).to_string();
+                text.split("\r\n\r\n").nth(1).unwrap_or("").to_string()
+            };
+            println!("verdict: {}", verdict.chars().take(300).collect::<String>());
+            if config.is_some() && verdict.contains("image-signature-unverified") {
+                return Err::<(), Error>(format!("signed images not verified: {verdict}").into());
+            }
+            closed_loop(addr, &tls, validate.clone(), 8, 400).await?;
+            closed_loop(addr, &tls, healthz.clone(), 8, 400).await?;
+
+            println!();
+            println!("| endpoint | connections | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | errors |");
+            println!("|---|---|---|---|---|---|---|---|---|");
+            for &conc in &self.levels {
+                let endpoints: &[(&str, &Arc<Vec<u8>>)] = if floor {
+                    &[("GET /healthz", &healthz), ("POST /validate", &validate)]
+                } else {
+                    &[("POST /validate", &validate)]
+                };
+                for (name, req) in endpoints {
+                    let mut s = closed_loop(addr, &tls, (*req).clone(), conc, self.requests).await?;
+                    println!("{}", s.line(name, &conc.to_string()));
                 }
             }
-            if ready.elapsed() > Duration::from_secs(30) {
-                return Err::<(), Error>("server not ready within 30 s".into());
+            if self.rate > 0 && self.rate_secs > 0 {
+                let mut s = paced(addr, &tls, validate.clone(), self.rate, self.rate_secs, self.rate_conns).await?;
+                println!(
+                    "{}",
+                    s.line(
+                        &format!("POST /validate paced {}/s for {} s", self.rate, self.rate_secs),
+                        &self.rate_conns.to_string()
+                    )
+                );
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        println!(
-            "server pid {pid} ({}), ready in {} ms, RSS after start {}",
-            bin.display(),
-            ready.elapsed().as_millis(),
-            proc_status(pid, "VmRSS:")
-        );
-        let body = deployment_review("bench-0000");
-        println!(
-            "POST /validate body: {} bytes (Deployment, 2 containers); GET /healthz; {} requests per level; server log level {log_level}",
-            body.len(),
-            requests
-        );
-        let validate = Arc::new(request("POST", "/validate", &body));
-        let healthz = Arc::new(request("GET", "/healthz", b""));
-        // Check the verdict once and warm up.
-        {
-            let mut c = Conn::open(addr, &tls).await?;
-            c.stream.write_all(&validate).await?;
-            let mut buf = vec![0u8; 64 * 1024];
-            let n = c.stream.read(&mut buf).await?;
-            let text = String::from_utf8_lossy(&buf[..n]);
-            let json_part = text.split("\r\n\r\n").nth(1).unwrap_or("");
-            println!("verdict: {}", json_part.chars().take(300).collect::<String>());
-        }
-        closed_loop(addr, &tls, validate.clone(), 8, 400).await?;
-        closed_loop(addr, &tls, healthz.clone(), 8, 400).await?;
-
-        println!();
-        println!("| endpoint | connections | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | errors |");
-        println!("|---|---|---|---|---|---|---|---|---|");
-        for &conc in &levels {
-            for (name, req) in [("GET /healthz", &healthz), ("POST /validate", &validate)] {
-                let mut s = closed_loop(addr, &tls, req.clone(), conc, requests).await?;
-                println!("{}", s.line(name, &conc.to_string()));
-            }
-        }
-        if rate > 0 && rate_secs > 0 {
-            let mut s = paced(addr, &tls, validate.clone(), rate, rate_secs, rate_conns).await?;
+            println!();
             println!(
-                "{}",
-                s.line(
-                    &format!("POST /validate paced {rate}/s for {rate_secs} s"),
-                    &rate_conns.to_string()
-                )
+                "server peak RSS (VmHWM): {}; RSS now (VmRSS): {}",
+                proc_status(pid, "VmHWM:"),
+                proc_status(pid, "VmRSS:")
             );
-        }
-        println!();
-        println!(
-            "server peak RSS (VmHWM): {}; RSS now (VmRSS): {}",
-            proc_status(pid, "VmHWM:"),
-            proc_status(pid, "VmRSS:")
-        );
+            Ok(())
+        })?;
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
         Ok(())
-    })?;
-    drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Signatures on: a real `docker-registry` on loopback holding the Deployment's two images, each
+/// signed (cosign format) with the platform key; the webhook verifies them with its cache.
+/// Returns the registry (kept running), the config file and the review body.
+fn signed_setup() -> Result<(harness::TestRegistry, PathBuf, Vec<u8>)> {
+    let reg = harness::TestRegistry::start();
+    let mut images = Vec::new();
+    for (repo, tag) in [("shop/web", "1.4.2"), ("shop/exporter", "0.9.1")] {
+        let (image, digest) = reg.push_image(repo, tag, repo);
+        reg.pusher().push_signatures(
+            &image,
+            &digest,
+            &[harness::platform().sign_image(&image, &digest)],
+        )?;
+        images.push(format!("{image}@{digest}"));
+    }
+    let config = json!({
+        "version": 1,
+        "signing": {
+            "insecureRegistries": [reg.addr],
+            "timeoutMs": 2000,
+            "keys": [{"name": "platform", "publicKey": harness::platform().public_key_pem()}],
+        }
+    });
+    let path = std::env::temp_dir().join(format!(
+        "plumbline-load-{}-signing.yaml",
+        std::process::id()
+    ));
+    std::fs::write(&path, serde_json::to_vec_pretty(&config)?)?;
+    let body = deployment_review("bench-0000", [&images[0], &images[1]]);
+    Ok((reg, path, body))
+}
+
+fn main() -> Result<()> {
+    let run = Run {
+        levels: std::env::var("LOAD_LEVELS")
+            .unwrap_or_else(|_| "1,8,32,64".into())
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect(),
+        requests: env_or("LOAD_REQUESTS", 4000),
+        rate: env_or("LOAD_RATE", 500),
+        rate_secs: env_or("LOAD_RATE_SECS", 10).min(120),
+        rate_conns: env_or("LOAD_RATE_CONNS", 16),
+        bin: std::env::var("PLUMBLINE_WEBHOOK_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| PathBuf::from(env!("CARGO_BIN_EXE_plumbline-webhook"))),
+        log_level: std::env::var("LOAD_LOG_LEVEL").unwrap_or_else(|_| "info".into()),
+    };
+    let images = unsigned_images();
+    let body = deployment_review("bench-0000", [&images[0], &images[1]]);
+    breakdown(&body, env_or("LOAD_BREAKDOWN", 500))?;
+    run.measure("full pack, signatures off", None, &body, true)?;
+    // LOAD_SIGNATURES=0 skips the signed run (it needs Debian's docker-registry).
+    if env_or("LOAD_SIGNATURES", 1) == 1 {
+        let (_registry, config, body) = signed_setup()?;
+        run.measure(
+            "full pack, signatures on (2 signed images, registry on loopback, warm cache)",
+            Some(&config),
+            &body,
+            false,
+        )?;
+        let _ = std::fs::remove_file(config);
+    }
     Ok(())
 }

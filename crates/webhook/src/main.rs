@@ -68,10 +68,6 @@ struct Args {
     client_subjects: Vec<String>,
 }
 
-/// Evaluation allocates many small, short-lived values; see the workspace Cargo.toml.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     // regorus reports undefined builtin results as anyhow errors; with RUST_BACKTRACE=1 each
     // would capture a backtrace on the evaluation path (~25% of lint time measured). Panics keep
