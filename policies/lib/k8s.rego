@@ -5,6 +5,9 @@ import rego.v1
 
 template_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 
+# Kinds that carry a pod template (not Pods themselves).
+pod_template_kinds := template_kinds | {"CronJob"}
+
 # The object's pod spec and its JSON pointer, for Pods and every pod template.
 pod_spec := {"spec": input.object.spec, "path": "/spec"} if {
 	input.object.kind == "Pod"

@@ -226,9 +226,10 @@ impl Inventory {
             }
             namespaces.insert(name, entry);
         }
-        // Claims by (lowercased) host: a rule looks up the claims of its own hosts instead of
-        // scanning every claim of the input set for every Ingress (quadratic on large trees).
-        let mut by_host: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        // Claims by lowercased host, then by normalised path: a rule looks up the claims of its
+        // own host and path instead of scanning every claim of the input set for every Ingress
+        // (quadratic on large trees, where many objects share a host).
+        let mut by_host: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
         for mut h in hosts {
             let tenant = h["namespace"]
                 .as_str()
@@ -236,7 +237,13 @@ impl Inventory {
                 .map(|e| e["tenant"].clone());
             h["tenant"] = tenant.unwrap_or(json!(""));
             let host = h["host"].as_str().unwrap_or_default().to_lowercase();
-            by_host.entry(host).or_default().push(h);
+            let path = norm_path(h["path"].as_str().unwrap_or_default()).to_string();
+            by_host
+                .entry(host)
+                .or_default()
+                .entry(path)
+                .or_default()
+                .push(h);
         }
         let hosts = by_host;
         inv.data = json!({
@@ -262,6 +269,15 @@ impl Inventory {
                 }
             })
             .clone()
+    }
+}
+
+/// An HTTP path as host-conflict checks compare it: no path and "/" both mean the whole host, and
+/// a trailing "/" does not matter (Kubernetes' Prefix matching ignores it).
+fn norm_path(path: &str) -> &str {
+    match path.trim_end_matches('/') {
+        "" => "/",
+        p => p,
     }
 }
 

@@ -12,8 +12,9 @@ import data.plumbline.lib.k8s
 
 inventory := object.get(input, "inventory", {})
 
-# Claims of `host` (input.inventory.hosts is keyed by lowercased host).
-claims(host) := [c | some c in inventory.hosts[host]; is_object(c)] if inventory.known == true
+# Claims of `host` and `path` (input.inventory.hosts is keyed by lowercased host, then by path
+# normalised as norm_path does).
+claims(host, path) := [c | some c in inventory.hosts[host][norm_path(path)]; is_object(c)] if inventory.known == true
 
 own_namespace := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
 
@@ -61,10 +62,9 @@ own contains [lower(host), path, route_pointer(route, i)] if {
 	split(object.get(input.object, "apiVersion", ""), "/")[0] in traefik_groups
 	some i, route in list(spec.routes)
 	is_object(route)
-	m := object.get(route, "match", "")
-	is_string(m)
-	some host in matcher_args(m, {"Host", "HostHeader"})
-	some path in route_paths(m)
+	calls := route_calls[i]
+	some host in matcher_args(calls, {"Host", "HostHeader"})
+	some path in route_paths(calls)
 }
 
 route_pointer(route, i) := sprintf("/spec/routes/%d/match", [i]) if "match" in object.keys(route)
@@ -77,27 +77,44 @@ quoted := concat("", [bt, "[^", bt, "]*", bt, "|\"(?:[^\"\\\\]|\\\\.)*\""])
 
 call_pattern := concat("", ["[A-Za-z][A-Za-z0-9]*\\(\\s*(?:", quoted, ")(?:\\s*,\\s*(?:", quoted, "))*\\s*\\)"])
 
-# Arguments of the matchers named in `names` (Host(`a`, `b`) in Traefik v2 takes several).
-matcher_args(m, names) := {arg |
+# The matchers this rule reads.
+matcher_names := {"Host", "HostHeader", "Path", "PathPrefix"}
+
+# The calls of route i's match, parsed once per object: [[name, [arg, …]], …] (Host(`a`, `b`) in
+# Traefik v2 takes several arguments). Only matchers in matcher_names have their arguments read.
+route_calls[i] := [[matcher, args] |
 	some call in regex.find_n(call_pattern, m, -1)
-	regex.find_n("^[A-Za-z][A-Za-z0-9]*", call, 1)[0] in names
-	some q in regex.find_n(quoted, substring(call, indexof(call, "("), -1), -1)
-	arg := substring(q, 1, count(q) - 2)
-	arg != ""
+	matcher := substring(call, 0, indexof(call, "("))
+	matcher in matcher_names
+	args := [arg |
+		some q in regex.find_n(quoted, substring(call, indexof(call, "("), -1), -1)
+		arg := substring(q, 1, count(q) - 2)
+		arg != ""
+	]
+] if {
+	input.object.kind == "IngressRoute"
+	some i, route in list(spec.routes)
+	is_object(route)
+	m := object.get(route, "match", "")
+	is_string(m)
 }
 
-route_paths(m) := p if {
-	p := matcher_args(m, {"Path", "PathPrefix"})
+# Arguments of the matchers named in `names`.
+matcher_args(calls, names) := {arg |
+	some [matcher, args] in calls
+	matcher in names
+	some arg in args
+}
+
+route_paths(calls) := p if {
+	p := matcher_args(calls, {"Path", "PathPrefix"})
 	count(p) > 0
-}
-
-route_paths(m) := {""} if count(matcher_args(m, {"Path", "PathPrefix"})) == 0
+} else := {""}
 
 violation contains v if {
 	some [host, path, pointer] in own
 	others := {sprintf("%s %s/%s", [c.kind, c.namespace, c.name]) |
-		some c in claims(host)
-		norm_path(object.get(c, "path", "")) == norm_path(path)
+		some c in claims(host, path)
 		c.namespace != own_namespace
 	}
 	count(others) > 0
@@ -115,8 +132,7 @@ display_path(p) := p if norm_path(p) != "/"
 # Say so when the other claimant belongs to another tenant.
 tenant_note(host, path) := sprintf(" (tenant %s, while this object's tenant is %q)", [concat(", ", sort(tenants)), object.get(input, "tenant", "")]) if {
 	tenants := {sprintf("%q", [c.tenant]) |
-		some c in claims(host)
-		norm_path(object.get(c, "path", "")) == norm_path(path)
+		some c in claims(host, path)
 		c.namespace != own_namespace
 		is_string(c.tenant)
 		c.tenant != ""

@@ -9,9 +9,7 @@ import data.plumbline.lib.k8s
 # patterns). Pod templates are checked too: their label ends up on every Pod the controller creates.
 # Silent when either side is empty (platform namespaces, unresolvable namespaces, unlabelled objects).
 
-tenancy := object.get(data.plumbline.params, "tenancy", {})
-
-label_key := object.get(tenancy, "tenantLabel", "plumbline.dev/tenant")
+label_key := object.get(object.get(data.plumbline.params, "tenancy", {}), "tenantLabel", "plumbline.dev/tenant")
 
 namespace_tenant := t if {
 	t := object.get(input, "tenant", "")
@@ -19,26 +17,21 @@ namespace_tenant := t if {
 	t != ""
 }
 
-# A Namespace's own label is what resolves input.tenant; it cannot disagree with itself.
-judged if input.object.kind != "Namespace"
-
 namespace_name := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
 
 namespace_name := object.get(object.get(input, "namespace", {}), "name", "") if data.plumbline.lib.k8s.namespace == ""
 
-labelled_tenant(labels) := trim_space(value) if {
-	is_object(labels)
-	value := labels[label_key]
-	is_string(value)
-	trim_space(value) != ""
-}
-
 name := object.get(object.get(input.object, "metadata", {}), "name", "")
 
+# The object's own label is looked up first and inline (no helper function): most objects carry
+# none, and this rule runs on every object.
 violation contains v if {
-	judged
+	value := data.plumbline.lib.k8s.labels[label_key]
+	is_string(value)
+	own := trim_space(value)
+	own != ""
+	input.object.kind != "Namespace" # its own label is what resolves input.tenant
 	tenant := namespace_tenant
-	own := labelled_tenant(data.plumbline.lib.k8s.labels)
 	own != tenant
 	v := {
 		"msg": sprintf("%s %q is labelled %s=%q but its namespace %q belongs to tenant %q; an object carries the tenant of its namespace (quotas, network policies, billing and Plumbline's tenant rules all go by it): set the label to %q or move the object to a namespace of tenant %q", [input.object.kind, name, label_key, own, namespace_name, tenant, tenant, own]),
@@ -48,12 +41,13 @@ violation contains v if {
 }
 
 violation contains v if {
-	judged
+	input.object.kind in data.plumbline.lib.k8s.pod_template_kinds
+	value := data.plumbline.lib.k8s.pod_metadata.labels[label_key]
+	is_string(value)
+	own := trim_space(value)
+	own != ""
 	tenant := namespace_tenant
-	meta := data.plumbline.lib.k8s.pod_metadata
-	own := labelled_tenant(object.get(meta, "labels", {}))
 	own != tenant
-	input.object.kind != "Pod"
 	v := {
 		"msg": sprintf("the pod template of %s %q is labelled %s=%q but its namespace %q belongs to tenant %q; every Pod it creates would claim the wrong tenant (network policies and cost reports that select by this label would treat them as %q's): set the label to %q", [input.object.kind, name, label_key, own, namespace_name, tenant, own, tenant]),
 		"path": concat("/", [data.plumbline.lib.k8s.pod_metadata_path, "labels", k8s.escape(label_key)]),
