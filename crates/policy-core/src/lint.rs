@@ -297,16 +297,30 @@ impl Linter {
     /// Lint sources: parse in parallel, build the inventory, evaluate in parallel.
     pub fn lint_sources(&self, sources: &[Source]) -> Report {
         let done = std::sync::atomic::AtomicUsize::new(0);
-        let parsed: Vec<(Vec<Object>, Vec<Problem>)> = sources
-            .par_iter()
-            .map(|s| {
-                let r = objects_from_source(s);
-                if let Some(p) = &self.options.progress {
-                    p(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                }
-                r
-            })
-            .collect();
+        // The other workers' pack copies compile while the files parse, not when each worker
+        // meets its first object (which left one thread evaluating alone meanwhile).
+        let extra = rayon::current_num_threads()
+            .saturating_sub(1)
+            .min(self.per_thread.len());
+        let (parsed, ()) = rayon::join(
+            || {
+                sources
+                    .par_iter()
+                    .map(|s| {
+                        let r = objects_from_source(s);
+                        if let Some(p) = &self.options.progress {
+                            p(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                        }
+                        r
+                    })
+                    .collect::<Vec<(Vec<Object>, Vec<Problem>)>>()
+            },
+            || {
+                self.per_thread[..extra].par_iter().for_each(|slot| {
+                    self.copy_in(slot);
+                })
+            },
+        );
         let mut objects = Vec::new();
         let mut problems = Vec::new();
         for (o, p) in parsed {
@@ -507,16 +521,21 @@ impl Linter {
     /// The compiled copy of the current rayon worker (compiled now on its first use).
     fn pack_for_this_thread(&self) -> &CompiledPack {
         match rayon::current_thread_index() {
-            Some(i) if i > 0 && !self.per_thread.is_empty() => self.per_thread
-                [(i - 1) % self.per_thread.len()]
-            .get_or_init(|| {
-                let enabled = |m: &RuleMeta| self.compiled.rules().iter().any(|r| r.id == m.id);
-                CompiledPack::compile(&self.pack, &self.config.params, enabled).ok()
-            })
-            .as_ref()
-            .unwrap_or(&self.compiled),
+            Some(i) if i > 0 && !self.per_thread.is_empty() => {
+                self.copy_in(&self.per_thread[(i - 1) % self.per_thread.len()])
+            }
             _ => &self.compiled,
         }
+    }
+
+    /// The pack copy in `slot`, compiled on first use (the shared one if that fails).
+    fn copy_in<'a>(&'a self, slot: &'a OnceLock<Option<CompiledPack>>) -> &'a CompiledPack {
+        slot.get_or_init(|| {
+            let enabled = |m: &RuleMeta| self.compiled.rules().iter().any(|r| r.id == m.id);
+            CompiledPack::compile(&self.pack, &self.config.params, enabled).ok()
+        })
+        .as_ref()
+        .unwrap_or(&self.compiled)
     }
 
     /// The object's suppression annotations, judged: reason, expiry, known rule, then governance
