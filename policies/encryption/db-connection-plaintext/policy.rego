@@ -9,12 +9,12 @@ plain_modes := {"disable", "allow", "prefer"}
 
 # sslmode=disable in a URI or DSN, `db_sslmode = prefer` in odoo.conf, `sslmode: allow` in YAML,
 # `--db_sslmode disable` on a command line.
-sslmode_pattern := `(?i)(?:sslmode["']?\s*[=:]\s*["']?|--db_sslmode\s+)(disable|allow|prefer)\b`
+sslmode_pattern := `(?i)(?:sslmode["']?\s*[=:]\s*["']?|--db_sslmode\s+)(disable|allow|prefer)(?-u:\b)`
 
 # A plain redis:// URL (rediss:// is TLS) to anything but the loopback address.
-redis_pattern := `(?i)\bredis://`
+redis_pattern := `(?i)(?-u:\b)redis://`
 
-redis_loopback_pattern := `(?i)\bredis://([^@/\s]*@)?(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?(/|\s|$)`
+redis_loopback_pattern := `(?i)(?-u:\b)redis://([^@/\s]*@)?(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?(/|\s|$)`
 
 # Env var names that hold an sslmode on their own: PGSSLMODE, DB_SSLMODE, DB_SSL_MODE, db_sslmode …
 mode_name(name) if endswith(lower(name), "sslmode")
@@ -22,10 +22,13 @@ mode_name(name) if endswith(lower(name), "sslmode")
 mode_name(name) if endswith(lower(name), "ssl_mode")
 
 # The plaintext sslmode a text selects, if any. (Native `contains` prefilters keep the regexes off
-# the hot path: most values mention neither.)
-text_sslmode(s) := lower(regex.find_n(`(?i)(disable|allow|prefer)$`, m, 1)[0]) if {
+# the hot path: most values mention neither.) The match ends with the mode, so it is read off the
+# end of the match rather than with a second regex.
+text_sslmode(s) := mode if {
 	contains(lower(s), "sslmode")
 	some m in regex.find_n(sslmode_pattern, s, 1)
+	some mode in plain_modes
+	endswith(lower(m), mode)
 }
 
 plain_redis(s) if {
@@ -38,21 +41,22 @@ plain_redis(s) if {
 # when absent, so the sum exceeds -2 when either is there.
 maybe_plaintext(text) if indexof(text, "ssl") + indexof(text, "redis://") > -2
 
-# What is wrong with one literal value named `name` (an env var or ConfigMap key).
+# What is wrong with one literal value named `name` (an env var or ConfigMap key). Each definition
+# runs its cheap native gates before the regex-backed checks, and text_sslmode (a regex) runs at
+# most twice per value.
 problem(name, value) := sprintf("sets sslmode=%s, which allows an unencrypted PostgreSQL connection; use verify-full (or require)", [lower(trim_space(value))]) if {
-	mode_name(name)
-	lower(trim_space(value)) in plain_modes
+	sslmode_name_value(name, value)
 }
 
-problem(name, value) := sprintf("sets sslmode=%s, which allows an unencrypted PostgreSQL connection; use verify-full (or require)", [text_sslmode(value)]) if {
+problem(name, value) := sprintf("sets sslmode=%s, which allows an unencrypted PostgreSQL connection; use verify-full (or require)", [mode]) if {
 	not sslmode_name_value(name, value)
-	text_sslmode(value)
+	mode := text_sslmode(value)
 }
 
 problem(name, value) := "holds a redis:// URL, an unencrypted Redis connection; use rediss:// with TLS on Redis" if {
+	plain_redis(value)
 	not sslmode_name_value(name, value)
 	not text_sslmode(value)
-	plain_redis(value)
 }
 
 sslmode_name_value(name, value) if {
