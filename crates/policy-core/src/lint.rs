@@ -133,8 +133,8 @@ const SANDBOX_LENIENT: [Domain; 4] = [
 pub struct Linter {
     pack: PolicyPack,
     compiled: CompiledPack,
-    /// One more compiled copy per extra rayon worker thread, compiled on the thread's first
-    /// object: regorus values are reference-counted with atomics, so threads sharing one
+    /// One more compiled copy per extra rayon worker thread, compiled while a lint run parses
+    /// (or on the worker's first object, whichever comes first): regorus values are reference-counted with atomics, so threads sharing one
     /// program's literals contend on their counters. Callers that never evaluate on rayon
     /// workers (the webhook) never compile them. `None`: compiling failed, use `compiled`.
     per_thread: Vec<OnceLock<Option<CompiledPack>>>,
