@@ -45,27 +45,50 @@ field_label := {
 	"ephemeralContainers": "ephemeral container",
 }
 
-# Every container, init container and ephemeral container:
-# {"container": {...}, "name": "...", "field": "containers", "label": "container", "path": "/spec/containers/0"}
-containers contains c if {
+# Every container, init container and ephemeral container, in document order, with the facts
+# most rules need computed once per object (a helper call per container per rule is what a pack
+# spends most of its time on):
+#   container  the container object as written
+#   name       its name ("" when absent)
+#   field      "containers", "initContainers" or "ephemeralContainers"
+#   label      "container", "init container" or "ephemeral container"
+#   path       its JSON pointer, e.g. "/spec/template/spec/containers/0"
+#   desc       `container "odoo"`, for messages
+#   image      its image ("" when absent)
+#   sc         its securityContext when that is an object, else {}
+#   sc_path    pointer to its securityContext when that is an object, else to the container
+# An array, not a set: a set would order its members by deep comparison of whole containers.
+containers := [c |
 	ps := pod_spec
 	some field in container_fields
 	some i, ctr in ps.spec[field]
 	is_object(ctr)
+	path := sprintf("%s/%s/%d", [ps.path, field, i])
+	name := object.get(ctr, "name", "")
+	sc := object.get(ctr, "securityContext", null)
 	c := {
 		"container": ctr,
-		"name": object.get(ctr, "name", ""),
+		"name": name,
 		"field": field,
 		"label": field_label[field],
-		"path": sprintf("%s/%s/%d", [ps.path, field, i]),
+		"path": path,
+		"desc": sprintf("%s %q", [field_label[field], name]),
+		"image": object.get(ctr, "image", ""),
+		"sc": object_or_empty(sc),
+		"sc_path": sc_path(path, sc),
 	}
-}
+]
+
+object_or_empty(x) := x if is_object(x)
+
+object_or_empty(x) := {} if not is_object(x)
+
+sc_path(path, sc) := concat("", [path, "/securityContext"]) if is_object(sc)
+
+sc_path(path, sc) := path if not is_object(sc)
 
 # Only regular and init containers (ephemeral ones cannot set resources or ports).
-runtime_containers contains c if {
-	some c in containers
-	c.field != "ephemeralContainers"
-}
+runtime_containers := [c | some c in containers; c.field != "ephemeralContainers"]
 
 # Sidecar init containers (restartPolicy: Always) run for the pod's whole life.
 is_sidecar(c) if {
@@ -73,7 +96,7 @@ is_sidecar(c) if {
 	c.container.restartPolicy == "Always"
 }
 
-# "container \"odoo\"" for messages.
+# "container \"odoo\"" for messages (the same as c.desc).
 describe(c) := sprintf("%s %q", [c.label, c.name])
 
 # Escape a key as a JSON-pointer segment.

@@ -37,9 +37,9 @@ violation contains v if {
 	some probe, why in probes
 	problem := probe_problem(object.get(c.container, probe, null))
 	v := {
-		"msg": sprintf("%s%s %s; %s. Set %s with an httpGet, tcpSocket, grpc or exec check", [k8s.describe(c), sidecar_note(c), problem_text(problem, probe), why, probe]),
+		"msg": sprintf("%s%s %s; %s. Set %s with an httpGet, tcpSocket, grpc or exec check", [c.desc, sidecar_note(c), problem_text(problem, probe), why, probe]),
 		"path": probe_path(c, probe),
-		"details": {"container": c.name, "image": object.get(c.container, "image", ""), "probe": probe, "problem": problem},
+		"details": {"container": c.name, "image": c.image, "probe": probe, "problem": problem},
 	}
 }
 

@@ -78,9 +78,9 @@ violation contains v if {
 	maybe_plaintext(lower(concat(" ", [name, value])))
 	p := problem(name, value)
 	v := {
-		"msg": sprintf("%s env %s %s", [k8s.describe(c), name, p]),
+		"msg": sprintf("%s env %s %s", [c.desc, name, p]),
 		"path": sprintf("%s/env/%d/value", [c.path, j]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "env": name},
+		"details": {"image": c.image, "container": c.name, "env": name},
 	}
 }
 
@@ -94,9 +94,9 @@ violation contains v if {
 	maybe_plaintext(lower(arg))
 	p := problem("", arg)
 	v := {
-		"msg": sprintf("%s %s[%d] %s", [k8s.describe(c), field, k, p]),
+		"msg": sprintf("%s %s[%d] %s", [c.desc, field, k, p]),
 		"path": sprintf("%s/%s/%d", [c.path, field, k]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "field": field, "index": k},
+		"details": {"image": c.image, "container": c.name, "field": field, "index": k},
 	}
 }
 
@@ -113,9 +113,9 @@ violation contains v if {
 	mode := lower(trim_space(next))
 	mode in plain_modes
 	v := {
-		"msg": sprintf("%s %s[%d] passes --db_sslmode %s, which allows Odoo an unencrypted PostgreSQL connection; use verify-full (or require)", [k8s.describe(c), field, k + 1, mode]),
+		"msg": sprintf("%s %s[%d] passes --db_sslmode %s, which allows Odoo an unencrypted PostgreSQL connection; use verify-full (or require)", [c.desc, field, k + 1, mode]),
 		"path": sprintf("%s/%s/%d", [c.path, field, k + 1]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "field": field, "index": k + 1},
+		"details": {"image": c.image, "container": c.name, "field": field, "index": k + 1},
 	}
 }
 

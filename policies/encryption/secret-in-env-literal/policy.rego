@@ -74,8 +74,8 @@ violation contains v if {
 	regex.match(p, name)
 	not not_secret(name, value)
 	v := {
-		"msg": sprintf("%s sets env %s as a literal value, readable by anyone who can read the manifest; keep it in a Secret and reference it with valueFrom.secretKeyRef", [k8s.describe(c), name]),
+		"msg": sprintf("%s sets env %s as a literal value, readable by anyone who can read the manifest; keep it in a Secret and reference it with valueFrom.secretKeyRef", [c.desc, name]),
 		"path": sprintf("%s/env/%d/value", [c.path, j]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "env": name},
+		"details": {"image": c.image, "container": c.name, "env": name},
 	}
 }

@@ -23,7 +23,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"%s uses image %q from %s, which matches the denied registry %q (params.images.deniedRegistries); pull it from an approved registry instead",
-			[k8s.describe(c), img, name(ref), hits[0]],
+			[c.desc, img, name(ref), hits[0]],
 		),
 		"path": concat("", [c.path, "/image"]),
 		"details": {"image": img, "container": c.name, "registry": ref.registry, "repository": ref.repository, "denied": hits[0]},
@@ -43,7 +43,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"%s uses image %q from %s, which matches none of the allowed registries %v (params.images.allowedRegistries)",
-			[k8s.describe(c), img, name(ref), allowed],
+			[c.desc, img, name(ref), allowed],
 		),
 		"path": concat("", [c.path, "/image"]),
 		"details": {"image": img, "container": c.name, "registry": ref.registry, "repository": ref.repository},

@@ -19,7 +19,7 @@ violation contains v if {
 	sig.required == true
 	sig.state == "unverified"
 	v := {
-		"msg": sprintf("%s uses image %q without a valid signature from a key trusted for it here: %s", [k8s.describe(c), img, reason(sig)]),
+		"msg": sprintf("%s uses image %q without a valid signature from a key trusted for it here: %s", [c.desc, img, reason(sig)]),
 		"path": concat("", [c.path, "/image"]),
 		"details": {"image": img, "container": c.name, "digest": fact.digest, "state": sig.state, "error": reason(sig)},
 	}
@@ -37,7 +37,7 @@ violation contains v if {
 	sig.required == true
 	sig.state == "unverifiable"
 	v := {
-		"msg": sprintf("%s uses image %q whose signature could not be checked: %s", [k8s.describe(c), img, reason(sig)]),
+		"msg": sprintf("%s uses image %q whose signature could not be checked: %s", [c.desc, img, reason(sig)]),
 		"path": concat("", [c.path, "/image"]),
 		"severity": "warning",
 		"details": {"image": img, "container": c.name, "digest": fact.digest, "state": sig.state, "error": reason(sig)},

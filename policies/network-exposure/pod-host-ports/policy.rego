@@ -19,9 +19,9 @@ violation contains v if {
 	hp != 0
 	not hp in allowed
 	v := {
-		"msg": sprintf("%s sets ports[%d].hostPort=%v, which publishes it on the node's address, bypassing Services and Ingress; allowed host ports: %s", [k8s.describe(c), j, hp, allowed_text]),
+		"msg": sprintf("%s sets ports[%d].hostPort=%v, which publishes it on the node's address, bypassing Services and Ingress; allowed host ports: %s", [c.desc, j, hp, allowed_text]),
 		"path": sprintf("%s/ports/%d/hostPort", [c.path, j]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "hostPort": hp, "allowed": allowed},
+		"details": {"image": c.image, "container": c.name, "hostPort": hp, "allowed": allowed},
 	}
 }
 

@@ -21,7 +21,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"%s uses image %q %s; params.images.requireDigest requires every image pinned by digest (name@sha256:<digest>)",
-			[k8s.describe(c), img, how(ref)],
+			[c.desc, img, how(ref)],
 		),
 		"path": concat("", [c.path, "/image"]),
 		"details": {"image": img, "container": c.name, "tag": ref.tag},

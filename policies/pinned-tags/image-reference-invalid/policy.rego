@@ -16,7 +16,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"%s has image %q, which is not a valid image reference (%s); use [registry[:port]/]repository[:tag][@sha256:digest] with a lower-case repository",
-			[k8s.describe(c), img, why(reason)],
+			[c.desc, img, why(reason)],
 		),
 		"path": concat("", [c.path, "/image"]),
 		"details": {"image": img, "container": c.name, "reason": why(reason)},
@@ -32,7 +32,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"%s sets image to a %s; image must be a string such as registry.example.com/erp/odoo:17.0",
-			[k8s.describe(c), type_name(img)],
+			[c.desc, type_name(img)],
 		),
 		"path": concat("", [c.path, "/image"]),
 		"details": {"image": sprintf("%v", [img]), "container": c.name, "reason": "not a string"},
@@ -47,7 +47,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"%s has no image; every container must name the image it runs",
-			[k8s.describe(c)],
+			[c.desc],
 		),
 		"path": path_of_missing(c),
 		"details": {"image": "", "container": c.name, "reason": "missing"},

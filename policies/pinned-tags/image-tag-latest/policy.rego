@@ -14,7 +14,7 @@ violation contains v if {
 	ref.digest == null
 	problem := tag_problem(ref.tag)
 	v := {
-		"msg": sprintf("%s uses image %q %s; pin a specific version or a digest", [k8s.describe(c), img, problem]),
+		"msg": sprintf("%s uses image %q %s; pin a specific version or a digest", [c.desc, img, problem]),
 		"path": concat("", [c.path, "/image"]),
 		"details": {"image": img, "container": c.name, "tag": ref.tag},
 	}

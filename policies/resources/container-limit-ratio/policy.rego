@@ -24,12 +24,12 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"%s sets resources.limits.%s=%v and resources.requests.%s=%v, a limit/request ratio of %v; at most %v is allowed (params.resources.maxLimitRequestRatio.%s)",
-			[k8s.describe(c), resource, limit_value, resource, request_value, ratio, max_ratio, resource],
+			[c.desc, resource, limit_value, resource, request_value, ratio, max_ratio, resource],
 		),
 		"path": sprintf("%s/resources/limits/%s", [c.path, k8s.escape(resource)]),
 		"details": {
 			"container": c.name,
-			"image": object.get(c.container, "image", ""),
+			"image": c.image,
 			"resource": resource,
 			"limit": sprintf("%v", [limit_value]),
 			"request": sprintf("%v", [request_value]),

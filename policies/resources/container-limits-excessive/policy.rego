@@ -24,7 +24,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"%s sets resources.%s.%s to %v, above the maximum of %v (params.resources.%s.%s)",
-			[k8s.describe(c), kind, resource, value, max, m.param, resource],
+			[c.desc, kind, resource, value, max, m.param, resource],
 		),
 		"path": value_path(c, kind, resource),
 		"details": details(c, kind, resource, value, max),
@@ -41,7 +41,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"%s sets resources.%s.%s to %q, which is not a valid quantity (e.g. 500m, 0.5, 512Mi, 2Gi); it cannot be checked against the maximum of %v",
-			[k8s.describe(c), kind, resource, sprintf("%v", [value]), max],
+			[c.desc, kind, resource, sprintf("%v", [value]), max],
 		),
 		"path": value_path(c, kind, resource),
 		"details": details(c, kind, resource, value, max),
@@ -50,7 +50,7 @@ violation contains v if {
 
 details(c, kind, resource, value, max) := {
 	"container": c.name,
-	"image": object.get(c.container, "image", ""),
+	"image": c.image,
 	"resource": resource,
 	"field": kind,
 	"value": sprintf("%v", [value]),

@@ -15,12 +15,12 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"%s sets no resources.limits for %s; params.resources.requireLimits requires a limit for %s",
-			[k8s.describe(c), concat(", ", missing), concat(", ", required)],
+			[c.desc, concat(", ", missing), concat(", ", required)],
 		),
 		"path": parent_path(c, "limits"),
 		"details": {
 			"container": c.name,
-			"image": object.get(c.container, "image", ""),
+			"image": c.image,
 			"missing": missing,
 			"required": required,
 		},

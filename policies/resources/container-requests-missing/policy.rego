@@ -15,12 +15,12 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"%s sets no resources.requests for %s; params.resources.requireRequests requires an explicit request for %s%s",
-			[k8s.describe(c), concat(", ", missing), concat(", ", required), limit_hint(c, missing)],
+			[c.desc, concat(", ", missing), concat(", ", required), limit_hint(c, missing)],
 		),
 		"path": parent_path(c, "requests"),
 		"details": {
 			"container": c.name,
-			"image": object.get(c.container, "image", ""),
+			"image": c.image,
 			"missing": missing,
 			"required": required,
 		},

@@ -40,9 +40,9 @@ violation contains v if {
 	profile != null
 	bad := bad_profile(profile)
 	v := {
-		"msg": sprintf("%s sets securityContext.appArmorProfile.type to %s; baseline allows only RuntimeDefault or Localhost (or leaving it unset)", [k8s.describe(c), bad.shown]),
+		"msg": sprintf("%s sets securityContext.appArmorProfile.type to %s; baseline allows only RuntimeDefault or Localhost (or leaving it unset)", [c.desc, bad.shown]),
 		"path": concat("", [c.path, "/securityContext/appArmorProfile", bad.suffix]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "appArmorProfileType": bad.value},
+		"details": {"image": c.image, "container": c.name, "appArmorProfileType": bad.value},
 	}
 }
 
@@ -96,13 +96,13 @@ annotation_exempt(name) if {
 }
 
 image_of(name) := {"image": img} if {
-	imgs := {i | some c in data.plumbline.lib.k8s.containers; c.name == name; i := object.get(c.container, "image", "")}
+	imgs := {i | some c in data.plumbline.lib.k8s.containers; c.name == name; i := c.image}
 	count(imgs) == 1
 	some img in imgs
 }
 
 image_of(name) := {} if {
-	imgs := {i | some c in data.plumbline.lib.k8s.containers; c.name == name; i := object.get(c.container, "image", "")}
+	imgs := {i | some c in data.plumbline.lib.k8s.containers; c.name == name; i := c.image}
 	count(imgs) != 1
 }
 

@@ -28,9 +28,9 @@ violation contains v if {
 	some i, cap in adds
 	not cap in allowed
 	v := {
-		"msg": sprintf("%s adds capability %s in securityContext.capabilities.add; baseline allows adding only %s", [k8s.describe(c), show(cap), allowed_text]),
+		"msg": sprintf("%s adds capability %s in securityContext.capabilities.add; baseline allows adding only %s", [c.desc, show(cap), allowed_text]),
 		"path": sprintf("%s/securityContext/capabilities/add/%d", [c.path, i]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "capability": cap},
+		"details": {"image": c.image, "container": c.name, "capability": cap},
 	}
 }
 

@@ -34,7 +34,7 @@ drops_all(c) if {
 	"ALL" in drop
 }
 
-details(c) := {"image": object.get(c.container, "image", ""), "container": c.name}
+details(c) := {"image": c.image, "container": c.name}
 
 # drop does not contain "ALL".
 violation contains v if {
@@ -44,7 +44,7 @@ violation contains v if {
 	not pss.exempt("pss-capabilities-restricted", c)
 	problem := drop_problem(c)
 	v := {
-		"msg": sprintf("%s %s; restricted requires securityContext.capabilities.drop to include \"ALL\"", [k8s.describe(c), problem.what]),
+		"msg": sprintf("%s %s; restricted requires securityContext.capabilities.drop to include \"ALL\"", [c.desc, problem.what]),
 		"path": problem.path,
 		"details": object.union(details(c), {"drop": problem.drop}),
 	}
@@ -60,7 +60,7 @@ violation contains v if {
 	cap != allowed_add
 	not pss.exempt("pss-capabilities-restricted", c)
 	v := {
-		"msg": sprintf("%s adds capability %v in securityContext.capabilities.add; restricted allows adding only \"NET_BIND_SERVICE\"", [k8s.describe(c), show(cap)]),
+		"msg": sprintf("%s adds capability %v in securityContext.capabilities.add; restricted allows adding only \"NET_BIND_SERVICE\"", [c.desc, show(cap)]),
 		"path": sprintf("%s/securityContext/capabilities/add/%d", [c.path, i]),
 		"details": object.union(details(c), {"capability": cap}),
 	}

@@ -20,8 +20,8 @@ violation contains v if {
 	hp != null
 	hp != 0
 	v := {
-		"msg": sprintf("%s sets ports[%d].hostPort=%v; baseline forbids host ports (allowed: unset or 0), expose the port through a Service instead", [k8s.describe(c), i, hp]),
+		"msg": sprintf("%s sets ports[%d].hostPort=%v; baseline forbids host ports (allowed: unset or 0), expose the port through a Service instead", [c.desc, i, hp]),
 		"path": sprintf("%s/ports/%d/hostPort", [c.path, i]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "hostPort": hp},
+		"details": {"image": c.image, "container": c.name, "hostPort": hp},
 	}
 }

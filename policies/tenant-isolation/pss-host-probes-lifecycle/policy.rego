@@ -43,7 +43,7 @@ violation contains v if {
 }
 
 report(c, handler, action, host) := {
-	"msg": sprintf("%s sets %s.%s.host=%q; baseline forbids a host in probes and lifecycle hooks (leave it unset so the kubelet targets the pod's own IP)", [k8s.describe(c), concat(".", handler), action, host]),
+	"msg": sprintf("%s sets %s.%s.host=%q; baseline forbids a host in probes and lifecycle hooks (leave it unset so the kubelet targets the pod's own IP)", [c.desc, concat(".", handler), action, host]),
 	"path": sprintf("%s/%s/%s/host", [c.path, concat("/", handler), action]),
-	"details": {"image": object.get(c.container, "image", ""), "container": c.name, "handler": concat(".", handler), "action": action, "host": host},
+	"details": {"image": c.image, "container": c.name, "handler": concat(".", handler), "action": action, "host": host},
 }

@@ -18,9 +18,9 @@ violation contains v if {
 	not pss.exempt("pss-privilege-escalation", c)
 	problem := escalation_problem(c)
 	v := {
-		"msg": sprintf("%s %s; restricted requires securityContext.allowPrivilegeEscalation=false", [k8s.describe(c), problem.what]),
+		"msg": sprintf("%s %s; restricted requires securityContext.allowPrivilegeEscalation=false", [c.desc, problem.what]),
 		"path": problem.path,
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "allowPrivilegeEscalation": problem.value},
+		"details": {"image": c.image, "container": c.name, "allowPrivilegeEscalation": problem.value},
 	}
 }
 

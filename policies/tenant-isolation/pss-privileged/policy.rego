@@ -15,8 +15,8 @@ violation contains v if {
 	not pss.exempt("pss-privileged", c)
 	c.container.securityContext.privileged == true
 	v := {
-		"msg": sprintf("%s sets securityContext.privileged=true; baseline forbids privileged containers (allowed: unset or false)", [k8s.describe(c)]),
+		"msg": sprintf("%s sets securityContext.privileged=true; baseline forbids privileged containers (allowed: unset or false)", [c.desc]),
 		"path": concat("", [c.path, "/securityContext/privileged"]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "privileged": true},
+		"details": {"image": c.image, "container": c.name, "privileged": true},
 	}
 }

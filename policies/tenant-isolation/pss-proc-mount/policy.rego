@@ -22,9 +22,9 @@ violation contains v if {
 	pm != null
 	pm != "Default"
 	v := {
-		"msg": sprintf("%s sets securityContext.procMount=%v; %s", [k8s.describe(c), pm, rule_text]),
+		"msg": sprintf("%s sets securityContext.procMount=%v; %s", [c.desc, pm, rule_text]),
 		"path": concat("", [c.path, "/securityContext/procMount"]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "procMount": pm},
+		"details": {"image": c.image, "container": c.name, "procMount": pm},
 	}
 }
 

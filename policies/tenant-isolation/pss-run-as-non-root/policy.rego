@@ -64,9 +64,9 @@ violation contains v if {
 	val != true
 	not pss.exempt("pss-run-as-non-root", c)
 	v := {
-		"msg": sprintf("%s sets securityContext.runAsNonRoot=%v; restricted requires runAsNonRoot=true", [k8s.describe(c), val]),
+		"msg": sprintf("%s sets securityContext.runAsNonRoot=%v; restricted requires runAsNonRoot=true", [c.desc, val]),
 		"path": concat("", [c.path, "/securityContext/runAsNonRoot"]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "runAsNonRoot": val},
+		"details": {"image": c.image, "container": c.name, "runAsNonRoot": val},
 	}
 }
 
@@ -79,9 +79,9 @@ violation contains v if {
 	container_value(c) == null
 	not pss.exempt("pss-run-as-non-root", c)
 	v := {
-		"msg": sprintf("%s does not set securityContext.runAsNonRoot=true and neither does the %s%s; restricted requires runAsNonRoot=true at pod level or on every container", [k8s.describe(c), pod_label, uid_hint(c)]),
+		"msg": sprintf("%s does not set securityContext.runAsNonRoot=true and neither does the %s%s; restricted requires runAsNonRoot=true at pod level or on every container", [c.desc, pod_label, uid_hint(c)]),
 		"path": missing_path(c),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "runAsNonRoot": null},
+		"details": {"image": c.image, "container": c.name, "runAsNonRoot": null},
 	}
 }
 

@@ -50,9 +50,9 @@ violation contains v if {
 	container_run_as_user(c) == 0
 	not pss.exempt("pss-run-as-user", c)
 	v := {
-		"msg": sprintf("%s sets securityContext.runAsUser=0 (root); restricted forbids UID 0, set a non-zero UID or leave it unset", [k8s.describe(c)]),
+		"msg": sprintf("%s sets securityContext.runAsUser=0 (root); restricted forbids UID 0, set a non-zero UID or leave it unset", [c.desc]),
 		"path": concat("", [c.path, "/securityContext/runAsUser"]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "runAsUser": 0},
+		"details": {"image": c.image, "container": c.name, "runAsUser": 0},
 	}
 }
 

@@ -41,9 +41,9 @@ violation contains v if {
 	profile != null
 	bad := bad_profile(profile)
 	v := {
-		"msg": sprintf("%s sets securityContext.seccompProfile.type to %s; baseline allows only RuntimeDefault or Localhost (or leaving it unset)", [k8s.describe(c), bad.shown]),
+		"msg": sprintf("%s sets securityContext.seccompProfile.type to %s; baseline allows only RuntimeDefault or Localhost (or leaving it unset)", [c.desc, bad.shown]),
 		"path": concat("", [c.path, "/securityContext/seccompProfile", bad.suffix]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "seccompProfileType": bad.value},
+		"details": {"image": c.image, "container": c.name, "seccompProfileType": bad.value},
 	}
 }
 

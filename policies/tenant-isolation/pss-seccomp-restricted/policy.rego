@@ -73,9 +73,9 @@ violation contains v if {
 	not pss.exempt("pss-seccomp-restricted", c)
 	base := concat("", [c.path, "/securityContext/seccompProfile"])
 	v := {
-		"msg": sprintf("%s %s; restricted allows only RuntimeDefault or Localhost", [k8s.describe(c), describe_bad(p)]),
+		"msg": sprintf("%s %s; restricted allows only RuntimeDefault or Localhost", [c.desc, describe_bad(p)]),
 		"path": type_path(base, p),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "seccompProfileType": profile_type(p)},
+		"details": {"image": c.image, "container": c.name, "seccompProfileType": profile_type(p)},
 	}
 }
 
@@ -88,9 +88,9 @@ violation contains v if {
 	not container_profile(c)
 	not pss.exempt("pss-seccomp-restricted", c)
 	v := {
-		"msg": sprintf("%s does not set securityContext.seccompProfile and neither does the %s; restricted requires seccompProfile.type RuntimeDefault or Localhost at pod level or on every container", [k8s.describe(c), pod_label]),
+		"msg": sprintf("%s does not set securityContext.seccompProfile and neither does the %s; restricted requires seccompProfile.type RuntimeDefault or Localhost at pod level or on every container", [c.desc, pod_label]),
 		"path": missing_path(c),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "seccompProfileType": null},
+		"details": {"image": c.image, "container": c.name, "seccompProfileType": null},
 	}
 }
 

@@ -39,9 +39,9 @@ violation contains v if {
 	is_object(opts)
 	some p in problems(opts)
 	v := {
-		"msg": sprintf("%s sets securityContext.seLinuxOptions.%s; %s", [k8s.describe(c), p.what, p.rule]),
+		"msg": sprintf("%s sets securityContext.seLinuxOptions.%s; %s", [c.desc, p.what, p.rule]),
 		"path": concat("", [c.path, "/securityContext/seLinuxOptions/", p.field]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "field": p.field, "value": p.value},
+		"details": {"image": c.image, "container": c.name, "field": p.field, "value": p.value},
 	}
 }
 

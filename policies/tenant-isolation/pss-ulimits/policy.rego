@@ -17,9 +17,9 @@ violation contains v if {
 	ulimits := c.container.securityContext.ulimits
 	ulimits != null
 	v := {
-		"msg": sprintf("%s sets securityContext.ulimits (%s); baseline forbids per-container ulimits (leave them unset)", [k8s.describe(c), names(ulimits)]),
+		"msg": sprintf("%s sets securityContext.ulimits (%s); baseline forbids per-container ulimits (leave them unset)", [c.desc, names(ulimits)]),
 		"path": concat("", [c.path, "/securityContext/ulimits"]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name},
+		"details": {"image": c.image, "container": c.name},
 	}
 }
 

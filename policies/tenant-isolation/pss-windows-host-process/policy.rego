@@ -28,9 +28,9 @@ violation contains v if {
 	not pss.exempt("pss-windows-host-process", c)
 	c.container.securityContext.windowsOptions.hostProcess == true
 	v := {
-		"msg": sprintf("%s sets securityContext.windowsOptions.hostProcess=true; baseline forbids Windows HostProcess containers (allowed: unset or false)", [k8s.describe(c)]),
+		"msg": sprintf("%s sets securityContext.windowsOptions.hostProcess=true; baseline forbids Windows HostProcess containers (allowed: unset or false)", [c.desc]),
 		"path": concat("", [c.path, "/securityContext/windowsOptions/hostProcess"]),
-		"details": {"image": object.get(c.container, "image", ""), "container": c.name, "hostProcess": true},
+		"details": {"image": c.image, "container": c.name, "hostProcess": true},
 	}
 }
 
