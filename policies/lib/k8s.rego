@@ -5,8 +5,10 @@ import rego.v1
 
 template_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
 
-# Kinds that carry a pod template (not Pods themselves).
-pod_template_kinds := template_kinds | {"CronJob"}
+# Kinds that carry a pod template (not Pods themselves): template_kinds and CronJob. A literal,
+# not `template_kinds | {"CronJob"}`: rules are evaluated afresh for every object, and the union
+# was computed each time.
+pod_template_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
 
 # The object's pod spec and its JSON pointer, for Pods and every pod template.
 pod_spec := {"spec": input.object.spec, "path": "/spec"} if {
@@ -74,18 +76,15 @@ containers := [c |
 		"path": path,
 		"desc": sprintf("%s %q", [field_label[field], name]),
 		"image": object.get(ctr, "image", ""),
-		"sc": object_or_empty(sc),
-		"sc_path": sc_path(path, sc),
+		# object.get({true: x}, cond, y) is "cond ? x : y" without a helper call per container.
+		"sc": object.get({true: sc}, is_object(sc), {}),
+		"sc_path": concat("", [path, object.get({true: "/securityContext"}, is_object(sc), "")]),
 	}
 ]
 
 object_or_empty(x) := x if is_object(x)
 
 object_or_empty(x) := {} if not is_object(x)
-
-sc_path(path, sc) := concat("", [path, "/securityContext"]) if is_object(sc)
-
-sc_path(path, sc) := path if not is_object(sc)
 
 # Only regular and init containers (ephemeral ones cannot set resources or ports).
 runtime_containers := [c | some c in containers; c.field != "ephemeralContainers"]

@@ -347,14 +347,7 @@ fn violations(v: &RValue) -> Vec<Violation> {
     };
     for item in items {
         let s = |key: &str| -> Option<String> { item[key].as_string().ok().map(|s| s.to_string()) };
-        let details = match &item["details"] {
-            RValue::Undefined | RValue::Null => serde_json::Value::Null,
-            d => d
-                .to_json_str()
-                .ok()
-                .and_then(|j| serde_json::from_str(&j).ok())
-                .unwrap_or(serde_json::Value::Null),
-        };
+        let details = to_json(&item["details"]);
         out.push(Violation {
             msg: s("msg").unwrap_or_else(|| "rule emitted a violation without a `msg`".into()),
             path: s("path").unwrap_or_default(),
@@ -366,9 +359,71 @@ fn violations(v: &RValue) -> Vec<Violation> {
     out
 }
 
+/// A rule's value as JSON, converted directly (no JSON text round trip): sets become arrays and
+/// non-string object keys their JSON text, as regorus' own serializer writes them; undefined is null.
+fn to_json(v: &RValue) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        RValue::Null | RValue::Undefined => J::Null,
+        RValue::Bool(b) => J::Bool(*b),
+        RValue::String(s) => J::String(s.to_string()),
+        RValue::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                J::from(u)
+            } else if let Some(i) = n.as_i64() {
+                J::from(i)
+            } else {
+                // Big or fractional: through its decimal text, as regorus serializes it.
+                serde_json::to_value(n).unwrap_or(J::Null)
+            }
+        }
+        RValue::Array(a) => J::Array(a.iter().map(to_json).collect()),
+        RValue::Set(s) => J::Array(s.iter().map(to_json).collect()),
+        RValue::Object(o) => J::Object(
+            o.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        RValue::String(s) => s.to_string(),
+                        other => serde_json::to_string(other).unwrap_or_default(),
+                    };
+                    (key, to_json(v))
+                })
+                .collect(),
+        ),
+    }
+}
+
 fn policy_err(path: &str, e: impl std::fmt::Display) -> Error {
     Error::Policy {
         path: path.to_string(),
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The direct conversion gives what the JSON text round trip it replaced gave.
+    #[test]
+    fn to_json_matches_the_serializer() {
+        let texts = [
+            r#"{"a": [1, -2, 3.5, 1e300, 18446744073709551615, 0.1], "b": null, "c": true, "d": "x\"y", "e": {}}"#,
+            r#"[{"k": [[], {"z": 1.0}]}, "s", false, -9223372036854775808]"#,
+        ];
+        for t in texts {
+            let v = RValue::from_json_str(t).expect("value");
+            let old: serde_json::Value =
+                serde_json::from_str(&v.to_json_str().expect("text")).expect("json");
+            assert_eq!(to_json(&v), old, "{t}");
+        }
+        let mut set = std::collections::BTreeSet::new();
+        set.insert(RValue::from("b"));
+        set.insert(RValue::from(2u64));
+        let v = RValue::from(set);
+        let old: serde_json::Value =
+            serde_json::from_str(&v.to_json_str().expect("text")).expect("json");
+        assert_eq!(to_json(&v), old);
+        assert_eq!(to_json(&RValue::Undefined), serde_json::Value::Null);
     }
 }
