@@ -7,6 +7,8 @@
 //! - an open loop paced at a fixed rate (default 500 req/s) for `/validate`, latency counted from
 //!   each request's scheduled send time (so a stall is not hidden by the client waiting);
 //! - the server's peak RSS (`VmHWM` from `/proc/<pid>/status`);
+//! - the same /validate loops with every rule off: the floor of transport, decoding and response
+//!   without policy evaluation (`LOAD_NO_RULES=0` skips it);
 //! - then the same /validate loops with signatures on: a real `docker-registry` on loopback holds
 //!   the Deployment's two images, signed with the test platform key, and the webhook verifies
 //!   them through its cache (`LOAD_SIGNATURES=0` skips this part).
@@ -599,6 +601,17 @@ fn main() -> Result<()> {
     let body = deployment_review("bench-0000", [&images[0], &images[1]]);
     breakdown(&body, env_or("LOAD_BREAKDOWN", 500))?;
     run.measure("full pack, signatures off", None, &body, true)?;
+    // The same requests with every rule off: what the transport, the AdmissionReview decoding,
+    // tenancy resolution and the response cost without evaluating a policy (LOAD_NO_RULES=0 skips).
+    if env_or("LOAD_NO_RULES", 1) == 1 {
+        let path = std::env::temp_dir().join(format!(
+            "plumbline-load-{}-no-rules.yaml",
+            std::process::id()
+        ));
+        std::fs::write(&path, r#"{"version": 1, "rules": {"ignore": ["*"]}}"#)?;
+        run.measure("no rules (every rule off)", Some(&path), &body, false)?;
+        let _ = std::fs::remove_file(path);
+    }
     // LOAD_SIGNATURES=0 skips the signed run (it needs Debian's docker-registry).
     if env_or("LOAD_SIGNATURES", 1) == 1 {
         let (_registry, config, body) = signed_setup()?;
