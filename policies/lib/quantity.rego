@@ -3,9 +3,11 @@ package plumbline.lib.quantity
 
 import rego.v1
 
-parse(q) := q if is_number(q)
-
-parse(q) := units.parse(q) if is_string(q)
+parse(q) := q if {
+	is_number(q)
+} else := units.parse(q) if {
+	is_string(q)
+}
 
 # A human form for messages.
 show(q) := sprintf("%v", [q])

@@ -2,15 +2,14 @@ package plumbline.rules.workload_probes_missing
 
 import rego.v1
 
-import data.plumbline.lib.k8s
-
 # Long-running pods only: a Job's or CronJob's pod runs to completion, is never behind a Service
 # and is not restarted for being slow, so readiness and liveness probes do not apply to it.
 long_running_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
 
 # A probe counts when it is an object with a handler (the API server rejects a probe with none;
 # Gatekeeper's K8sRequiredProbes likewise treats a probe without one of its probeTypes as missing).
-handlers := ["exec", "httpGet", "tcpSocket", "grpc"]
+# (Most common first: the check stops at the first handler found.)
+handlers := ["httpGet", "tcpSocket", "exec", "grpc"]
 
 probes := {
 	"readinessProbe": "without a working one the Service sends requests to the container as soon as it starts and keeps sending them while it cannot serve (Odoo loading its registry, PostgreSQL in recovery), and a rolling update does not wait for the new Pod",
@@ -20,22 +19,17 @@ probes := {
 # Regular containers and native sidecars (init containers with restartPolicy: Always run for the
 # pod's whole life and are probed like regular ones). Ordinary init containers and ephemeral
 # containers cannot have these probes.
-judged contains c if {
-	input.object.kind in long_running_kinds
-	some c in data.plumbline.lib.k8s.containers
-	c.field == "containers"
-}
-
-judged contains c if {
-	input.object.kind in long_running_kinds
-	some c in data.plumbline.lib.k8s.containers
-	k8s.is_sidecar(c)
-}
+judged := array.concat(
+	[c | some c in data.plumbline.lib.k8s.containers; c.field == "containers"],
+	[c | some c in data.plumbline.lib.k8s.containers; c.field == "initContainers"; c.container.restartPolicy == "Always"],
+) if input.object.kind in long_running_kinds
 
 violation contains v if {
 	some c in judged
 	some probe, why in probes
-	problem := probe_problem(object.get(c.container, probe, null))
+	p := object.get(c.container, probe, null)
+	count([h | some h in handlers; is_object(p[h])]) == 0
+	problem := probe_problem(p)
 	v := {
 		"msg": sprintf("%s%s %s; %s. Set %s with an httpGet, tcpSocket, grpc or exec check", [c.desc, sidecar_note(c), problem_text(problem, probe), why, probe]),
 		"path": probe_path(c, probe),
@@ -43,27 +37,19 @@ violation contains v if {
 	}
 }
 
-probe_problem(p) := "missing" if p == null
+# Missing (absent or null), or written without a handler (not an object, or no handler in it).
+probe_problem(p) := "missing" if {
+	p == null
+} else := "no-handler"
 
-probe_problem(p) := "no-handler" if {
-	is_object(p)
-	count([h | some h in handlers; is_object(p[h])]) == 0
+problem_text(problem, probe) := sprintf("has no %s", [probe]) if {
+	problem == "missing"
+} else := sprintf("sets %s without a handler (none of exec, httpGet, tcpSocket, grpc), which checks nothing", [probe]) if {
+	problem == "no-handler"
 }
 
-probe_problem(p) := "no-handler" if {
-	p != null
-	not is_object(p)
-}
-
-problem_text("missing", probe) := sprintf("has no %s", [probe])
-
-problem_text("no-handler", probe) := sprintf("sets %s without a handler (none of exec, httpGet, tcpSocket, grpc), which checks nothing", [probe])
-
-sidecar_note(c) := " (a native sidecar: restartPolicy Always)" if k8s.is_sidecar(c)
-
-sidecar_note(c) := "" if not k8s.is_sidecar(c)
+# Judged init containers are all native sidecars.
+sidecar_note(c) := " (a native sidecar: restartPolicy Always)" if c.field == "initContainers" else := ""
 
 # The probe when it is written (but has no handler), else the container that should hold it.
-probe_path(c, probe) := sprintf("%s/%s", [c.path, probe]) if probe in object.keys(c.container)
-
-probe_path(c, probe) := c.path if not probe in object.keys(c.container)
+probe_path(c, probe) := sprintf("%s/%s", [c.path, probe]) if probe in object.keys(c.container) else := c.path

@@ -12,14 +12,18 @@ allowed := [p | some p in object.get(image_params, "allowedRegistries", []); is_
 denied := [p | some p in object.get(image_params, "deniedRegistries", []); is_string(p)]
 
 # Denied registries are reported whatever allowedRegistries says.
+# Each distinct image (input.images: every string image of the object, parsed) is judged once;
+# only then are the containers that use it looked up. Without a deny-list nothing is done.
 violation contains v if {
-	some c in data.plumbline.lib.k8s.containers
-	img := c.container.image
-	is_string(img)
-	not images.exempt(img)
-	ref := images.reference(img)
+	count(denied) > 0
+	some img, fact in input.images
+	ref := fact.reference
+	ref != null
 	hits := [p | some p in denied; matches(img, ref, p)]
 	count(hits) > 0
+	not images.exempt(img)
+	some c in data.plumbline.lib.k8s.containers
+	c.container.image == img
 	v := {
 		"msg": sprintf(
 			"%s uses image %q from %s, which matches the denied registry %q (params.images.deniedRegistries); pull it from an approved registry instead",
@@ -33,13 +37,14 @@ violation contains v if {
 # With an allow-list, an image must match one of its entries.
 violation contains v if {
 	count(allowed) > 0
-	some c in data.plumbline.lib.k8s.containers
-	img := c.container.image
-	is_string(img)
-	not images.exempt(img)
-	ref := images.reference(img)
-	not denied_image(img, ref)
+	some img, fact in input.images
+	ref := fact.reference
+	ref != null
 	not allowed_image(img, ref)
+	not denied_image(img, ref)
+	not images.exempt(img)
+	some c in data.plumbline.lib.k8s.containers
+	c.container.image == img
 	v := {
 		"msg": sprintf(
 			"%s uses image %q from %s, which matches none of the allowed registries %v (params.images.allowedRegistries)",

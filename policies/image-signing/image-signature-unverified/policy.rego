@@ -7,17 +7,17 @@ import data.plumbline.lib.k8s
 
 # input.images[img].signature is filled by the signature verifier (null when none is configured):
 # {"required": bool, "state": "verified|unverified|unverifiable|skipped", "by": key, "error": why}.
+# Each distinct image is judged once; only then are the containers that use it looked up.
 
 violation contains v if {
-	some c in data.plumbline.lib.k8s.containers
-	img := c.container.image
-	is_string(img)
-	not images.exempt(img)
-	fact := input.images[img]
+	some img, fact in input.images
 	sig := fact.signature
 	sig != null
 	sig.required == true
 	sig.state == "unverified"
+	not images.exempt(img)
+	some c in data.plumbline.lib.k8s.containers
+	c.container.image == img
 	v := {
 		"msg": sprintf("%s uses image %q without a valid signature from a key trusted for it here: %s", [c.desc, img, reason(sig)]),
 		"path": concat("", [c.path, "/image"]),
@@ -27,15 +27,14 @@ violation contains v if {
 
 # No registry answered and no layout holds the image: not a pass, but not proof of a problem either.
 violation contains v if {
-	some c in data.plumbline.lib.k8s.containers
-	img := c.container.image
-	is_string(img)
-	not images.exempt(img)
-	fact := input.images[img]
+	some img, fact in input.images
 	sig := fact.signature
 	sig != null
 	sig.required == true
 	sig.state == "unverifiable"
+	not images.exempt(img)
+	some c in data.plumbline.lib.k8s.containers
+	c.container.image == img
 	v := {
 		"msg": sprintf("%s uses image %q whose signature could not be checked: %s", [c.desc, img, reason(sig)]),
 		"path": concat("", [c.path, "/image"]),
@@ -44,6 +43,6 @@ violation contains v if {
 	}
 }
 
-reason(sig) := sig.error if is_string(sig.error)
-
-reason(sig) := "no reason given" if not is_string(sig.error)
+reason(sig) := sig.error if {
+	is_string(sig.error)
+} else := "no reason given"

@@ -13,8 +13,7 @@ allowed := object.get(params, "allowedHostPorts", [])
 violation contains v if {
 	some c in data.plumbline.lib.k8s.containers
 	some j, port in object.get(c.container, "ports", [])
-	is_object(port)
-	hp := object.get(port, "hostPort", 0)
+	hp := port.hostPort
 	is_number(hp)
 	hp != 0
 	not hp in allowed
@@ -25,6 +24,8 @@ violation contains v if {
 	}
 }
 
-allowed_text := "none" if count(allowed) == 0
-
-allowed_text := concat(", ", [sprintf("%v", [p]) | some p in allowed]) if count(allowed) > 0
+allowed_text := "none" if {
+	count(allowed) == 0
+} else := concat(", ", [sprintf("%v", [p]) | some p in allowed]) if {
+	count(allowed) > 0
+}

@@ -4,14 +4,14 @@ import rego.v1
 
 import data.plumbline.lib.k8s
 
-# An image string the engine could not parse (input.images[img].reference == null).
+# An image string the engine could not parse (input.images[img].reference == null). Each distinct
+# image is judged once; only then are the containers that use it looked up.
 violation contains v if {
-	some c in data.plumbline.lib.k8s.containers
-	img := c.container.image
-	is_string(img)
-	entry := object.get(object.get(input, "images", {}), img, null)
+	some img, entry in object.get(input, "images", {})
 	is_object(entry)
 	entry.reference == null
+	some c in data.plumbline.lib.k8s.containers
+	c.container.image == img
 	reason := object.get(entry, "error", null)
 	v := {
 		"msg": sprintf(
@@ -24,11 +24,12 @@ violation contains v if {
 }
 
 # image set to something other than a string (a number, a list, a map).
+# (c.image is the image, or "" when absent.)
 violation contains v if {
 	some c in data.plumbline.lib.k8s.containers
-	img := object.get(c.container, "image", null)
-	img != null
+	img := c.image
 	not is_string(img)
+	img != null
 	v := {
 		"msg": sprintf(
 			"%s sets image to a %s; image must be a string such as registry.example.com/erp/odoo:17.0",
@@ -43,6 +44,7 @@ violation contains v if {
 # (spec.containers[*].image: Required value).
 violation contains v if {
 	some c in data.plumbline.lib.k8s.runtime_containers
+	c.image in {null, ""}
 	object.get(c.container, "image", null) == null
 	v := {
 		"msg": sprintf(
@@ -54,11 +56,11 @@ violation contains v if {
 	}
 }
 
-why(reason) := reason if is_string(reason)
-
-why(reason) := "unparseable" if not is_string(reason)
+why(reason) := reason if {
+	is_string(reason)
+} else := "unparseable"
 
 # Point at `image: null` when the key is there, else at the container that lacks it.
-path_of_missing(c) := concat("", [c.path, "/image"]) if "image" in object.keys(c.container)
-
-path_of_missing(c) := c.path if not "image" in object.keys(c.container)
+path_of_missing(c) := concat("", [c.path, "/image"]) if {
+	"image" in object.keys(c.container)
+} else := c.path

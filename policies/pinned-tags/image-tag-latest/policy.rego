@@ -5,14 +5,17 @@ import rego.v1
 import data.plumbline.lib.images
 import data.plumbline.lib.k8s
 
+# Each distinct image is judged once (input.images holds the parsed reference of every string
+# image of the object); only then are the containers that use a reported image looked up.
 violation contains v if {
-	some c in data.plumbline.lib.k8s.containers
-	img := c.container.image
-	is_string(img)
-	not images.exempt(img)
-	ref := images.reference(img)
+	some img, fact in input.images
+	ref := fact.reference
+	ref != null
 	ref.digest == null
 	problem := tag_problem(ref.tag)
+	not images.exempt(img)
+	some c in data.plumbline.lib.k8s.containers
+	c.container.image == img
 	v := {
 		"msg": sprintf("%s uses image %q %s; pin a specific version or a digest", [c.desc, img, problem]),
 		"path": concat("", [c.path, "/image"]),
@@ -20,9 +23,8 @@ violation contains v if {
 	}
 }
 
-tag_problem(tag) := "without a tag (it means :latest, which moves)" if tag == null
-
-tag_problem(tag) := sprintf("with the mutable tag %q", [tag]) if {
-	tag != null
+tag_problem(tag) := "without a tag (it means :latest, which moves)" if {
+	tag == null
+} else := sprintf("with the mutable tag %q", [tag]) if {
 	tag in data.plumbline.lib.images.params.disallowedTags
 }

@@ -5,15 +5,19 @@ import rego.v1
 import data.plumbline.lib.k8s
 import data.plumbline.lib.quantity
 
-ratios := as_object(object.get(object.get(data.plumbline.params, "resources", {}), "maxLimitRequestRatio", {}))
+ratios := r if {
+	r := object.get(object.get(data.plumbline.params, "resources", {}), "maxLimitRequestRatio", {})
+	is_object(r)
+} else := {}
 
 # limit > maxRatio * request, when both are set, valid, and the request is above zero
 # (a missing request, or one the API server would default from the limit, is container-requests-missing's).
+# (The ratios are looped over first: with none set, the default, the rule does no work at all.)
 violation contains v if {
-	some c in data.plumbline.lib.k8s.runtime_containers
 	some resource, max_ratio in ratios
 	max := qty(max_ratio)
 	max > 0
+	some c in data.plumbline.lib.k8s.runtime_containers
 	limit_value := set_value(c, "limits", resource)
 	request_value := set_value(c, "requests", resource)
 	limit := qty(limit_value)
@@ -40,15 +44,13 @@ violation contains v if {
 }
 
 # The value set for a resource; undefined when absent, null or "".
+# object.get with a path yields null when resources or resources.<kind> is not an object.
 set_value(c, kind, resource) := value if {
-	value := as_object(as_object(object.get(c.container, "resources", {}))[kind])[resource]
+	value := object.get(c.container, ["resources", kind, resource], null)
 	value != null
 	value != ""
 }
 
-as_object(x) := x if is_object(x)
-
-as_object(x) := {} if not is_object(x)
 
 # Kubernetes quantity (resource.Quantity) as a number; undefined when it is not one
 # (container-limits-excessive reports invalid quantities).
@@ -56,9 +58,9 @@ quantity_re := `^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[
 
 number_re := `^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)`
 
-qty(q) := quantity.parse(q) if is_number(q)
-
-qty(q) := quantity.parse(canonical(q)) if {
+qty(q) := q if {
+	is_number(q)
+} else := quantity.parse(canonical(q)) if {
 	is_string(q)
 	regex.match(quantity_re, q)
 }
@@ -68,10 +70,10 @@ canonical(q) := concat("", [fix_number(num), fix_suffix(substring(q, count(num),
 	num := regex.find_n(number_re, q, 1)[0]
 }
 
-fix_number(n) := concat("", [n, "0"]) if endswith(n, ".")
+fix_number(n) := concat("", [n, "0"]) if {
+	endswith(n, ".")
+} else := n
 
-fix_number(n) := n if not endswith(n, ".")
-
-fix_suffix(s) := "μ" if s == "u"
-
-fix_suffix(s) := s if s != "u"
+fix_suffix(s) := "μ" if {
+	s == "u"
+} else := s

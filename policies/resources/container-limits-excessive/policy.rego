@@ -7,19 +7,23 @@ import data.plumbline.lib.quantity
 
 resource_params := object.get(data.plumbline.params, "resources", {})
 
-# resources.limits is checked against maxLimits, resources.requests against maxRequests.
-maxima := {
-	"limits": {"param": "maxLimits", "max": as_object(object.get(resource_params, "maxLimits", {}))},
-	"requests": {"param": "maxRequests", "max": as_object(object.get(resource_params, "maxRequests", {}))},
+# resources.limits is checked against maxLimits, resources.requests against maxRequests
+# (only those set to an object with entries: others check nothing).
+maxima := {kind: {"param": param, "max": max} |
+	some kind, param in {"limits": "maxLimits", "requests": "maxRequests"}
+	max := object.get(resource_params, param, {})
+	is_object(max)
+	count(max) > 0
 }
 
-# A value above its maximum.
+# A value above its maximum. (Loop over the maxima first: with none set, the default, the rule
+# does no work at all.)
 violation contains v if {
-	some c in data.plumbline.lib.k8s.runtime_containers
 	some kind, m in maxima
 	some resource, max in m.max
-	value := set_value(c, kind, resource)
 	limit := qty(max)
+	some c in data.plumbline.lib.k8s.runtime_containers
+	value := set_value(c, kind, resource)
 	qty(value) > limit
 	v := {
 		"msg": sprintf(
@@ -33,9 +37,9 @@ violation contains v if {
 
 # A value that is not a Kubernetes quantity cannot be compared; say so instead of failing.
 violation contains v if {
-	some c in data.plumbline.lib.k8s.runtime_containers
 	some kind, m in maxima
 	some resource, max in m.max
+	some c in data.plumbline.lib.k8s.runtime_containers
 	value := set_value(c, kind, resource)
 	not qty(value)
 	v := {
@@ -60,15 +64,13 @@ details(c, kind, resource, value, max) := {
 value_path(c, kind, resource) := sprintf("%s/resources/%s/%s", [c.path, kind, k8s.escape(resource)])
 
 # The value set for a resource; undefined when absent, null or "" (the *-missing rules report those).
+# object.get with a path yields null when resources or resources.<kind> is not an object.
 set_value(c, kind, resource) := value if {
-	value := as_object(as_object(object.get(c.container, "resources", {}))[kind])[resource]
+	value := object.get(c.container, ["resources", kind, resource], null)
 	value != null
 	value != ""
 }
 
-as_object(x) := x if is_object(x)
-
-as_object(x) := {} if not is_object(x)
 
 # Kubernetes quantity (resource.Quantity) as a number; undefined when it is not one.
 # <signedNumber><suffix>, suffix: Ki|Mi|Gi|Ti|Pi|Ei, n|u|m|""|k|M|G|T|P|E, or e<signedNumber>.
@@ -76,9 +78,9 @@ quantity_re := `^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[
 
 number_re := `^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)`
 
-qty(q) := quantity.parse(q) if is_number(q)
-
-qty(q) := quantity.parse(canonical(q)) if {
+qty(q) := q if {
+	is_number(q)
+} else := quantity.parse(canonical(q)) if {
 	is_string(q)
 	regex.match(quantity_re, q)
 }
@@ -88,10 +90,10 @@ canonical(q) := concat("", [fix_number(num), fix_suffix(substring(q, count(num),
 	num := regex.find_n(number_re, q, 1)[0]
 }
 
-fix_number(n) := concat("", [n, "0"]) if endswith(n, ".")
+fix_number(n) := concat("", [n, "0"]) if {
+	endswith(n, ".")
+} else := n
 
-fix_number(n) := n if not endswith(n, ".")
-
-fix_suffix(s) := "μ" if s == "u"
-
-fix_suffix(s) := s if s != "u"
+fix_suffix(s) := "μ" if {
+	s == "u"
+} else := s

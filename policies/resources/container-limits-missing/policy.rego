@@ -8,9 +8,11 @@ resource_params := object.get(data.plumbline.params, "resources", {})
 
 required := [r | some r in object.get(resource_params, "requireLimits", ["memory"]); is_string(r)]
 
+# A resource counts as unset when it is absent, null, "" or false (object.get with a path yields
+# the default when resources or resources.limits is missing or not an object).
 violation contains v if {
 	some c in data.plumbline.lib.k8s.runtime_containers
-	missing := [r | some r in required; not set_value(c, "limits", r)]
+	missing := [r | some r in required; object.get(c.container, ["resources", "limits", r], null) in {null, "", false}]
 	count(missing) > 0
 	v := {
 		"msg": sprintf(
@@ -27,25 +29,11 @@ violation contains v if {
 	}
 }
 
-# The value set for a resource; undefined when absent, null or "".
-set_value(c, kind, resource) := value if {
-	value := as_object(as_object(object.get(c.container, "resources", {}))[kind])[resource]
-	value != null
-	value != ""
-}
-
-as_object(x) := x if is_object(x)
-
-as_object(x) := {} if not is_object(x)
-
 # resources.<kind> when present, else resources, else the container.
 parent_path(c, kind) := sprintf("%s/resources/%s", [c.path, kind]) if {
-	kind in object.keys(as_object(object.get(c.container, "resources", {})))
-}
-
-parent_path(c, kind) := sprintf("%s/resources", [c.path]) if {
+	res := c.container.resources
+	is_object(res)
+	kind in object.keys(res)
+} else := sprintf("%s/resources", [c.path]) if {
 	"resources" in object.keys(c.container)
-	not kind in object.keys(as_object(c.container.resources))
-}
-
-parent_path(c, _) := c.path if not "resources" in object.keys(c.container)
+} else := c.path

@@ -8,9 +8,11 @@ resource_params := object.get(data.plumbline.params, "resources", {})
 
 required := [r | some r in object.get(resource_params, "requireRequests", ["cpu", "memory"]); is_string(r)]
 
+# A resource counts as unset when it is absent, null, "" or false (object.get with a path yields
+# the default when resources or resources.requests is missing or not an object).
 violation contains v if {
 	some c in data.plumbline.lib.k8s.runtime_containers
-	missing := [r | some r in required; not set_value(c, "requests", r)]
+	missing := [r | some r in required; object.get(c.container, ["resources", "requests", r], null) in {null, "", false}]
 	count(missing) > 0
 	v := {
 		"msg": sprintf(
@@ -33,34 +35,15 @@ limit_hint(c, missing) := sprintf(
 	" (the API server would copy the limit of %s into the request; state what the container really needs)",
 	[concat(", ", defaulted)],
 ) if {
-	defaulted := [r | some r in missing; set_value(c, "limits", r)]
+	defaulted := [r | some r in missing; not object.get(c.container, ["resources", "limits", r], null) in {null, "", false}]
 	count(defaulted) > 0
-}
-
-limit_hint(c, missing) := "" if {
-	defaulted := [r | some r in missing; set_value(c, "limits", r)]
-	count(defaulted) == 0
-}
-
-# The value set for a resource; undefined when absent, null or "".
-set_value(c, kind, resource) := value if {
-	value := as_object(as_object(object.get(c.container, "resources", {}))[kind])[resource]
-	value != null
-	value != ""
-}
-
-as_object(x) := x if is_object(x)
-
-as_object(x) := {} if not is_object(x)
+} else := ""
 
 # resources.<kind> when present, else resources, else the container.
 parent_path(c, kind) := sprintf("%s/resources/%s", [c.path, kind]) if {
-	kind in object.keys(as_object(object.get(c.container, "resources", {})))
-}
-
-parent_path(c, kind) := sprintf("%s/resources", [c.path]) if {
+	res := c.container.resources
+	is_object(res)
+	kind in object.keys(res)
+} else := sprintf("%s/resources", [c.path]) if {
 	"resources" in object.keys(c.container)
-	not kind in object.keys(as_object(c.container.resources))
-}
-
-parent_path(c, _) := c.path if not "resources" in object.keys(c.container)
+} else := c.path

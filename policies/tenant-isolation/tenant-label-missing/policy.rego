@@ -76,33 +76,20 @@ inherited(ns) if {
 }
 
 label_problem := sprintf("has no label %s", [label_key]) if {
-	not has_key(own_labels, label_key)
+	not label_key in object.keys(own_labels)
 } else := sprintf("sets label %s to an empty or non-string value", [label_key])
 
 namespace_problem(ns) := sprintf("and has no metadata.namespace, so it lands in whatever namespace kubectl targets and only its own labels count; set metadata.namespace or label the object with %s", [label_key]) if {
 	ns == ""
-}
-
-namespace_problem(ns) := sprintf("and its Namespace %q has none either; label the Namespace (its objects inherit the label) or the object itself", [ns]) if {
-	ns != ""
+} else := sprintf("and its Namespace %q has none either; label the Namespace (its objects inherit the label) or the object itself", [ns]) if {
 	input.namespace.known == true
-}
-
-namespace_problem(ns) := sprintf("and its Namespace %q is not in the input set, so it cannot inherit one; lint it together with its labelled Namespace, or label the object itself", [ns]) if {
-	ns != ""
-	input.namespace.known != true
-}
+} else := sprintf("and its Namespace %q is not in the input set, so it cannot inherit one; lint it together with its labelled Namespace, or label the object itself", [ns])
 
 # The label when set (empty), else the labels map, else metadata, else the object.
 label_path := concat("/", ["/metadata/labels", k8s.escape(label_key)]) if {
-	has_key(own_labels, label_key)
+	label_key in object.keys(own_labels)
 } else := "/metadata/labels" if {
 	is_object(metadata.labels)
 } else := "/metadata" if {
 	is_object(input.object.metadata)
 } else := ""
-
-has_key(obj, key) if {
-	some k, _ in obj
-	k == key
-}
