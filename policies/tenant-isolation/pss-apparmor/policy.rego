@@ -23,6 +23,7 @@ violation contains v if {
 	ps := data.plumbline.lib.k8s.pod_spec
 	profile := ps.spec.securityContext.appArmorProfile
 	profile != null
+	not profile.type in allowed_types
 	bad := bad_profile(profile)
 	v := {
 		"msg": sprintf("%s sets securityContext.appArmorProfile.type to %s; baseline allows only RuntimeDefault or Localhost (or leaving it unset)", [subject, bad.shown]),
@@ -35,9 +36,10 @@ violation contains v if {
 violation contains v if {
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
-	not pss.exempt("pss-apparmor", c)
-	profile := c.container.securityContext.appArmorProfile
+	profile := c.sc.appArmorProfile
 	profile != null
+	not profile.type in allowed_types
+	not pss.exempt("pss-apparmor", c)
 	bad := bad_profile(profile)
 	v := {
 		"msg": sprintf("%s sets securityContext.appArmorProfile.type to %s; baseline allows only RuntimeDefault or Localhost (or leaving it unset)", [c.desc, bad.shown]),
@@ -64,21 +66,13 @@ violation contains v if {
 	}
 }
 
-bad_profile(profile) := {"shown": "nothing (appArmorProfile without a type)", "value": null, "suffix": ""} if {
-	not is_object(profile)
-}
-
-bad_profile(profile) := {"shown": "nothing (appArmorProfile without a type)", "value": null, "suffix": ""} if {
-	is_object(profile)
-	object.get(profile, "type", null) == null
-}
-
+# A profile is forbidden when `profile.type` is not an allowed type: that covers a type outside
+# allowed_types, a null or missing type, and a profile that is not an object (`.type` undefined).
+# How a forbidden profile is reported:
 bad_profile(profile) := {"shown": sprintf("%q", [t]), "value": t, "suffix": "/type"} if {
-	is_object(profile)
-	t := object.get(profile, "type", null)
+	t := profile.type
 	t != null
-	not t in allowed_types
-}
+} else := {"shown": "nothing (appArmorProfile without a type)", "value": null, "suffix": ""}
 
 allowed_annotation(value) if value == ""
 

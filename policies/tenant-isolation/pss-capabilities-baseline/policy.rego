@@ -19,14 +19,14 @@ allowed := {
 allowed_text := concat(", ", sort([a | some a in allowed]))
 
 violation contains v if {
-	data.plumbline.lib.pss.baseline
 	not data.plumbline.lib.pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
+	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
-	not pss.exempt("pss-capabilities-baseline", c)
-	adds := c.container.securityContext.capabilities.add
+	adds := c.sc.capabilities.add
 	is_array(adds)
 	some i, cap in adds
 	not cap in allowed
+	not pss.exempt("pss-capabilities-baseline", c)
 	v := {
 		"msg": sprintf("%s adds capability %s in securityContext.capabilities.add; baseline allows adding only %s", [c.desc, show(cap), allowed_text]),
 		"path": sprintf("%s/securityContext/capabilities/add/%d", [c.path, i]),

@@ -18,35 +18,35 @@ applies if {
 	not data.plumbline.lib.pss.windows_pod
 }
 
-security_context(c) := sc if {
-	sc := c.container.securityContext
-	is_object(sc)
-}
+# The per-container lookups are inlined (c.sc is the container's securityContext, or {} when it
+# has none): they run for every container of every workload. `c.sc.capabilities.drop` is
+# undefined when capabilities is not an object.
 
-capabilities(c) := caps if {
-	caps := object.get(security_context(c), "capabilities", null)
-	is_object(caps)
-}
-
-drops_all(c) if {
-	drop := capabilities(c).drop
-	is_array(drop)
-	"ALL" in drop
-}
-
-details(c) := {"image": c.image, "container": c.name}
-
-# drop does not contain "ALL".
+# drop does not contain "ALL" (or is not a list: `"ALL" in` also matches an object's values, so
+# an object drop is caught by the second body).
 violation contains v if {
 	applies
 	some c in data.plumbline.lib.k8s.containers
-	not drops_all(c)
+	not "ALL" in c.sc.capabilities.drop
+	v := drop_violation(c)
+}
+
+violation contains v if {
+	applies
+	some c in data.plumbline.lib.k8s.containers
+	drop := c.sc.capabilities.drop
+	"ALL" in drop
+	is_object(drop)
+	v := drop_violation(c)
+}
+
+drop_violation(c) := v if {
 	not pss.exempt("pss-capabilities-restricted", c)
 	problem := drop_problem(c)
 	v := {
 		"msg": sprintf("%s %s; restricted requires securityContext.capabilities.drop to include \"ALL\"", [c.desc, problem.what]),
 		"path": problem.path,
-		"details": object.union(details(c), {"drop": problem.drop}),
+		"details": {"image": c.image, "container": c.name, "drop": problem.drop},
 	}
 }
 
@@ -54,7 +54,7 @@ violation contains v if {
 violation contains v if {
 	applies
 	some c in data.plumbline.lib.k8s.containers
-	add := capabilities(c).add
+	add := c.sc.capabilities.add
 	is_array(add)
 	some i, cap in add
 	cap != allowed_add
@@ -62,7 +62,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf("%s adds capability %v in securityContext.capabilities.add; restricted allows adding only \"NET_BIND_SERVICE\"", [c.desc, show(cap)]),
 		"path": sprintf("%s/securityContext/capabilities/add/%d", [c.path, i]),
-		"details": object.union(details(c), {"capability": cap}),
+		"details": {"image": c.image, "container": c.name, "capability": cap},
 	}
 }
 
@@ -70,34 +70,20 @@ show(x) := sprintf("%q", [x]) if is_string(x)
 
 show(x) := sprintf("%v", [x]) if not is_string(x)
 
+# What is wrong with a container's drop list, checked in order.
 drop_problem(c) := {"what": "has no securityContext, so no capability is dropped", "path": c.path, "drop": null} if {
-	not security_context(c)
-}
-
-drop_problem(c) := {"what": "does not set securityContext.capabilities", "path": concat("", [c.path, "/securityContext"]), "drop": null} if {
-	security_context(c)
-	not capabilities(c)
-}
-
-drop_problem(c) := {"what": "sets securityContext.capabilities without drop", "path": concat("", [c.path, "/securityContext/capabilities"]), "drop": null} if {
-	object.get(capabilities(c), "drop", null) == null
-}
-
-drop_problem(c) := {"what": "sets securityContext.capabilities.drop to an empty list", "path": concat("", [c.path, "/securityContext/capabilities/drop"]), "drop": drop} if {
-	drop := object.get(capabilities(c), "drop", null)
-	drop == []
-}
-
-drop_problem(c) := {"what": sprintf("drops %v but not \"ALL\"", [show_list(drop)]), "path": concat("", [c.path, "/securityContext/capabilities/drop"]), "drop": drop} if {
-	drop := object.get(capabilities(c), "drop", null)
+	not is_object(c.container.securityContext)
+} else := {"what": "does not set securityContext.capabilities", "path": concat("", [c.path, "/securityContext"]), "drop": null} if {
+	not is_object(c.sc.capabilities)
+} else := {"what": "sets securityContext.capabilities without drop", "path": concat("", [c.path, "/securityContext/capabilities"]), "drop": null} if {
+	object.get(c.sc.capabilities, "drop", null) == null
+} else := {"what": "sets securityContext.capabilities.drop to an empty list", "path": concat("", [c.path, "/securityContext/capabilities/drop"]), "drop": []} if {
+	c.sc.capabilities.drop == []
+} else := {"what": sprintf("drops %v but not \"ALL\"", [show_list(drop)]), "path": concat("", [c.path, "/securityContext/capabilities/drop"]), "drop": drop} if {
+	drop := c.sc.capabilities.drop
 	is_array(drop)
-	drop != []
-}
-
-drop_problem(c) := {"what": sprintf("sets securityContext.capabilities.drop to %s, which is not a list", [show(drop)]), "path": concat("", [c.path, "/securityContext/capabilities/drop"]), "drop": drop} if {
-	drop := object.get(capabilities(c), "drop", null)
-	drop != null
-	not is_array(drop)
+} else := {"what": sprintf("sets securityContext.capabilities.drop to %s, which is not a list", [show(drop)]), "path": concat("", [c.path, "/securityContext/capabilities/drop"]), "drop": drop} if {
+	drop := c.sc.capabilities.drop
 }
 
 show_list(l) := concat(", ", [show(x) | some x in l])

@@ -10,8 +10,8 @@ import data.plumbline.lib.pss
 # hostPath is null has no hostPath source (as in Go, where the pointer is nil).
 
 violation contains v if {
-	data.plumbline.lib.pss.baseline
 	not data.plumbline.lib.pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
+	data.plumbline.lib.pss.baseline
 	ps := data.plumbline.lib.k8s.pod_spec
 	some i, vol in ps.spec.volumes
 	is_object(vol)

@@ -13,12 +13,11 @@ import data.plumbline.lib.pss
 violation contains v if {
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
-	not pss.exempt("pss-host-ports", c)
 	some i, port in c.container.ports
-	is_object(port)
-	hp := object.get(port, "hostPort", null)
+	hp := port.hostPort
 	hp != null
 	hp != 0
+	not pss.exempt("pss-host-ports", c)
 	v := {
 		"msg": sprintf("%s sets ports[%d].hostPort=%v; baseline forbids host ports (allowed: unset or 0), expose the port through a Service instead", [c.desc, i, hp]),
 		"path": sprintf("%s/ports/%d/hostPort", [c.path, i]),

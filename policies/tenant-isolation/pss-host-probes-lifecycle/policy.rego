@@ -18,12 +18,14 @@ actions := ["httpGet", "tcpSocket"]
 
 # Lookups are inlined (no helper function per handler and action): this runs for every
 # container of every workload, and a function call is the RVM's most expensive step.
+# object.filter keeps only the probes/hooks a container actually has, so most iterations are
+# skipped.
 violation contains v if {
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
-	some probe in probes
+	some probe, handler in object.filter(c.container, probes)
 	some action in actions
-	host := c.container[probe][action].host
+	host := handler[action].host
 	is_string(host)
 	host != ""
 	not pss.exempt("pss-host-probes-lifecycle", c)
@@ -33,9 +35,11 @@ violation contains v if {
 violation contains v if {
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
-	some hook in hooks
+	lifecycle := c.container.lifecycle
+	is_object(lifecycle)
+	some hook, handler in object.filter(lifecycle, hooks)
 	some action in actions
-	host := c.container.lifecycle[hook][action].host
+	host := handler[action].host
 	is_string(host)
 	host != ""
 	not pss.exempt("pss-host-probes-lifecycle", c)

@@ -11,10 +11,13 @@ import data.plumbline.lib.pss
 # runtime default is true). Windows pods (spec.os.name: windows) are exempt: the API forbids the
 # field on them.
 
+# The lookup is inlined (c.sc is the container's securityContext, or {} when it has none): it
+# runs for every container of every workload.
 violation contains v if {
 	data.plumbline.lib.pss.restricted
 	not data.plumbline.lib.pss.windows_pod
 	some c in data.plumbline.lib.k8s.containers
+	not c.sc.allowPrivilegeEscalation == false
 	not pss.exempt("pss-privilege-escalation", c)
 	problem := escalation_problem(c)
 	v := {
@@ -24,27 +27,15 @@ violation contains v if {
 	}
 }
 
-security_context(c) := sc if {
-	sc := c.container.securityContext
-	is_object(sc)
-}
-
 # No securityContext at all.
 escalation_problem(c) := {"what": "has no securityContext, so allowPrivilegeEscalation defaults to true", "path": c.path, "value": null} if {
-	not security_context(c)
-}
-
-# securityContext without the field (or with it null).
-escalation_problem(c) := {"what": "does not set securityContext.allowPrivilegeEscalation (it defaults to true)", "path": concat("", [c.path, "/securityContext"]), "value": null} if {
-	sc := security_context(c)
-	object.get(sc, "allowPrivilegeEscalation", null) == null
-}
-
-# Explicitly set to anything but false.
-escalation_problem(c) := {"what": sprintf("sets securityContext.allowPrivilegeEscalation=%s", [show(val)]), "path": concat("", [c.path, "/securityContext/allowPrivilegeEscalation"]), "value": val} if {
-	sc := security_context(c)
-	val := object.get(sc, "allowPrivilegeEscalation", null)
-	val != null
+	not is_object(c.container.securityContext)
+} else := {"what": "does not set securityContext.allowPrivilegeEscalation (it defaults to true)", "path": concat("", [c.path, "/securityContext"]), "value": null} if {
+	# securityContext without the field (or with it null).
+	object.get(c.sc, "allowPrivilegeEscalation", null) == null
+} else := {"what": sprintf("sets securityContext.allowPrivilegeEscalation=%s", [show(val)]), "path": concat("", [c.path, "/securityContext/allowPrivilegeEscalation"]), "value": val} if {
+	# Explicitly set to anything but false.
+	val := c.sc.allowPrivilegeEscalation
 	val != false
 }
 

@@ -12,8 +12,8 @@ import data.plumbline.lib.pss
 violation contains v if {
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
+	c.sc.privileged == true
 	not pss.exempt("pss-privileged", c)
-	c.container.securityContext.privileged == true
 	v := {
 		"msg": sprintf("%s sets securityContext.privileged=true; baseline forbids privileged containers (allowed: unset or false)", [c.desc]),
 		"path": concat("", [c.path, "/securityContext/privileged"]),

@@ -17,10 +17,10 @@ violation contains v if {
 	data.plumbline.lib.pss.baseline
 	not relaxed
 	some c in data.plumbline.lib.k8s.containers
-	not pss.exempt("pss-proc-mount", c)
-	pm := c.container.securityContext.procMount
+	pm := c.sc.procMount
 	pm != null
 	pm != "Default"
+	not pss.exempt("pss-proc-mount", c)
 	v := {
 		"msg": sprintf("%s sets securityContext.procMount=%v; %s", [c.desc, pm, rule_text]),
 		"path": concat("", [c.path, "/securityContext/procMount"]),

@@ -18,40 +18,32 @@ pod_label := "pod template" if input.object.kind != "Pod"
 
 user_namespace_pod if data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
 
-pod_security_context := sc if {
-	sc := data.plumbline.lib.k8s.pod_spec.spec.securityContext
-	is_object(sc)
-}
-
+# The pod's runAsNonRoot; null when unset, or when the pod has no securityContext object
+# (object.get with a path yields the default when a step is not an object).
 default pod_value := null
 
-pod_value := object.get(pod_security_context, "runAsNonRoot", null)
-
-security_context(c) := sc if {
-	sc := c.container.securityContext
-	is_object(sc)
-}
-
-container_value(c) := object.get(security_context(c), "runAsNonRoot", null)
-
-container_value(c) := null if not security_context(c)
+pod_value := object.get(data.plumbline.lib.k8s.pod_spec.spec, ["securityContext", "runAsNonRoot"], null)
 
 applies if {
 	data.plumbline.lib.pss.restricted
 	not user_namespace_pod
 }
 
+# The per-container lookups below are inlined (c.sc is the container's securityContext, or {}
+# when it has none): they run for every container of every workload.
+
 # runAsNonRoot: false at pod level: reported even when containers set true (as upstream), unless
 # every container of the pod is exempt from this control.
 violation contains v if {
+	val := pod_value
+	val != null
+	val != true
 	applies
-	pod_value != null
-	pod_value != true
 	not all_containers_exempt
 	v := {
-		"msg": sprintf("%s sets securityContext.runAsNonRoot=%v; restricted requires runAsNonRoot=true", [pod_label, pod_value]),
+		"msg": sprintf("%s sets securityContext.runAsNonRoot=%v; restricted requires runAsNonRoot=true", [pod_label, val]),
 		"path": concat("", [data.plumbline.lib.k8s.pod_spec.path, "/securityContext/runAsNonRoot"]),
-		"details": {"runAsNonRoot": pod_value, "level": "pod"},
+		"details": {"runAsNonRoot": val, "level": "pod"},
 	}
 }
 
@@ -59,7 +51,7 @@ violation contains v if {
 violation contains v if {
 	applies
 	some c in data.plumbline.lib.k8s.containers
-	val := container_value(c)
+	val := c.sc.runAsNonRoot
 	val != null
 	val != true
 	not pss.exempt("pss-run-as-non-root", c)
@@ -73,44 +65,32 @@ violation contains v if {
 # Neither the container nor the pod sets it. (When the pod sets false, the pod finding covers the
 # containers that inherit it.)
 violation contains v if {
-	applies
 	pod_value == null
+	applies
 	some c in data.plumbline.lib.k8s.containers
-	container_value(c) == null
+	object.get(c.sc, "runAsNonRoot", null) == null
 	not pss.exempt("pss-run-as-non-root", c)
 	v := {
 		"msg": sprintf("%s does not set securityContext.runAsNonRoot=true and neither does the %s%s; restricted requires runAsNonRoot=true at pod level or on every container", [c.desc, pod_label, uid_hint(c)]),
-		"path": missing_path(c),
+		"path": c.sc_path,
 		"details": {"image": c.image, "container": c.name, "runAsNonRoot": null},
 	}
 }
 
-missing_path(c) := concat("", [c.path, "/securityContext"]) if security_context(c)
-
-missing_path(c) := c.path if not security_context(c)
-
-# A non-zero runAsUser is not accepted in place of runAsNonRoot: say so when that is what was set.
-container_uid(c) := uid if {
-	uid := object.get(security_context(c), "runAsUser", null)
+# A non-zero runAsUser is not accepted in place of runAsNonRoot: say so when that is what was set
+# (the container's runAsUser when not null, else the pod's).
+uid_hint(c) := "" if {
+	object.get(c.sc, "runAsUser", null) == 0
+} else := sprintf(" (runAsUser=%v alone does not satisfy the control)", [uid]) if {
+	uid := object.get(c.sc, "runAsUser", null)
 	uid != null
-}
+} else := pod_uid_hint
 
-effective_uid(c) := container_uid(c)
-
-effective_uid(c) := uid if {
-	not container_uid(c)
-	uid := object.get(pod_security_context, "runAsUser", null)
+pod_uid_hint := sprintf(" (runAsUser=%v alone does not satisfy the control)", [uid]) if {
+	uid := object.get(data.plumbline.lib.k8s.pod_spec.spec, ["securityContext", "runAsUser"], null)
 	uid != null
-}
-
-uid_hint(c) := sprintf(" (runAsUser=%v alone does not satisfy the control)", [uid]) if {
-	uid := effective_uid(c)
 	uid != 0
-}
-
-uid_hint(c) := "" if not effective_uid(c)
-
-uid_hint(c) := "" if effective_uid(c) == 0
+} else := ""
 
 all_containers_exempt if {
 	count(data.plumbline.lib.k8s.containers) > 0

@@ -17,23 +17,12 @@ pod_label := "pod template" if input.object.kind != "Pod"
 
 user_namespace_pod if data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
 
-pod_security_context := sc if {
-	sc := data.plumbline.lib.k8s.pod_spec.spec.securityContext
-	is_object(sc)
-}
-
-container_run_as_user(c) := uid if {
-	sc := c.container.securityContext
-	is_object(sc)
-	uid := object.get(sc, "runAsUser", null)
-}
-
 # runAsUser: 0 at pod level. Reported unless every container of the pod is exempt from this
 # control (params.podSecurity.exemptImages).
 violation contains v if {
 	data.plumbline.lib.pss.restricted
 	not user_namespace_pod
-	pod_security_context.runAsUser == 0
+	data.plumbline.lib.k8s.pod_spec.spec.securityContext.runAsUser == 0
 	not all_containers_exempt
 	v := {
 		"msg": sprintf("%s sets securityContext.runAsUser=0 (root); restricted forbids UID 0, set a non-zero UID or leave it unset", [pod_label]),
@@ -47,7 +36,7 @@ violation contains v if {
 	data.plumbline.lib.pss.restricted
 	not user_namespace_pod
 	some c in data.plumbline.lib.k8s.containers
-	container_run_as_user(c) == 0
+	c.sc.runAsUser == 0 # c.sc: the securityContext, or {} when it is not an object
 	not pss.exempt("pss-run-as-user", c)
 	v := {
 		"msg": sprintf("%s sets securityContext.runAsUser=0 (root); restricted forbids UID 0, set a non-zero UID or leave it unset", [c.desc]),

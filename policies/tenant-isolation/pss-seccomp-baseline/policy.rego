@@ -18,11 +18,12 @@ allowed_types := {"RuntimeDefault", "Localhost"}
 
 # Pod level.
 violation contains v if {
-	data.plumbline.lib.pss.baseline
 	not data.plumbline.lib.pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
+	data.plumbline.lib.pss.baseline
 	ps := data.plumbline.lib.k8s.pod_spec
 	profile := ps.spec.securityContext.seccompProfile
 	profile != null
+	not profile.type in allowed_types
 	bad := bad_profile(profile)
 	v := {
 		"msg": sprintf("%s sets securityContext.seccompProfile.type to %s; baseline allows only RuntimeDefault or Localhost (or leaving it unset)", [subject, bad.shown]),
@@ -33,12 +34,13 @@ violation contains v if {
 
 # Containers.
 violation contains v if {
-	data.plumbline.lib.pss.baseline
 	not data.plumbline.lib.pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
+	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
-	not pss.exempt("pss-seccomp-baseline", c)
-	profile := c.container.securityContext.seccompProfile
+	profile := c.sc.seccompProfile
 	profile != null
+	not profile.type in allowed_types
+	not pss.exempt("pss-seccomp-baseline", c)
 	bad := bad_profile(profile)
 	v := {
 		"msg": sprintf("%s sets securityContext.seccompProfile.type to %s; baseline allows only RuntimeDefault or Localhost (or leaving it unset)", [c.desc, bad.shown]),
@@ -47,21 +49,13 @@ violation contains v if {
 	}
 }
 
-bad_profile(profile) := {"shown": "nothing (seccompProfile without a type)", "value": null, "suffix": ""} if {
-	not is_object(profile)
-}
-
-bad_profile(profile) := {"shown": "nothing (seccompProfile without a type)", "value": null, "suffix": ""} if {
-	is_object(profile)
-	object.get(profile, "type", null) == null
-}
-
+# A profile is forbidden when `profile.type` is not an allowed type: that covers a type outside
+# allowed_types, a null or missing type, and a profile that is not an object (`.type` undefined).
+# How a forbidden profile is reported:
 bad_profile(profile) := {"shown": sprintf("%q", [t]), "value": t, "suffix": "/type"} if {
-	is_object(profile)
-	t := object.get(profile, "type", null)
+	t := profile.type
 	t != null
-	not t in allowed_types
-}
+} else := {"shown": "nothing (seccompProfile without a type)", "value": null, "suffix": ""}
 
 subject := "pod" if input.object.kind == "Pod"
 

@@ -18,49 +18,34 @@ pod_label := "pod" if input.object.kind == "Pod"
 
 pod_label := "pod template" if input.object.kind != "Pod"
 
-pod_security_context := sc if {
-	sc := data.plumbline.lib.k8s.pod_spec.spec.securityContext
-	is_object(sc)
-}
-
-# The pod's seccompProfile when set (not null).
+# The pod's seccompProfile when set (not null); undefined when the pod's securityContext is not
+# an object.
 pod_profile := p if {
-	p := object.get(pod_security_context, "seccompProfile", null)
+	p := data.plumbline.lib.k8s.pod_spec.spec.securityContext.seccompProfile
 	p != null
 }
-
-security_context(c) := sc if {
-	sc := c.container.securityContext
-	is_object(sc)
-}
-
-container_profile(c) := p if {
-	p := object.get(security_context(c), "seccompProfile", null)
-	p != null
-}
-
-profile_type(p) := object.get(p, "type", null) if is_object(p)
-
-profile_type(p) := null if not is_object(p)
-
-valid(p) if profile_type(p) in allowed_types
 
 applies if {
 	data.plumbline.lib.pss.restricted
 	not data.plumbline.lib.pss.windows_pod
 }
 
+# A profile is valid when it is an object whose type is one of allowed_types: `p.type` is
+# undefined for a profile that is not an object, or has no type. The per-container lookups are
+# inlined (c.sc is the container's securityContext, or {} when it has none): they run for every
+# container of every workload.
+
 # Pod-level profile with a forbidden type. Reported unless every container is exempt.
 violation contains v if {
 	applies
 	p := pod_profile
-	not valid(p)
+	not p.type in allowed_types
 	not all_containers_exempt
-	base := concat("", [data.plumbline.lib.k8s.pod_spec.path, "/securityContext/seccompProfile"])
+	bad := bad_profile(p)
 	v := {
-		"msg": sprintf("%s %s; restricted allows only RuntimeDefault or Localhost", [pod_label, describe_bad(p)]),
-		"path": type_path(base, p),
-		"details": {"seccompProfileType": profile_type(p), "level": "pod"},
+		"msg": sprintf("%s %s; restricted allows only RuntimeDefault or Localhost", [pod_label, bad.what]),
+		"path": concat("", [data.plumbline.lib.k8s.pod_spec.path, "/securityContext/seccompProfile", bad.suffix]),
+		"details": {"seccompProfileType": bad.type, "level": "pod"},
 	}
 }
 
@@ -68,14 +53,15 @@ violation contains v if {
 violation contains v if {
 	applies
 	some c in data.plumbline.lib.k8s.containers
-	p := container_profile(c)
-	not valid(p)
+	p := c.sc.seccompProfile
+	p != null
+	not p.type in allowed_types
 	not pss.exempt("pss-seccomp-restricted", c)
-	base := concat("", [c.path, "/securityContext/seccompProfile"])
+	bad := bad_profile(p)
 	v := {
-		"msg": sprintf("%s %s; restricted allows only RuntimeDefault or Localhost", [c.desc, describe_bad(p)]),
-		"path": type_path(base, p),
-		"details": {"image": c.image, "container": c.name, "seccompProfileType": profile_type(p)},
+		"msg": sprintf("%s %s; restricted allows only RuntimeDefault or Localhost", [c.desc, bad.what]),
+		"path": concat("", [c.path, "/securityContext/seccompProfile", bad.suffix]),
+		"details": {"image": c.image, "container": c.name, "seccompProfileType": bad.type},
 	}
 }
 
@@ -85,29 +71,21 @@ violation contains v if {
 	applies
 	not pod_profile
 	some c in data.plumbline.lib.k8s.containers
-	not container_profile(c)
+	object.get(c.sc, "seccompProfile", null) == null
 	not pss.exempt("pss-seccomp-restricted", c)
 	v := {
 		"msg": sprintf("%s does not set securityContext.seccompProfile and neither does the %s; restricted requires seccompProfile.type RuntimeDefault or Localhost at pod level or on every container", [c.desc, pod_label]),
-		"path": missing_path(c),
+		"path": c.sc_path,
 		"details": {"image": c.image, "container": c.name, "seccompProfileType": null},
 	}
 }
 
-describe_bad(p) := sprintf("sets securityContext.seccompProfile.type=%q", [t]) if {
-	t := profile_type(p)
+# How a forbidden profile is described: its type (null when it has none, or is not an object)
+# and the suffix of the pointer to report.
+bad_profile(p) := {"what": sprintf("sets securityContext.seccompProfile.type=%q", [t]), "suffix": "/type", "type": t} if {
+	t := p.type
 	t != null
-}
-
-describe_bad(p) := "sets securityContext.seccompProfile without a type" if profile_type(p) == null
-
-type_path(base, p) := concat("", [base, "/type"]) if profile_type(p) != null
-
-type_path(base, p) := base if profile_type(p) == null
-
-missing_path(c) := concat("", [c.path, "/securityContext"]) if security_context(c)
-
-missing_path(c) := c.path if not security_context(c)
+} else := {"what": "sets securityContext.seccompProfile without a type", "suffix": "", "type": null}
 
 all_containers_exempt if {
 	count(data.plumbline.lib.k8s.containers) > 0

@@ -34,10 +34,10 @@ violation contains v if {
 violation contains v if {
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
-	not pss.exempt("pss-selinux", c)
-	opts := c.container.securityContext.seLinuxOptions
+	opts := c.sc.seLinuxOptions
 	is_object(opts)
 	some p in problems(opts)
+	not pss.exempt("pss-selinux", c)
 	v := {
 		"msg": sprintf("%s sets securityContext.seLinuxOptions.%s; %s", [c.desc, p.what, p.rule]),
 		"path": concat("", [c.path, "/securityContext/seLinuxOptions/", p.field]),

@@ -13,9 +13,9 @@ import data.plumbline.lib.pss
 violation contains v if {
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
-	not pss.exempt("pss-ulimits", c)
-	ulimits := c.container.securityContext.ulimits
+	ulimits := c.sc.ulimits
 	ulimits != null
+	not pss.exempt("pss-ulimits", c)
 	v := {
 		"msg": sprintf("%s sets securityContext.ulimits (%s); baseline forbids per-container ulimits (leave them unset)", [c.desc, names(ulimits)]),
 		"path": concat("", [c.path, "/securityContext/ulimits"]),

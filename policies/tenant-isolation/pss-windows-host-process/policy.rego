@@ -25,8 +25,8 @@ violation contains v if {
 violation contains v if {
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
+	c.sc.windowsOptions.hostProcess == true
 	not pss.exempt("pss-windows-host-process", c)
-	c.container.securityContext.windowsOptions.hostProcess == true
 	v := {
 		"msg": sprintf("%s sets securityContext.windowsOptions.hostProcess=true; baseline forbids Windows HostProcess containers (allowed: unset or false)", [c.desc]),
 		"path": concat("", [c.path, "/securityContext/windowsOptions/hostProcess"]),
