@@ -346,7 +346,14 @@ fn violations(v: &RValue) -> Vec<Violation> {
         _ => return out,
     };
     for item in items {
-        let s = |key: &str| -> Option<String> { item[key].as_string().ok().map(|s| s.to_string()) };
+        // A match, not `as_string()`: its error for a missing key is an anyhow error, which
+        // captured a backtrace per finding (~70K instructions) in some builds.
+        let s = |key: &str| -> Option<String> {
+            match &item[key] {
+                RValue::String(s) => Some(s.to_string()),
+                _ => None,
+            }
+        };
         let details = to_json(&item["details"]);
         out.push(Violation {
             msg: s("msg").unwrap_or_else(|| "rule emitted a violation without a `msg`".into()),
@@ -361,7 +368,7 @@ fn violations(v: &RValue) -> Vec<Violation> {
 
 /// A rule's value as JSON, converted directly (no JSON text round trip): sets become arrays and
 /// non-string object keys their JSON text, as regorus' own serializer writes them; undefined is null.
-fn to_json(v: &RValue) -> serde_json::Value {
+pub(crate) fn to_json(v: &RValue) -> serde_json::Value {
     use serde_json::Value as J;
     match v {
         RValue::Null | RValue::Undefined => J::Null,
