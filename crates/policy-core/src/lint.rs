@@ -917,16 +917,27 @@ data: {k: v, empty: ""}
                 let direct = linter.rego_input(o, &inventory, &suppressions, &resolved, &request);
                 let r = o.reference.to_string();
                 // The object and oldObject as the serde conversion reads them.
-                assert_eq!(direct["object"], regorus::Value::from(o.value.clone()), "{r}");
+                assert_eq!(
+                    direct["object"],
+                    regorus::Value::from(o.value.clone()),
+                    "{r}"
+                );
                 let old_value = old_object.cloned().unwrap_or(Value::Null);
                 assert_eq!(direct["oldObject"], regorus::Value::from(old_value), "{r}");
                 assert_eq!(direct, regorus::Value::from(json.clone()), "{r}");
                 assert_eq!(json["operation"], request.operation, "{r}");
                 assert_eq!(json["namespace"]["name"], "shop", "{r}");
                 assert_eq!(json["namespace"]["known"], true, "{r}");
-                assert_eq!(json["namespace"]["labels"]["plumbline.dev/tenant"], "acme", "{r}");
+                assert_eq!(
+                    json["namespace"]["labels"]["plumbline.dev/tenant"], "acme",
+                    "{r}"
+                );
                 assert_eq!(json["tenant"], resolved.tenant.as_str(), "{r}");
-                assert_eq!(json["environment"]["name"], resolved.environment.as_str(), "{r}");
+                assert_eq!(
+                    json["environment"]["name"],
+                    resolved.environment.as_str(),
+                    "{r}"
+                );
                 assert_eq!(json["environment"]["tier"], json!(resolved.tier), "{r}");
                 assert_eq!(json["environment"]["source"], json!(resolved.source), "{r}");
                 assert!(json["podSecurity"]["level"].is_string(), "{r}");
@@ -935,7 +946,10 @@ data: {k: v, empty: ""}
                 assert!(json["change"]["ticketPattern"].is_string(), "{r}");
                 assert!(json["change"]["ticketRequired"].is_boolean(), "{r}");
                 assert_eq!(json["user"], request.user, "{r}");
-                assert!(json["now"].as_str().is_some_and(|t| t.ends_with('Z')), "{r}");
+                assert!(
+                    json["now"].as_str().is_some_and(|t| t.ends_with('Z')),
+                    "{r}"
+                );
                 assert!(json["inventory"]["namespaces"]["shop"].is_object(), "{r}");
                 if o.reference.kind == "Deployment" {
                     assert_eq!(json["images"]["odoo:17"]["reference"]["tag"], "17");
