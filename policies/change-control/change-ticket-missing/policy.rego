@@ -8,24 +8,19 @@ import rego.v1
 # input.change.ticketPattern (default ^[A-Z][A-Z0-9]+-[0-9]+$, e.g. CHG-1234). An emergency change
 # (change.plumbline.dev/emergency) whose ticket matches the pattern names its ticket there.
 
-ticket_key := "change.plumbline.dev/ticket"
-
-emergency_key := "change.plumbline.dev/emergency"
+# The annotation keys are written out where they are used (a rule reference is a VM call, and
+# this rule runs on every object of a ticketed tier).
 
 default_pattern := "^[A-Z][A-Z0-9]+-[0-9]+$"
 
-change := c if {
-	c := input.change
-	is_object(c)
-} else := {}
-
 pattern := p if {
-	p := change.ticketPattern
+	p := input.change.ticketPattern
 	is_string(p)
 	p != ""
 	regex.is_valid(p)
 } else := default_pattern
 
+# The new object, or the stored one on DELETE (the webhook sends it as oldObject).
 obj := input.object if is_object(input.object)
 
 obj := input.oldObject if {
@@ -43,33 +38,28 @@ annotations := a if {
 	is_object(a)
 } else := {}
 
-name := object.get(metadata, "name", "")
-
-tier := object.get(object.get(input, "environment", {}), "tier", "")
-
-# A ticket (or an emergency ticket) matching the pattern. One rule, not a helper per key: it is
-# evaluated for every object of a ticketed tier.
+# A ticket (or an emergency ticket) matching the pattern.
 has_ticket if {
-	some key in [ticket_key, emergency_key]
+	some key in ["change.plumbline.dev/ticket", "change.plumbline.dev/emergency"]
 	t := annotations[key]
 	is_string(t)
 	regex.match(pattern, trim_space(t))
 }
 
-# The ticket annotation is present (whatever its value).
-ticket_annotated if ticket_key in object.keys(annotations)
-
-problem := sprintf("has no %s annotation", [ticket_key]) if {
-	not ticket_annotated
-} else := sprintf("has an empty %s annotation", [ticket_key]) if {
-	t := annotations[ticket_key]
+# What is wrong with the ticket annotation, and the pointer of the annotation, else of where it
+# would go. (Absence is tested first, as its own branch: regorus' VM took the "not a string"
+# branch for an absent key when that branch came first.)
+problem := sprintf("has no %s annotation", ["change.plumbline.dev/ticket"]) if {
+	not "change.plumbline.dev/ticket" in object.keys(annotations)
+} else := sprintf("has an empty %s annotation", ["change.plumbline.dev/ticket"]) if {
+	t := annotations["change.plumbline.dev/ticket"]
 	not is_string(t)
-} else := sprintf("has an empty %s annotation", [ticket_key]) if {
-	trim_space(annotations[ticket_key]) == ""
-} else := sprintf("has %s=%q, which does not match the ticket pattern %q", [ticket_key, annotations[ticket_key], pattern])
+} else := sprintf("has an empty %s annotation", ["change.plumbline.dev/ticket"]) if {
+	trim_space(annotations["change.plumbline.dev/ticket"]) == ""
+} else := sprintf("has %s=%q, which does not match the ticket pattern %q", ["change.plumbline.dev/ticket", annotations["change.plumbline.dev/ticket"], pattern])
 
-path := concat("/", ["/metadata/annotations", replace(ticket_key, "/", "~1")]) if {
-	ticket_annotated
+path := "/metadata/annotations/change.plumbline.dev~1ticket" if {
+	"change.plumbline.dev/ticket" in object.keys(annotations)
 } else := "/metadata/annotations" if {
 	is_object(metadata.annotations)
 } else := "/metadata" if {
@@ -79,9 +69,11 @@ path := concat("/", ["/metadata/annotations", replace(ticket_key, "/", "~1")]) i
 violation contains v if {
 	input.change.ticketRequired == true
 	not has_ticket
+	tier := object.get(object.get(input, "environment", {}), "tier", "")
+	p := pattern
 	v := {
-		"msg": sprintf("%s %q %s; changes in tier %q must name the approved change ticket (e.g. %s: \"CHG-1234\") so every production change can be traced to its approval", [obj.kind, name, problem, tier, ticket_key]),
+		"msg": sprintf("%s %q %s; changes in tier %q must name the approved change ticket (e.g. %s: \"CHG-1234\") so every production change can be traced to its approval", [obj.kind, object.get(metadata, "name", ""), problem, tier, "change.plumbline.dev/ticket"]),
 		"path": path,
-		"details": {"annotation": ticket_key, "pattern": pattern, "tier": tier},
+		"details": {"annotation": "change.plumbline.dev/ticket", "pattern": p, "tier": tier},
 	}
 }

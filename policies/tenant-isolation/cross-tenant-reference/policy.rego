@@ -15,6 +15,7 @@ import data.plumbline.lib.k8s
 # Ingress backends cannot leave their namespace; a RoleBinding's roleRef is namespaced or a
 # ClusterRole (permissions only, granted inside the binding's own namespace).
 # Silent when the inventory is unknown (webhook without cache) or the other namespace's tenant is.
+# Every violation tests input.tenant inline first: most objects are in namespaces without a tenant.
 
 inventory := object.get(input, "inventory", {})
 
@@ -76,6 +77,7 @@ traefik_groups := {"traefik.io", "traefik.containo.us"}
 is_traefik if split(object.get(input.object, "apiVersion", ""), "/")[0] in traefik_groups
 
 violation contains v if {
+	input.tenant != ""
 	is_traefik
 	kind in {"IngressRoute", "IngressRouteTCP", "IngressRouteUDP"}
 	own_tenant
@@ -91,6 +93,7 @@ violation contains v if {
 }
 
 violation contains v if {
+	input.tenant != ""
 	is_traefik
 	kind == "TraefikService"
 	own_tenant
@@ -104,6 +107,7 @@ violation contains v if {
 }
 
 violation contains v if {
+	input.tenant != ""
 	is_traefik
 	kind == "TraefikService"
 	own_tenant
@@ -116,6 +120,7 @@ violation contains v if {
 }
 
 violation contains v if {
+	input.tenant != ""
 	is_traefik
 	kind == "TraefikService"
 	own_tenant
@@ -131,6 +136,7 @@ violation contains v if {
 # RoleBinding subjects
 
 violation contains v if {
+	input.tenant != ""
 	kind == "RoleBinding"
 	own_tenant
 	some i, s in list(input.object.subjects)
@@ -144,6 +150,7 @@ violation contains v if {
 
 # The same ServiceAccount written as a user name.
 violation contains v if {
+	input.tenant != ""
 	kind == "RoleBinding"
 	own_tenant
 	some i, s in list(input.object.subjects)
@@ -160,6 +167,7 @@ violation contains v if {
 
 # Every ServiceAccount of a namespace.
 violation contains v if {
+	input.tenant != ""
 	kind == "RoleBinding"
 	own_tenant
 	some i, s in list(input.object.subjects)
@@ -176,6 +184,7 @@ violation contains v if {
 
 # Every ServiceAccount of every namespace, other tenants' included.
 violation contains v if {
+	input.tenant != ""
 	kind == "RoleBinding"
 	own_tenant
 	some i, s in list(input.object.subjects)
@@ -219,6 +228,7 @@ obj(x) := x if is_object(x)
 obj(x) := {} if not is_object(x)
 
 violation contains v if {
+	input.tenant != ""
 	own_tenant
 	some [path, verb, sel] in peers
 	empty_selector(sel)
@@ -230,6 +240,7 @@ violation contains v if {
 }
 
 violation contains v if {
+	input.tenant != ""
 	own_tenant
 	some [path, verb, sel] in peers
 	not empty_selector(sel)
@@ -316,6 +327,7 @@ has_label(labels, key) if {
 # ExternalName Services: <service>.<namespace>.svc[.cluster.local]
 
 violation contains v if {
+	input.tenant != ""
 	kind == "Service"
 	own_tenant
 	object.get(spec, "type", "") == "ExternalName"

@@ -23,9 +23,10 @@ namespace_name := object.get(object.get(input, "namespace", {}), "name", "") if 
 
 name := object.get(object.get(input.object, "metadata", {}), "name", "")
 
-# The object's own label is looked up first and inline (no helper function): most objects carry
-# none, and this rule runs on every object.
+# Both rules first test inline that the namespace has a tenant (most objects are in namespaces
+# without one, and this rule runs on every object), then look the object's own label up.
 violation contains v if {
+	input.tenant != ""
 	value := data.plumbline.lib.k8s.labels[label_key]
 	is_string(value)
 	own := trim_space(value)
@@ -41,6 +42,7 @@ violation contains v if {
 }
 
 violation contains v if {
+	input.tenant != ""
 	input.object.kind in data.plumbline.lib.k8s.pod_template_kinds
 	value := data.plumbline.lib.k8s.pod_metadata.labels[label_key]
 	is_string(value)
