@@ -74,8 +74,7 @@ path := concat("/", ["/metadata/annotations", replace(emergency_key, "/", "~1")]
 } else := ""
 
 violation contains v if {
-	input.change.frozen == true # inline first: no rule call while nothing is frozen
-	change.frozen == true
+	input.change.frozen == true # read inline: no rule call while nothing is frozen
 	not emergency
 	v := {
 		"msg": sprintf("%s %q cannot be %s now: %s is frozen by %s%s. Wait until the freeze ends, or, for an emergency, annotate the object %s: \"<ticket id>\" (the change is then allowed and recorded)", [obj.kind, name, verb, where, frozen_by, emergency_hint, emergency_key]),

@@ -46,18 +46,18 @@ has_ticket if {
 	regex.match(pattern, trim_space(t))
 }
 
-# What is wrong with the ticket annotation, and the pointer of the annotation, else of where it
-# would go. (Absence is tested first, as its own branch: regorus' VM took the "not a string"
-# branch for an absent key when that branch came first.)
-problem := sprintf("has no %s annotation", ["change.plumbline.dev/ticket"]) if {
+# What is wrong with the ticket annotation. (Absence is tested first, as its own branch: regorus'
+# VM took the "not a string" branch for an absent key when that branch came first.)
+problem := "has no change.plumbline.dev/ticket annotation" if {
 	not "change.plumbline.dev/ticket" in object.keys(annotations)
-} else := sprintf("has an empty %s annotation", ["change.plumbline.dev/ticket"]) if {
+} else := "has an empty change.plumbline.dev/ticket annotation" if {
 	t := annotations["change.plumbline.dev/ticket"]
 	not is_string(t)
-} else := sprintf("has an empty %s annotation", ["change.plumbline.dev/ticket"]) if {
+} else := "has an empty change.plumbline.dev/ticket annotation" if {
 	trim_space(annotations["change.plumbline.dev/ticket"]) == ""
-} else := sprintf("has %s=%q, which does not match the ticket pattern %q", ["change.plumbline.dev/ticket", annotations["change.plumbline.dev/ticket"], pattern])
+} else := sprintf("has change.plumbline.dev/ticket=%q, which does not match the ticket pattern %q", [annotations["change.plumbline.dev/ticket"], pattern])
 
+# The pointer of the ticket annotation, else of where it would go.
 path := "/metadata/annotations/change.plumbline.dev~1ticket" if {
 	"change.plumbline.dev/ticket" in object.keys(annotations)
 } else := "/metadata/annotations" if {
@@ -70,10 +70,9 @@ violation contains v if {
 	input.change.ticketRequired == true
 	not has_ticket
 	tier := object.get(object.get(input, "environment", {}), "tier", "")
-	p := pattern
 	v := {
-		"msg": sprintf("%s %q %s; changes in tier %q must name the approved change ticket (e.g. %s: \"CHG-1234\") so every production change can be traced to its approval", [obj.kind, object.get(metadata, "name", ""), problem, tier, "change.plumbline.dev/ticket"]),
+		"msg": sprintf("%s %q %s; changes in tier %q must name the approved change ticket (e.g. change.plumbline.dev/ticket: \"CHG-1234\") so every production change can be traced to its approval", [obj.kind, object.get(metadata, "name", ""), problem, tier]),
 		"path": path,
-		"details": {"annotation": "change.plumbline.dev/ticket", "pattern": p, "tier": tier},
+		"details": {"annotation": "change.plumbline.dev/ticket", "pattern": pattern, "tier": tier},
 	}
 }
