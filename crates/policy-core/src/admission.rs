@@ -89,6 +89,22 @@ pub struct AdmissionConfig {
     /// Mutual TLS: the CA and subjects of allowed callers (read by the webhook binary).
     #[serde(default)]
     pub client_auth: Option<ClientAuthConfig>,
+    /// Who may declare emergency changes through a freeze, and for how long.
+    #[serde(default)]
+    pub emergency: EmergencyConfig,
+}
+
+/// `admission.emergency`: governance of `change.plumbline.dev/emergency`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct EmergencyConfig {
+    /// Who may declare an emergency change (default: nobody).
+    #[serde(default)]
+    pub requesters: Suppressors,
+    /// Longest validity of an emergency's `expires=`, in hours (default 24).
+    #[serde(default)]
+    pub max_hours: Option<u32>,
 }
 
 /// `admission.clientAuth`: mutual TLS settings.
@@ -145,6 +161,10 @@ pub struct AdmissionSettings {
     pub failure_mode: FailureMode,
     /// Who may add or change in-object suppressions.
     pub suppressors: Suppressors,
+    /// Who may declare emergency changes (`change.plumbline.dev/emergency`).
+    pub emergency_requesters: Suppressors,
+    /// Longest validity of an emergency, in hours.
+    pub emergency_max_hours: u32,
     /// The instant to evaluate at; None: the wall clock at each request (`plumbline admit --at`
     /// sets it).
     pub now: Option<jiff::Timestamp>,
@@ -158,6 +178,8 @@ impl Default for AdmissionSettings {
             exempt_namespaces: vec!["kube-system".into()],
             failure_mode: FailureMode::FailClosed,
             suppressors: Suppressors::default(),
+            emergency_requesters: Suppressors::default(),
+            emergency_max_hours: crate::emergency::DEFAULT_MAX_HOURS,
             now: None,
         }
     }
@@ -174,6 +196,11 @@ impl AdmissionSettings {
         let mut s = AdmissionSettings {
             enforcement: a.enforcement.clone(),
             suppressors: a.suppressors.clone(),
+            emergency_requesters: a.emergency.requesters.clone(),
+            emergency_max_hours: a
+                .emergency
+                .max_hours
+                .unwrap_or(crate::emergency::DEFAULT_MAX_HOURS),
             ..AdmissionSettings::default()
         };
         match &a.exempt_namespaces {
@@ -414,6 +441,19 @@ fn skip(
     }
 }
 
+/// How strict an enforcement is (Off < Audit < Warn < Deny).
+fn strictness(e: Enforcement) -> u8 {
+    match e {
+        Enforcement::Off => 0,
+        Enforcement::Audit => 1,
+        Enforcement::Warn => 2,
+        Enforcement::Deny => 3,
+    }
+}
+
+/// The rule whose findings an honoured emergency change lets through.
+const FREEZE_RULE: &str = "change-freeze-active";
+
 /// Decide a parsed request.
 pub fn decide(
     linter: &Linter,
@@ -421,16 +461,46 @@ pub fn decide(
     req: &AdmissionRequest,
     namespaces: &Inventory,
 ) -> Outcome {
+    // A Namespace request is about the namespace it names (its request.namespace may be empty).
+    let ns_name = if req.kind == "Namespace" && req.namespace.is_empty() {
+        req.name.as_str()
+    } else {
+        req.namespace.as_str()
+    };
     // The one resolver (DESIGN.md §3): Namespace labels when the cache knows the namespace, else
     // namespace-name patterns, else the default environment.
-    let labels = namespaces.namespaces.get(&req.namespace).map(|n| &n.labels);
-    let resolved = linter.resolver().resolve(&req.namespace, labels, None);
-    let env = resolved.environment.clone();
-    let enforcement = settings.enforcement_of(&env);
-    if !req.namespace.is_empty() && settings.exempt_namespaces.contains(&req.namespace) {
+    let labels = namespaces.namespaces.get(ns_name).map(|n| &n.labels);
+    let resolved = linter.resolver().resolve(ns_name, labels, None);
+    let mut env = resolved.environment.clone();
+    let mut enforcement = settings.enforcement_of(&env);
+    // A Namespace's own labels choose its environment, so a change of them is judged by the
+    // strictest of the stored labels, the new ones and the cache's: relabelling a namespace into
+    // a lenient environment cannot lower the enforcement of that very change.
+    if req.kind == "Namespace" {
+        for o in [req.old_object.as_ref(), req.object.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(l) = o["metadata"]["labels"].as_object() {
+                let r = linter.resolver().resolve(ns_name, Some(l), None);
+                let e = settings.enforcement_of(&r.environment);
+                if strictness(e) > strictness(enforcement) {
+                    enforcement = e;
+                    env = r.environment;
+                }
+            }
+        }
+    }
+    if !ns_name.is_empty() && settings.exempt_namespaces.iter().any(|n| n == ns_name) {
         return skip(req, env, enforcement, "exempt namespace");
     }
-    if !req.sub_resource.is_empty() {
+    // `pods/ephemeralcontainers` carries the whole Pod with its new ephemeral containers: judge
+    // it as the Pod (a privileged debug container is a privileged container). Other subresources
+    // (status, scale, binding, eviction…) are not judged.
+    let ephemeral = req.sub_resource == "ephemeralcontainers"
+        && (req.kind == "Pod"
+            || req.object.as_ref().and_then(|o| o["kind"].as_str()) == Some("Pod"));
+    if !req.sub_resource.is_empty() && !ephemeral {
         return skip(req, env, enforcement, "subresource");
     }
     if enforcement == Enforcement::Off {
@@ -448,7 +518,7 @@ pub fn decide(
     };
     let mut value = value;
     // The request's namespace is authoritative (CREATE often omits metadata.namespace).
-    if !req.namespace.is_empty() {
+    if !req.namespace.is_empty() && req.kind != "Namespace" {
         if let Some(meta) = value.as_object_mut().map(|o| {
             o.entry("metadata")
                 .or_insert_with(|| Value::Object(Map::new()))
@@ -458,15 +528,54 @@ pub fn decide(
             }
         }
     }
-    let object = Object::from_value(value, &format!("admission:{}", req.uid));
     let now = settings.now.unwrap_or_else(jiff::Timestamp::now);
-    // In-object suppressions are honoured only for requesters allowed to suppress; an UPDATE by
-    // anyone else keeps the suppressions the old object had, unchanged or stricter.
+    let requester = req.user["username"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // Rules that judge the requester (namespace-labels-protected) must never mistake an admission
+    // request for an offline lint, where the requester is empty.
+    let mut user = req.user.clone();
+    if requester.is_empty() {
+        match user.as_object_mut() {
+            Some(u) => {
+                u.insert("username".into(), Value::String("(unknown)".into()));
+            }
+            None => user = json!({"username": "(unknown)", "groups": []}),
+        }
+    }
+    // An emergency is judged for this request (requester, ticket, bounded validity). One that is
+    // not honoured is taken out of the evaluated copy, so the freeze rule judges the change as
+    // if it were absent (and an unhonoured emergency ticket is no change ticket either).
+    let emergency = crate::emergency::annotation(&value).map(|v| {
+        let pattern = linter
+            .config()
+            .config
+            .change_control
+            .ticket_pattern
+            .clone()
+            .unwrap_or_else(|| crate::calendar::DEFAULT_TICKET_PATTERN.to_string());
+        crate::emergency::judge(
+            v,
+            &crate::emergency::Rules {
+                requester: &requester,
+                requester_allowed: settings.emergency_requesters.allows(&req.user),
+                ticket_pattern: &pattern,
+                now,
+                max_hours: settings.emergency_max_hours,
+            },
+        )
+    });
+    if emergency.as_ref().is_some_and(|e| !e.honoured()) {
+        if let Some(a) = value["metadata"]["annotations"].as_object_mut() {
+            a.remove(crate::emergency::ANNOTATION);
+        }
+    }
+    let object = Object::from_value(value, &format!("admission:{}", req.uid));
+    // In-object suppressions are honoured only for requesters allowed to suppress: a validating
+    // webhook cannot know whether a suppression the stored object carries was ever approved.
     let governance = crate::suppress::Governance {
-        requester: req.user["username"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
+        requester: requester.clone(),
         allowed: settings.suppressors.allows(&req.user),
         previous: match req.operation.as_str() {
             "UPDATE" => req.old_object.as_ref(),
@@ -476,17 +585,15 @@ pub fn decide(
     let request = crate::Request {
         operation: &req.operation,
         old_object: req.old_object.as_ref(),
-        user: req.user.clone(),
+        user,
         now: Some(now),
         governance: Some(governance),
     };
-    let (findings, problems) = linter.check_object_as(&object, namespaces, &request);
-    // An emergency change inside a freeze window is let through by change-freeze-active; record it.
+    let (mut findings, problems) = linter.check_object_as(&object, namespaces, &request);
+    // Record every emergency met during a freeze: honoured ones let the change through, refused
+    // ones say why in the freeze finding.
     let mut extra_audits = Vec::new();
-    if let Some(ticket) = object.value["metadata"]["annotations"]["change.plumbline.dev/emergency"]
-        .as_str()
-        .filter(|t| !t.trim().is_empty())
-    {
+    if let Some(e) = &emergency {
         let windows = linter
             .calendars()
             .active(&resolved.environment, resolved.tier, now);
@@ -495,11 +602,44 @@ pub fn decide(
                 .iter()
                 .map(|w| format!("{} ({})", w.name, w.calendar))
                 .collect();
-            extra_audits.push((
-                "plumbline.dev/emergency-change".to_string(),
-                format!("ticket {ticket} during freeze: {}", names.join(", ")),
-            ));
+            match &e.problem {
+                None if !findings.iter().any(|f| f.rule == FREEZE_RULE) => {
+                    let until = e.expires.map(|t| t.to_string()).unwrap_or_default();
+                    extra_audits.push((
+                        "plumbline.dev/emergency-change".to_string(),
+                        format!(
+                            "ticket {} by {} until {until} during freeze: {}",
+                            e.ticket,
+                            if requester.is_empty() {
+                                "(unknown)"
+                            } else {
+                                &requester
+                            },
+                            names.join(", ")
+                        ),
+                    ));
+                }
+                None => {}
+                Some(problem) => {
+                    for f in findings.iter_mut().filter(|f| f.rule == FREEZE_RULE) {
+                        f.message.push_str(&format!(
+                            " Its {} annotation ({:?}) is not honoured: {problem}.",
+                            crate::emergency::ANNOTATION,
+                            e.text
+                        ));
+                    }
+                    extra_audits.push((
+                        "plumbline.dev/emergency-refused".to_string(),
+                        format!("{:?} during freeze {}: {problem}", e.text, names.join(", ")),
+                    ));
+                }
+            }
         }
+    }
+    // The ephemeral-containers subresource changes nothing but the ephemeral containers: only
+    // findings about them count (the rest of the Pod was judged when it was created).
+    if ephemeral {
+        findings.retain(|f| f.path.starts_with("/spec/ephemeralContainers"));
     }
     let (suppressed, findings): (Vec<Finding>, Vec<Finding>) =
         findings.into_iter().partition(|f| f.suppressed.is_some());
@@ -773,7 +913,7 @@ mod tests {
     #[test]
     fn freeze_windows_deny_and_emergencies_are_recorded() {
         let config = Config::parse(
-            "version: 1\nrules: {select: [change-freeze-active]}\nchangeControl:\n  calendars:\n  - name: erp\n    timeZone: Europe/Berlin\n    environments: [production]\n    freezes:\n    - {name: payroll, monthlyDays: {from: 24, to: 28}}\n",
+            "version: 1\nrules: {select: [change-freeze-active]}\nadmission: {emergency: {requesters: {groups: [oncall]}}}\nchangeControl:\n  calendars:\n  - name: erp\n    timeZone: Europe/Berlin\n    environments: [production]\n    freezes:\n    - {name: payroll, monthlyDays: {from: 24, to: 28}}\n",
             "p.yaml",
         )
         .unwrap();
@@ -800,6 +940,7 @@ mod tests {
                 &json!({"apiVersion": API_VERSION, "kind": "AdmissionReview",
                 "request": {"uid": "u", "operation": op, "namespace": "acme-prod",
                     "kind": {"group": "", "version": "v1", "kind": "ConfigMap"},
+                    "userInfo": {"username": "bob", "groups": ["oncall"]},
                     "object": object, "oldObject": old}}),
             )
             .unwrap()
@@ -828,7 +969,8 @@ mod tests {
             v["response"]["allowed"], false,
             "a DELETE in a freeze is denied too: {v}"
         );
-        let emergency = json!({"change.plumbline.dev/emergency": "INC-4711"});
+        let emergency =
+            json!({"change.plumbline.dev/emergency": "INC-4711; expires=2026-11-25T18:00:00Z"});
         let v = review(
             &linter,
             &settings,

@@ -12,6 +12,9 @@ use serde::Deserialize;
 use crate::tenancy::Tier;
 use crate::Error;
 
+/// The change ticket pattern when `changeControl.ticketPattern` is not set.
+pub const DEFAULT_TICKET_PATTERN: &str = "^[A-Z][A-Z0-9]+-[0-9]+$";
+
 /// `changeControl:` in `plumbline.yaml`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -19,6 +19,7 @@ pub mod admission;
 pub mod calendar;
 pub mod config;
 pub mod docs;
+pub mod emergency;
 mod engine;
 mod finding;
 pub mod fixtures;

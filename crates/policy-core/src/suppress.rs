@@ -19,6 +19,11 @@ pub struct Annotation {
     /// Why it cannot be honoured, if so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// In admission: the stored object (oldObject) carried the same suppression, but the requester
+    /// of this request may not suppress, so it is not honoured for this request (reported by
+    /// `suppression-invalid` as a warning: the suppressed findings count again, which is the point).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub carried: bool,
 }
 
 impl Annotation {
@@ -63,8 +68,11 @@ pub struct Governance<'a> {
     pub requester: String,
     /// Whether the requester may add or change in-object suppressions (`admission.suppressors`).
     pub allowed: bool,
-    /// The object before an UPDATE: a suppression it already carried, unchanged or made stricter,
-    /// stays honoured whoever sends the update.
+    /// The object before an UPDATE. It only shapes the message: a suppression the stored object
+    /// carried is *not* honoured for a requester who may not suppress, because nothing proves it
+    /// was ever approved (it may have been written while the webhook did not judge the object:
+    /// a warn or audit rollout, fail-open during an outage, the `plumbline.dev/admission=disabled`
+    /// namespace label, or before the webhook was installed).
     pub previous: Option<&'a Value>,
 }
 
@@ -72,8 +80,13 @@ pub struct Governance<'a> {
 ///
 /// - a suppression of a rule that is not suppressible in-object (`suppressible: false`) is not
 ///   honoured and says so;
-/// - in admission (`governance` given), a suppression added or weakened (reason changed, expiry
-///   removed or extended) by a requester who may not suppress is not honoured and says so.
+/// - in admission (`governance` given), an in-object suppression is honoured only when the
+///   requester of *this* request may suppress (`admission.suppressors`). A validating webhook keeps
+///   no state and cannot mark what it approved, so the approval of a suppression the stored object
+///   carries cannot be established: for anyone else it is not honoured (a suppression they add or
+///   weaken is an error; one carried unchanged from the stored object is marked `carried`, which
+///   `suppression-invalid` reports as a warning) and the findings it would cover count. Durable
+///   exceptions that must survive tenants' own edits are config exemptions, reviewed in git.
 ///
 /// Annotations already invalid keep their problem. Offline (`governance` None) anyone who can edit
 /// the files may suppress: the files are reviewed in git, and `--strict` ignores them altogether.
@@ -105,16 +118,25 @@ pub fn govern(
         } else {
             g.requester.as_str()
         };
-        a.problem = match previous.as_ref().and_then(|p| p.get(rule)) {
-            None => Some(format!(
+        a.problem = Some(match previous.as_ref().and_then(|p| p.get(rule)) {
+            None => format!(
                 "is set by requester {who}, who is not allowed to suppress (admission.suppressors)"
-            )),
-            Some(old) => weakened(old, a).map(|how| {
-                format!(
+            ),
+            Some(old) => match weakened(old, a) {
+                Some(how) => format!(
                     "{how}; requester {who} is not allowed to change suppressions (admission.suppressors)"
-                )
-            }),
-        };
+                ),
+                None => {
+                    a.carried = true;
+                    format!(
+                        "is carried from the stored object, but requester {who} is not allowed to suppress \
+                         (admission.suppressors) and no approval of the stored suppression can be \
+                         established (it may have been written while the webhook did not judge the \
+                         object); the findings it covers count for this request"
+                    )
+                }
+            },
+        });
     }
 }
 
@@ -125,6 +147,11 @@ fn weakened(old: &Annotation, new: &Annotation) -> Option<String> {
             "changes the reason of an existing suppression (was \"{}\")",
             old.reason
         ));
+    }
+    if old.problem.is_some() {
+        // An expired, undated or otherwise invalid stored suppression approves nothing: any
+        // expiry written over it is a new suppression.
+        return Some("replaces an invalid or expired suppression".to_string());
     }
     match (&old.expires, &new.expires) {
         (Some(o), None) => Some(format!("removes the expiry {o} of an existing suppression")),
@@ -167,6 +194,7 @@ fn parse(text: &str, today: &str, known: bool, rule: &str) -> Annotation {
         reason,
         expires,
         problem,
+        carried: false,
     }
 }
 
@@ -251,14 +279,19 @@ mod tests {
     fn updates_may_not_weaken_without_permission() {
         let old = annotated(&[("a", "vendor; expires=2026-12-31")]);
         let case = |new: &str| governed(&annotated(&[("a", new)]), Some(&old), false)["a"].clone();
-        assert!(
-            case("vendor; expires=2026-12-31").is_valid(),
-            "unchanged stays honoured"
-        );
-        assert!(
-            case("vendor; expires=2026-12-24").is_valid(),
-            "shortened stays honoured"
-        );
+        // M3: a stored suppression proves no approval; for a non-suppressor it is not honoured,
+        // unchanged or shortened (a warning: `carried`), and the findings it covers count.
+        for same in ["vendor; expires=2026-12-31", "vendor; expires=2026-12-24"] {
+            let a = case(same);
+            assert!(!a.is_valid() && a.carried, "{same}: {a:?}");
+            assert!(
+                a.problem
+                    .as_deref()
+                    .unwrap()
+                    .contains("carried from the stored object"),
+                "{a:?}"
+            );
+        }
         let p = case("vendor; expires=2027-12-31").problem.unwrap();
         assert!(
             p.contains("extends the expiry") && p.contains("2027-12-31"),
@@ -272,6 +305,16 @@ mod tests {
             .problem
             .unwrap()
             .contains("changes the reason"));
+        // An invalid stored expiry approves nothing: any expiry over it is a new suppression.
+        let bad_old = annotated(&[("a", "vendor; expires=someday")]);
+        let a = governed(
+            &annotated(&[("a", "vendor; expires=2099-01-01")]),
+            Some(&bad_old),
+            false,
+        )["a"]
+            .clone();
+        assert!(!a.is_valid() && !a.carried, "{a:?}");
+        assert!(a.problem.unwrap().contains("replaces an invalid"));
         // The same edits by a suppressor are fine.
         let ok = governed(&annotated(&[("a", "other")]), Some(&old), true);
         assert!(ok["a"].is_valid());

@@ -4,8 +4,11 @@ import rego.v1
 
 # While the object's environment is frozen (input.change.frozen: one or more freeze windows of the
 # calendars that govern it are active), creating, updating or deleting a workload or its
-# configuration is denied, naming each window and when it ends. A non-empty emergency annotation
-# (change.plumbline.dev/emergency: "<ticket>") lets the change through; the engine records it.
+# configuration is denied, naming each window and when it ends. An emergency annotation
+# (change.plumbline.dev/emergency: "<ticket>; expires=<RFC 3339 instant>") whose ticket matches the
+# change ticket pattern lets the change through. In admission the engine judges it first (who may
+# declare one, a bounded expiry) and takes an unhonoured one out of the object this rule sees, and
+# records every emergency met during a freeze.
 
 emergency_key := "change.plumbline.dev/emergency"
 
@@ -36,10 +39,18 @@ name := object.get(metadata, "name", "")
 
 namespace := object.get(metadata, "namespace", "")
 
+ticket_pattern := p if {
+	p := input.change.ticketPattern
+	is_string(p)
+	p != ""
+	regex.is_valid(p)
+} else := "^[A-Z][A-Z0-9]+-[0-9]+$"
+
+# The ticket is the text before the first ";" (then "expires=…").
 emergency if {
 	t := annotations[emergency_key]
 	is_string(t)
-	trim_space(t) != ""
+	regex.match(ticket_pattern, trim_space(split(t, ";")[0]))
 }
 
 windows := [w | some w in change.windows; is_object(w)] if is_array(change.windows)
@@ -61,7 +72,7 @@ where := sprintf("namespace %q, environment %q", [namespace, env]) if {
 	env := object.get(object.get(input, "environment", {}), "name", "")
 } else := sprintf("environment %q", [object.get(object.get(input, "environment", {}), "name", "")])
 
-emergency_hint := sprintf(" (its %s annotation is empty: an emergency needs a ticket id)", [emergency_key]) if {
+emergency_hint := sprintf(" (its %s annotation names no ticket matching %q: an emergency needs a change ticket id)", [emergency_key, ticket_pattern]) if {
 	emergency_key in object.keys(annotations)
 } else := ""
 
@@ -77,7 +88,7 @@ violation contains v if {
 	input.change.frozen == true # read inline: no rule call while nothing is frozen
 	not emergency
 	v := {
-		"msg": sprintf("%s %q cannot be %s now: %s is frozen by %s%s. Wait until the freeze ends, or, for an emergency, annotate the object %s: \"<ticket id>\" (the change is then allowed and recorded)", [obj.kind, name, verb, where, frozen_by, emergency_hint, emergency_key]),
+		"msg": sprintf("%s %q cannot be %s now: %s is frozen by %s%s. Wait until the freeze ends, or, for an emergency, have an emergency requester annotate the object %s: \"<ticket id>; expires=<RFC 3339 instant>\" (the change is then allowed and recorded)", [obj.kind, name, verb, where, frozen_by, emergency_hint, emergency_key]),
 		"path": path,
 		"details": {"windows": windows, "operation": object.get(input, "operation", "")},
 	}

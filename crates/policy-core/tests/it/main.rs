@@ -6,3 +6,4 @@ mod fixtures;
 mod fuzz_regressions;
 mod grammar;
 mod pss;
+mod governance;
