@@ -152,6 +152,23 @@ pub fn parse_stream_with(text: &str, limits: YamlLimits) -> Vec<Result<YamlDocum
         if !has_content(chunk.text) {
             continue;
         }
+        // The parser looks ahead to the end of a flow collection before it emits its start (it
+        // may be a mapping key), at a cost per token that grows with the nesting: `[[[[…` would
+        // take quadratic time before the depth limit is ever seen. Reject it first, in one pass.
+        if let Some((line, column)) = flow_too_deep(chunk.text, limits.max_depth) {
+            out.push(Err(YamlError {
+                index,
+                position: Position {
+                    line: chunk.first_line.saturating_add(line),
+                    column: column.saturating_add(1),
+                },
+                message: format!(
+                    "flow collections (`[`, `{{`) nested deeper than {} levels",
+                    limits.max_depth
+                ),
+            }));
+            continue;
+        }
         match parse_chunk(chunk.text, chunk.first_line, limits) {
             Ok(Some((value, positions, notes))) => {
                 if value.is_null() {
@@ -297,6 +314,198 @@ fn is_document_marker(line: &str) -> bool {
         Some(rest) => rest.is_empty() || rest.starts_with([' ', '\t', '\n', '\r']),
         None => false,
     }
+}
+
+/// Where flow collections (`[…]`, `{…}`) of a document first nest deeper than `max`, as a 0-based
+/// line and character column in `text`; one linear pass that follows YAML's scanner just enough to
+/// tell structure from content: comments, quoted scalars, block scalars, and plain scalars (in
+/// which a bracket or quote in block context, or a quote in flow context, is text).
+fn flow_too_deep(text: &str, max: usize) -> Option<(u32, u32)> {
+    let mut depth = 0usize;
+    // Inside a quoted scalar: its quote byte.
+    let mut quote: Option<u8> = None;
+    // Inside a block scalar whose parent node is at this column: lines indented more are content.
+    let mut block_scalar: Option<usize> = None;
+    // Flow context: inside a plain scalar (a quote there is text).
+    let mut in_plain = false;
+    for (line_no, line) in text.split_inclusive('\n').enumerate() {
+        let b = line.as_bytes();
+        let indent = b.iter().take_while(|&&c| c == b' ').count();
+        if let Some(parent) = block_scalar {
+            let blank = b[indent..].iter().all(|c| c.is_ascii_whitespace());
+            if blank || indent > parent {
+                continue;
+            }
+            block_scalar = None;
+        }
+        let at = |i: usize| b.get(i).copied().unwrap_or(b'\n');
+        let blank_at = |i: usize| matches!(at(i), b' ' | b'\t' | b'\r' | b'\n');
+        let mut i = 0usize;
+        // Block context: true where a node may start (after indentation, `- `, `? `, `: `).
+        let mut node_start = quote.is_none() && depth == 0;
+        // Column of the node owning a block scalar indicator met on this line.
+        let mut node_col = indent;
+        let mut prev_blank = true;
+        while i < b.len() {
+            let c = b[i];
+            if let Some(q) = quote {
+                if q == b'"' && c == b'\\' {
+                    i += 2;
+                    continue;
+                }
+                if c == q {
+                    if q == b'\'' && at(i + 1) == b'\'' {
+                        i += 2;
+                        continue;
+                    }
+                    quote = None;
+                    in_plain = false;
+                    if depth == 0 {
+                        // After a quoted key, `: ` starts its value.
+                        i += 1;
+                        while matches!(at(i), b' ' | b'\t') {
+                            i += 1;
+                        }
+                        if at(i) == b':' && blank_at(i + 1) {
+                            i += 1;
+                            node_start = true;
+                        } else {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            if depth > 0 {
+                match c {
+                    b' ' | b'\t' | b'\r' | b'\n' => {
+                        prev_blank = true;
+                        i += 1;
+                        continue;
+                    }
+                    b'#' if prev_blank || !in_plain => break,
+                    b'[' | b'{' => {
+                        depth += 1;
+                        if depth > max {
+                            return Some((line_no as u32, line[..i].chars().count() as u32));
+                        }
+                        in_plain = false;
+                    }
+                    b']' | b'}' => {
+                        depth -= 1;
+                        in_plain = false;
+                        if depth == 0 {
+                            // Back in block context: what follows may be `: value` or a comment.
+                            node_start = true;
+                            prev_blank = false;
+                            i += 1;
+                            while matches!(at(i), b' ' | b'\t') {
+                                i += 1;
+                            }
+                            if at(i) == b':' && blank_at(i + 1) {
+                                i += 1;
+                            } else if at(i) != b'#' {
+                                break;
+                            }
+                            continue;
+                        }
+                    }
+                    b',' => in_plain = false,
+                    b'"' | b'\'' if !in_plain => quote = Some(c),
+                    b':' if !in_plain => {}
+                    b':' if blank_at(i + 1)
+                        || matches!(at(i + 1), b',' | b'[' | b']' | b'{' | b'}') =>
+                    {
+                        in_plain = false
+                    }
+                    b'?' if !in_plain && blank_at(i + 1) => {}
+                    b'&' | b'!' | b'*' if !in_plain => {
+                        // Anchor, tag or alias: up to a blank, a flow indicator or a quote.
+                        i += 1;
+                        while !blank_at(i)
+                            && !matches!(at(i), b',' | b'[' | b']' | b'{' | b'}' | b'"' | b'\'')
+                        {
+                            i += 1;
+                        }
+                        prev_blank = false;
+                        continue;
+                    }
+                    _ => in_plain = true,
+                }
+                prev_blank = false;
+                i += 1;
+                continue;
+            }
+            // Block context.
+            if !node_start {
+                // Inside a plain scalar or key: `: ` starts a value, ` #` a comment.
+                if c == b':' && blank_at(i + 1) {
+                    node_start = true;
+                } else if c == b'#' && prev_blank {
+                    break;
+                }
+                prev_blank = matches!(c, b' ' | b'\t');
+                i += 1;
+                continue;
+            }
+            match c {
+                b' ' | b'\t' => {
+                    i += 1;
+                    continue;
+                }
+                b'\r' | b'\n' | b'#' => break,
+                b'%' if i == 0 => break,
+                b'-' | b'.'
+                    if i == 0
+                        && b.starts_with(if c == b'-' { b"---" } else { b"..." })
+                        && blank_at(3) =>
+                {
+                    i += 3;
+                    continue;
+                }
+                b'-' | b'?' | b':' if blank_at(i + 1) => {
+                    node_col = i;
+                    i += 1;
+                    continue;
+                }
+                b'[' | b'{' => {
+                    depth = 1;
+                    if depth > max {
+                        return Some((line_no as u32, line[..i].chars().count() as u32));
+                    }
+                    in_plain = false;
+                    prev_blank = false;
+                    i += 1;
+                    continue;
+                }
+                b'"' | b'\'' => {
+                    quote = Some(c);
+                    i += 1;
+                    continue;
+                }
+                b'|' | b'>' => {
+                    block_scalar = Some(node_col);
+                    break;
+                }
+                b'&' | b'!' | b'*' => {
+                    while !blank_at(i) {
+                        i += 1;
+                    }
+                    continue;
+                }
+                _ => {
+                    // A plain scalar or a key.
+                    node_start = false;
+                    node_col = i;
+                    prev_blank = false;
+                    i += 1;
+                }
+            }
+        }
+    }
+    None
 }
 
 /// A parser reports an error where it noticed it, which for an unclosed bracket or quote is the
@@ -968,6 +1177,49 @@ mod tests {
             .positions
             .get("/metadata/annotations/example.com~1a~0b")
             .is_some());
+    }
+
+    /// The flow depth the pre-scan sees: the smallest limit it does not reject.
+    fn flow_depth(text: &str) -> usize {
+        (0..64).find(|&m| flow_too_deep(text, m).is_none()).unwrap()
+    }
+
+    #[test]
+    fn flow_prescan_counts_structure_not_content() {
+        assert_eq!(flow_depth("a: [[1], {b: [2]}]\n"), 3);
+        assert_eq!(
+            flow_depth("{\"a\": [1, {\"b\": \"]]\\\"]\"}], \"c\": '[[['}\n"),
+            3
+        );
+        assert_eq!(flow_depth("[a, b\n  ,[c, [d]]\n]\n"), 3);
+        // Brackets and quotes inside plain scalars, quoted scalars, comments and block scalars.
+        let text =
+            "a: x[[[\nb: \"[[[\"\nc: '[[[' # [[[\n# [[[\nd: |\n  [[[[\n  {{{\ne: >-\n    [[[\n\
+                    f:\n- |\n  [[[\n- [k]\ng: it's [not\nh: [it's, a\"b, [c]]\n";
+        assert_eq!(flow_depth(text), 2);
+        // A quoted scalar over several lines, a quoted key, a document marker.
+        assert_eq!(flow_depth("a: \"x\n  [[[ \"\n\"k\": [[1]]\n"), 2);
+        assert_eq!(flow_depth("--- [[[1]]]\n"), 3);
+        // A quote inside a flow plain scalar is text, so brackets after it count.
+        assert_eq!(flow_depth("[a\"b, [[c]]]\n"), 3);
+        assert_eq!(flow_depth("[a, \"]]\", [b, 'x'']]', [c]]]\n"), 3);
+        // A block scalar ends at the first line not more indented than its parent.
+        assert_eq!(flow_depth("x:\n  y: |\n    [[[[\n  z: [[1]]\n"), 2);
+    }
+
+    #[test]
+    fn deep_flow_nesting_fails_fast_with_its_position() {
+        let text = format!("kind: Pod\nspec: {}\n", "[".repeat(300));
+        let docs = parse_stream(&text);
+        let err = docs[0].as_ref().unwrap_err();
+        assert!(err.message.contains("nested deeper than 256"), "{err:?}");
+        assert_eq!(
+            err.position,
+            Position {
+                line: 2,
+                column: 7 + 256
+            }
+        );
     }
 
     #[test]

@@ -6,4 +6,5 @@ mod fixtures;
 mod fuzz_regressions;
 mod grammar;
 mod pss;
+mod yaml_limits;
 mod governance;
