@@ -4,7 +4,7 @@
 mod docs;
 mod fixtures;
 mod fuzz_regressions;
+mod governance;
 mod grammar;
 mod pss;
 mod yaml_limits;
-mod governance;
