@@ -1,21 +1,30 @@
-# plumbline-webhook image: build with the Rust toolchain, run on distroless as non-root.
+# plumbline-webhook image: built with the Rust toolchain, run as non-root on a glibc-only base.
 #   docker build -t plumbline-webhook .
-# Base images are pinned to exact versions here; CI resolves and pins them by digest
-# (docker buildx imagetools inspect <image>) through the build args below.
-# Keep target/ out of the build context (.dockerignore: target/, .git/).
-ARG RUST_IMAGE=docker.io/library/rust:1.85.0-slim-bookworm
+# Base images are pinned by version here; pin them by digest in your registry mirror through the
+# build args (docker buildx imagetools inspect <image>). The Rust version is the workspace's
+# rust-version (Cargo.toml), the oldest that builds the locked dependencies.
+# scripts/image-build-stage.sh runs this build stage's commands outside Docker (CI does, and uses
+# the binary it produces for the end-to-end tests); see docs/webhook.md, "The image".
+ARG RUST_IMAGE=docker.io/library/rust:1.95.0-slim-bookworm
 ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
 
 FROM ${RUST_IMAGE} AS build
 WORKDIR /src
-# Manifests first so the dependency layer is cached across source changes.
+# Dependency layer: manifests, lockfile and empty sources only, so the dependencies are fetched
+# and compiled once and the layer is reused until a manifest or Cargo.lock changes.
 COPY Cargo.toml Cargo.lock ./
 COPY crates/policy-core/Cargo.toml crates/policy-core/
 COPY crates/lint-cli/Cargo.toml crates/lint-cli/
 COPY crates/webhook/Cargo.toml crates/webhook/
-RUN cargo fetch --locked
+COPY crates/image-verify/Cargo.toml crates/image-verify/
+COPY scripts/image-stubs.sh scripts/
+RUN scripts/image-stubs.sh \
+ && cargo build --release --locked -p plumbline-webhook --features cluster-cache
+# The sources (.dockerignore keeps target/ and .git/ out). COPY keeps the files' own mtimes, which
+# can be older than the stub build: touch them so cargo rebuilds the workspace crates.
 COPY . .
-RUN cargo build --release --locked -p plumbline-webhook \
+RUN find crates policies -type f -exec touch {} + \
+ && cargo build --release --locked -p plumbline-webhook --features cluster-cache \
  && install -D -m 0555 target/release/plumbline-webhook /out/plumbline-webhook
 
 # distroless/cc: glibc + libgcc only, no shell, no package manager; `nonroot` is uid 65532.
