@@ -351,3 +351,68 @@ fn m5_privileged_ephemeral_container_is_judged() {
     let o = r.decide(&linter, &settings);
     assert_eq!(o.skipped, Some("subresource"));
 }
+
+fn namespace(labels: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "initech-staging", "labels": labels}})
+}
+
+fn namespace_review(old: Value, new: Value) -> Review {
+    let mut r = Review::new("UPDATE", new);
+    r.kind = "Namespace";
+    r.namespace = "initech-staging";
+    r.old = old;
+    r
+}
+
+/// L7: a tenant could relabel its Namespace (environment, Pod Security level, admission=disabled)
+/// with at most a warning; now only params.namespaceLabels.requesters may.
+#[test]
+fn l7_tenant_may_not_relabel_its_namespace() {
+    let config = "version: 1\nrules: {select: [namespace-labels-protected]}\nadmission:\n  enforcement: {staging: deny, dev: warn}\nparams:\n  namespaceLabels:\n    requesters: {groups: [platform-admins]}\n";
+    let (linter, settings) = setup(config, FROZEN_AT);
+    let old = namespace(json!({"plumbline.dev/tenant": "initech",
+        "plumbline.dev/environment": "staging"}));
+    for (key, value) in [
+        ("plumbline.dev/admission", "disabled"),
+        ("pod-security.kubernetes.io/enforce", "privileged"),
+        ("plumbline.dev/environment", "dev"),
+        ("plumbline.dev/tenant", "globex"),
+    ] {
+        let mut new = old.clone();
+        new["metadata"]["labels"][key] = json!(value);
+        let r = namespace_review(old.clone(), new);
+        let o = r.decide(&linter, &settings);
+        // Moving to `dev` (warn) is judged by the stricter enforcement of the old environment.
+        assert!(!o.allowed, "{key}={value}: {}", o.response);
+        let msg = message(&o);
+        assert!(
+            msg.contains("[namespace-labels-protected]")
+                && msg.contains("requester alice changes")
+                && msg.contains(key),
+            "{msg}"
+        );
+    }
+    // Removing a protected label is a change too.
+    let r = namespace_review(
+        old.clone(),
+        namespace(json!({"plumbline.dev/tenant": "initech"})),
+    );
+    let o = r.decide(&linter, &settings);
+    assert!(
+        !o.allowed && message(&o).contains("removed"),
+        "{}",
+        o.response
+    );
+    // The platform may; and tenants may change labels that decide nothing.
+    let mut new = old.clone();
+    new["metadata"]["labels"]["plumbline.dev/environment"] = json!("dev");
+    let mut r = namespace_review(old.clone(), new);
+    r.user = admin();
+    assert!(r.decide(&linter, &settings).allowed);
+    let mut new = old.clone();
+    new["metadata"]["labels"]["team"] = json!("erp");
+    let r = namespace_review(old.clone(), new);
+    let o = r.decide(&linter, &settings);
+    assert!(o.allowed && o.findings.is_empty(), "{}", o.response);
+}
