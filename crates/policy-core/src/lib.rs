@@ -34,6 +34,7 @@ pub mod quantity;
 mod source;
 pub mod suppress;
 pub mod tenancy;
+pub mod webhookconfig;
 pub mod yaml;
 
 pub use config::{Config, ValidConfig};

@@ -8,3 +8,4 @@ mod governance;
 mod grammar;
 mod pss;
 mod yaml_limits;
+mod webhook_config;
