@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use policy_core::{expand_paths, LintOptions, Linter, Problem, Report, Severity, Source};
+use policy_core::{LintOptions, Linter, Problem, Report, Severity, Source};
 use rayon::prelude::*;
 
 use super::load_pack;
@@ -70,6 +70,12 @@ pub(crate) struct LintArgs {
     /// Report only findings that are not in this baseline file.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Follow symbolic links wherever they point. By default a link is read only when it
+    /// resolves to a regular file inside the directories given (a link given as a file: inside
+    /// its own directory); links to directories, out of the tree, to devices, FIFOs or /proc
+    /// files are skipped with a note.
+    #[arg(long)]
+    follow_symlinks: bool,
     /// Colour: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -127,7 +133,7 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         let total = total_files.clone();
         options.progress = Some(std::sync::Arc::new(move |n: usize| {
             let total = total.load(std::sync::atomic::Ordering::Relaxed);
-            if total >= PROGRESS_MIN_FILES && (n % 50 == 0 || n == total) {
+            if total >= PROGRESS_MIN_FILES && (n.is_multiple_of(50) || n == total) {
                 if n == total {
                     eprint!("\r\x1b[2K");
                 } else {
@@ -159,7 +165,7 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
             file_paths.push(p.clone());
         }
     }
-    let (files, expand_problems) = expand_paths(&file_paths);
+    let (files, expand_problems, skipped) = Source::expand(&file_paths, args.follow_symlinks);
     total_files.store(
         files.len() + usize::from(stdin_read),
         std::sync::atomic::Ordering::Relaxed,
@@ -185,6 +191,7 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     }
     let mut report: Report = linter.lint_sources(&sources);
     report.problems.extend(problems);
+    report.notes.extend(skipped);
     report.files = sources.len();
     if let Some(path) = &args.write_baseline {
         let n = crate::baseline::write(&report, path)?;

@@ -6,6 +6,7 @@ mod corpus;
 mod examples;
 mod formats;
 mod secrets;
+mod symlinks;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
