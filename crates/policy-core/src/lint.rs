@@ -294,6 +294,13 @@ impl Linter {
         &self.compiled
     }
 
+    /// Stop each evaluation of the shared pack after `limit` of wall-clock time (the rules then
+    /// fail with a time-limit error). The webhook sets it so an evaluation that overran the
+    /// request's deadline ends and frees its slot instead of running on.
+    pub fn set_evaluation_deadline(&mut self, limit: Option<std::time::Duration>) {
+        self.compiled.set_deadline(limit);
+    }
+
     /// Lint sources: parse in parallel, build the inventory, evaluate in parallel.
     pub fn lint_sources(&self, sources: &[Source]) -> Report {
         let done = std::sync::atomic::AtomicUsize::new(0);

@@ -1,16 +1,28 @@
 //! `POST /validate` and the small GET endpoints. Every failure goes through [`reject`].
+//!
+//! A review goes: Content-Length checked (413 before any byte of the body is read) → a share of
+//! its lane's body budget → the body, within the body timeout → its shape counted without parsing
+//! ([`Shape`]) → over the cost limit: the failure mode; else a slot of its lane (small or large)
+//! → parsed and decided on the blocking pool within the deadline.
 
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use policy_core::admission::{self, AdmissionRequest, Outcome};
+use policy_core::admission::{self, AdmissionError, AdmissionRequest, Outcome};
+use serde::Deserialize;
 
+use crate::budget::{Lane, Shape};
 use crate::App;
+
+/// Characters kept of a request value in a log line or a response reason.
+pub(crate) const MAX_FIELD_CHARS: usize = 128;
+/// Bytes of an oversized body read and discarded after its 413, so that the client, still
+/// sending, receives the answer instead of a connection reset.
+const MAX_DRAIN_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Why a request is answered without an AdmissionReview.
 enum Rejection {
@@ -18,9 +30,13 @@ enum Rejection {
     TooLarge(usize),
     /// Body unreadable or malformed.
     BadRequest(String),
+    /// The body did not arrive within the body timeout.
+    Timeout,
+    /// No body budget within the deadline (before the uid is known, so no AdmissionReview).
+    Busy,
 }
 
-/// The one place errors become HTTP responses.
+/// The one place errors become HTTP responses. `reason` texts never carry request values.
 fn reject(app: &App, r: Rejection) -> Response {
     let (status, reason) = match r {
         Rejection::TooLarge(max) => (
@@ -28,6 +44,14 @@ fn reject(app: &App, r: Rejection) -> Response {
             format!("AdmissionReview larger than {max} bytes"),
         ),
         Rejection::BadRequest(reason) => (StatusCode::BAD_REQUEST, reason),
+        Rejection::Timeout => (
+            StatusCode::REQUEST_TIMEOUT,
+            "request body not received in time".to_string(),
+        ),
+        Rejection::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "webhook busy: no capacity for a review of this size in time".to_string(),
+        ),
     };
     app.metrics.rejected(status.as_u16());
     tracing::warn!(status = status.as_u16(), %reason, "request rejected");
@@ -37,6 +61,52 @@ fn reject(app: &App, r: Rejection) -> Response {
         format!("{reason}\n"),
     )
         .into_response()
+}
+
+/// `s` for a log line or a reason: at most `max` characters, control characters as `?`, `…`
+/// when cut.
+pub(crate) fn bounded(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if s.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// `text` with every quoted or backticked span (serde and policy-core quote the offending
+/// value so) replaced by `…`, bounded: a reason says what is wrong, never echoes the value.
+fn redact(text: &str) -> String {
+    let mut out = String::new();
+    let mut close: Option<char> = None;
+    for c in text.chars() {
+        match close {
+            Some(end) if c == end => close = None,
+            Some(_) => {}
+            None if c == '"' || c == '`' || c == '\'' => {
+                out.push('…');
+                close = Some(c);
+            }
+            None => out.push(c),
+        }
+    }
+    bounded(&out, 2 * MAX_FIELD_CHARS)
+}
+
+/// The 400 reason of a malformed review, without the request's values.
+fn reason_of(e: &AdmissionError) -> String {
+    match e {
+        AdmissionError::ApiVersion(_) => {
+            "unsupported apiVersion: only admission.k8s.io/v1 is served".into()
+        }
+        AdmissionError::Kind(_) => "unsupported kind: expected AdmissionReview".into(),
+        AdmissionError::Missing(field) => format!("AdmissionReview is missing `{field}`"),
+        AdmissionError::Malformed(m) => format!("malformed AdmissionReview: {}", redact(m)),
+        _ => "malformed AdmissionReview".into(),
+    }
 }
 
 fn json(value: &serde_json::Value) -> Response {
@@ -49,46 +119,174 @@ fn json(value: &serde_json::Value) -> Response {
         .into_response()
 }
 
-pub(crate) async fn validate(
-    State(app): State<App>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+/// Only the uid, to answer a review that will not be parsed in full (serde skips the rest
+/// without allocating).
+#[derive(Deserialize)]
+struct UidOnly {
+    #[serde(default)]
+    request: Option<UidRequest>,
+}
+
+#[derive(Deserialize)]
+struct UidRequest {
+    #[serde(default)]
+    uid: String,
+}
+
+fn uid_of(body: &[u8]) -> Option<String> {
+    let r: UidOnly = serde_json::from_slice(body).ok()?;
+    r.request.map(|r| r.uid).filter(|u| !u.is_empty())
+}
+
+/// Read and discard what is left of an oversized body (bounded in bytes and time), so the client
+/// gets to read its 413 instead of a reset.
+fn drain(body: Body, timeout: Duration) {
+    tokio::spawn(async move {
+        use http_body_util::BodyExt as _;
+        let mut body = body;
+        let mut seen: u64 = 0;
+        let _ = tokio::time::timeout(timeout, async {
+            while let Some(Ok(frame)) = body.frame().await {
+                seen += frame.data_ref().map_or(0, |d| d.len() as u64);
+                if seen > MAX_DRAIN_BYTES {
+                    break;
+                }
+            }
+        })
+        .await;
+    });
+}
+
+pub(crate) async fn validate(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
     let started = Instant::now();
+    let deadline = started + app.limits.deadline;
     let _in_flight = app.metrics.in_flight_guard();
-    let body = match body {
-        Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return reject(&app, Rejection::TooLarge(app.limits.max_body_bytes))
-        }
-        Err(e) => return reject(&app, Rejection::BadRequest(e.body_text())),
+    let max = app.limits.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        // Answered before reading; the rest is read and dropped so the answer reaches the client.
+        drain(body, app.limits.body_timeout);
+        let mut r = reject(&app, Rejection::TooLarge(max));
+        r.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+        return r;
+    }
+    // No Content-Length (chunked): as large as allowed until read.
+    let expected = declared.map_or(max, |n| usize::try_from(n).unwrap_or(max));
+    let mut lane = if declared.is_none() || expected > app.limits.large_body_bytes {
+        Lane::Large
+    } else {
+        Lane::Small
     };
+    let budget = match lane {
+        Lane::Small => &app.small,
+        Lane::Large => &app.large,
+    };
+    let Ok(Some(body_permit)) =
+        tokio::time::timeout_at(deadline.into(), budget.reserve_body(expected)).await
+    else {
+        return reject(&app, Rejection::Busy);
+    };
+    let body = match tokio::time::timeout(app.limits.body_timeout, axum::body::to_bytes(body, max))
+        .await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            return if too_large {
+                reject(&app, Rejection::TooLarge(max))
+            } else {
+                reject(
+                    &app,
+                    Rejection::BadRequest("request body unreadable".into()),
+                )
+            };
+        }
+        Err(_) => return reject(&app, Rejection::Timeout),
+    };
+    let shape = Shape::of(&body);
+    let cost = shape.cost();
+    if cost > app.limits.large_cost_bytes {
+        lane = Lane::Large;
+    }
+    // The uid answers the failure mode below without parsing the object; no uid: malformed.
+    let Some(uid) = uid_of(&body) else {
+        return match admission::parse_request(&body) {
+            Err(e) => reject(&app, Rejection::BadRequest(reason_of(&e))),
+            Ok(_) => reject(
+                &app,
+                Rejection::BadRequest("malformed AdmissionReview".into()),
+            ),
+        };
+    };
+    if cost > app.limits.max_review_cost_bytes {
+        app.metrics.over_budget();
+        let reason = format!(
+            "review too large to evaluate: estimated {} MiB (body {} KiB, {} values, {} lines) over the {} MiB limit",
+            cost >> 20,
+            shape.bytes >> 10,
+            shape.nodes,
+            shape.lines,
+            app.limits.max_review_cost_bytes >> 20
+        );
+        tracing::warn!(uid = %bounded(&uid, MAX_FIELD_CHARS), %reason,
+            failure_mode = ?app.settings.failure_mode, "review over budget; failure mode applied");
+        let outcome = admission::failure(&app.settings, &uid, &reason);
+        app.metrics
+            .request("unknown", "unknown", outcome.decision, started.elapsed());
+        return json(&outcome.response);
+    }
+    let slots = match lane {
+        Lane::Small => &app.small.slots,
+        Lane::Large => &app.large.slots,
+    };
+    let permit = match tokio::time::timeout_at(deadline.into(), slots.clone().acquire_owned()).await
+    {
+        Ok(Ok(p)) => p,
+        Ok(Err(_)) => {
+            return json(&admission::failure(&app.settings, &uid, "webhook shutting down").response)
+        }
+        Err(_) => {
+            let o = timed_out(&app, &uid, "", lane, "no evaluation slot free");
+            app.metrics
+                .request("unknown", "unknown", o.decision, started.elapsed());
+            return json(&o.response);
+        }
+    };
+    // Parsed only now: reviews waiting for a slot hold their raw body, not its parsed copies.
     let req = match admission::parse_request(&body) {
         Ok(r) => r,
-        Err(e) => return reject(&app, Rejection::BadRequest(e.to_string())),
+        Err(e) => return reject(&app, Rejection::BadRequest(reason_of(&e))),
     };
     drop(body);
-    let outcome = evaluate(&app, &req, started).await;
+    drop(body_permit);
+    let outcome = evaluate(&app, &req, deadline, lane, permit).await;
     record(&app, &req, &outcome, started);
     json(&outcome.response)
 }
 
-/// Evaluate within the deadline and the concurrency cap; the failure mode answers otherwise.
-async fn evaluate(app: &App, req: &AdmissionRequest, started: Instant) -> Outcome {
-    let deadline = started + app.limits.deadline;
-    let timed_out = |what: &str| {
-        app.metrics.timeout();
-        let reason = format!("{what} after {} ms", app.limits.deadline.as_millis());
-        tracing::warn!(uid = %req.uid, object = %req.display_object(), %reason,
-            failure_mode = ?app.settings.failure_mode, "evaluation deadline exceeded; failure mode applied");
-        admission::failure(&app.settings, &req.uid, &reason)
-    };
-    let permit = match tokio::time::timeout_at(deadline.into(), app.permits.clone().acquire_owned())
-        .await
-    {
-        Ok(Ok(p)) => p,
-        Ok(Err(_)) => return admission::failure(&app.settings, &req.uid, "webhook shutting down"),
-        Err(_) => return timed_out("no evaluation slot free"),
-    };
+fn timed_out(app: &App, uid: &str, object: &str, lane: Lane, what: &str) -> Outcome {
+    app.metrics.timeout();
+    let reason = format!("{what} after {} ms", app.limits.deadline.as_millis());
+    tracing::warn!(uid = %bounded(uid, MAX_FIELD_CHARS), object = %object, lane = lane.as_str(), %reason,
+        failure_mode = ?app.settings.failure_mode, "evaluation deadline exceeded; failure mode applied");
+    admission::failure(&app.settings, uid, &reason)
+}
+
+/// Evaluate within the deadline, holding the lane's slot; the failure mode answers otherwise.
+async fn evaluate(
+    app: &App,
+    req: &AdmissionRequest,
+    deadline: Instant,
+    lane: Lane,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Outcome {
     let (linter, settings, inventory, r) = (
         app.linter.clone(),
         app.settings.clone(),
@@ -96,7 +294,8 @@ async fn evaluate(app: &App, req: &AdmissionRequest, started: Instant) -> Outcom
         req.clone(),
     );
     // The permit moves into the blocking task: an evaluation that outlives its deadline still
-    // holds its slot, so runaway evaluations cannot pile up beyond the cap.
+    // holds its slot until the engine's own time limit stops it, so runaway evaluations cannot
+    // pile up beyond the lane's cap.
     let task = tokio::task::spawn_blocking(move || {
         let out = admission::decide(&linter, &settings, &r, &inventory);
         drop(permit);
@@ -105,16 +304,43 @@ async fn evaluate(app: &App, req: &AdmissionRequest, started: Instant) -> Outcom
     match tokio::time::timeout_at(deadline.into(), task).await {
         Ok(Ok(outcome)) => {
             if !outcome.errors.is_empty() {
-                tracing::warn!(uid = %req.uid, errors = ?outcome.errors,
+                let errors: Vec<String> = outcome
+                    .errors
+                    .iter()
+                    .take(5)
+                    .map(|e| bounded(e, 2 * MAX_FIELD_CHARS))
+                    .collect();
+                tracing::warn!(uid = %bounded(&req.uid, MAX_FIELD_CHARS), errors = ?errors,
                     failure_mode = ?app.settings.failure_mode, "policy evaluation failed; failure mode applied");
             }
             outcome
         }
         Ok(Err(e)) => {
-            tracing::error!(uid = %req.uid, error = %e, "evaluation task failed");
+            tracing::error!(uid = %bounded(&req.uid, MAX_FIELD_CHARS), error = %e, "evaluation task failed");
             admission::failure(&app.settings, &req.uid, "evaluation failed")
         }
-        Err(_) => timed_out("policy evaluation timed out"),
+        Err(_) => timed_out(
+            app,
+            &req.uid,
+            &object_of(req),
+            lane,
+            "policy evaluation timed out",
+        ),
+    }
+}
+
+/// `Kind/namespace/name`, each part bounded (a Kubernetes kind is at most 63 characters, a
+/// namespace 63, a name 253).
+pub(crate) fn object_of(req: &AdmissionRequest) -> String {
+    let (kind, ns, name) = (
+        bounded(&req.kind, 63),
+        bounded(&req.namespace, 63),
+        bounded(&req.name, 253),
+    );
+    if ns.is_empty() {
+        format!("{kind}/{name}")
+    } else {
+        format!("{kind}/{ns}/{name}")
     }
 }
 
@@ -123,32 +349,40 @@ fn record(app: &App, req: &AdmissionRequest, o: &Outcome, started: Instant) {
     let latency = started.elapsed();
     let mut rules: Vec<&str> = o.findings.iter().map(|f| f.rule.as_str()).collect();
     rules.dedup();
-    // Every honoured suppression or exemption is on the record: rule:kind, then the reason.
+    let rules = bounded(&rules.join(","), 1024);
+    // Every honoured suppression or exemption is on the record: rule:kind, then the reason (the
+    // reason is the requester's text: bounded).
     let suppressed: Vec<String> = o
         .suppressed
         .iter()
         .filter_map(|f| {
             let s = f.suppressed.as_ref()?;
-            Some(format!("{}:{} ({})", f.rule, suppression_kind(s), s.reason))
+            Some(format!(
+                "{}:{} ({})",
+                bounded(&f.rule, MAX_FIELD_CHARS),
+                suppression_kind(s),
+                bounded(&s.reason, MAX_FIELD_CHARS)
+            ))
         })
+        .take(20)
         .collect();
     // An emergency change let through a freeze window (change.plumbline.dev/emergency).
     let emergency = o.response["response"]["auditAnnotations"]["plumbline.dev/emergency-change"]
         .as_str()
         .unwrap_or_default();
     tracing::info!(
-        uid = %req.uid,
-        operation = %req.operation,
-        object = %req.display_object(),
+        uid = %bounded(&req.uid, MAX_FIELD_CHARS),
+        operation = %bounded(&req.operation, 16),
+        object = %object_of(req),
         dry_run = req.dry_run,
-        environment = %o.environment,
+        environment = %bounded(&o.environment, MAX_FIELD_CHARS),
         enforcement = o.enforcement.as_str(),
         decision = o.decision,
         allowed = o.allowed,
-        rules = %rules.join(","),
+        rules = %rules,
         skipped = o.skipped.unwrap_or(""),
-        suppressed = %suppressed.join("; "),
-        emergency = emergency,
+        suppressed = %bounded(&suppressed.join("; "), 2048),
+        emergency = %bounded(emergency, 2 * MAX_FIELD_CHARS),
         latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
         "admission decision"
     );

@@ -42,9 +42,42 @@ struct Args {
     /// Evaluation deadline per request, in milliseconds (then the failure mode applies).
     #[arg(long, default_value_t = 3000)]
     deadline_ms: u64,
-    /// Evaluations running at once.
+    /// Evaluations of ordinary reviews running at once (the small lane).
     #[arg(long, default_value_t = Limits::default().max_concurrent)]
     max_concurrent: usize,
+    /// Evaluations of large reviews running at once (their own lane).
+    #[arg(long, default_value_t = Limits::default().max_concurrent_large)]
+    max_concurrent_large: usize,
+    /// Reviews with a longer body use the large lane, in bytes.
+    #[arg(long, default_value_t = Limits::default().large_body_bytes)]
+    large_body_bytes: usize,
+    /// Reviews with a higher estimated cost use the large lane, in bytes.
+    #[arg(long, default_value_t = Limits::default().large_cost_bytes)]
+    large_cost_bytes: usize,
+    /// Reviews with a higher estimated cost are answered by the failure mode, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_review_cost_bytes)]
+    max_review_cost_bytes: usize,
+    /// Bytes of small-lane bodies being read or waiting, all together.
+    #[arg(long, default_value_t = Limits::default().small_body_budget_bytes)]
+    small_body_budget_bytes: usize,
+    /// Bytes of large-lane bodies being read or waiting, all together.
+    #[arg(long, default_value_t = Limits::default().large_body_budget_bytes)]
+    large_body_budget_bytes: usize,
+    /// Time to receive a request body, in milliseconds (then 408).
+    #[arg(long, default_value_t = 10_000)]
+    body_timeout_ms: u64,
+    /// Time allowed for a TLS handshake, in milliseconds.
+    #[arg(long, default_value_t = 5_000)]
+    tls_handshake_timeout_ms: u64,
+    /// HTTP/1: time to receive a request's headers (also the keep-alive idle time), in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    header_read_timeout_ms: u64,
+    /// Close a connection with nothing read or written for this long, in seconds.
+    #[arg(long, default_value_t = 60)]
+    idle_timeout_secs: u64,
+    /// Connections open at once; further ones are closed at once.
+    #[arg(long, default_value_t = 256)]
+    max_connections: usize,
     /// The webhook's own namespace, exempt by default (default: $POD_NAMESPACE, else plumbline-system).
     #[arg(long)]
     namespace: Option<String>,
@@ -166,6 +199,13 @@ fn build(args: &Args) -> anyhow::Result<App> {
     limits.max_body_bytes = args.max_body_bytes;
     limits.deadline = Duration::from_millis(args.deadline_ms);
     limits.max_concurrent = args.max_concurrent;
+    limits.max_concurrent_large = args.max_concurrent_large;
+    limits.large_body_bytes = args.large_body_bytes;
+    limits.large_cost_bytes = args.large_cost_bytes;
+    limits.max_review_cost_bytes = args.max_review_cost_bytes;
+    limits.small_body_budget_bytes = args.small_body_budget_bytes;
+    limits.large_body_budget_bytes = args.large_body_budget_bytes;
+    limits.body_timeout = Duration::from_millis(args.body_timeout_ms);
     Ok(App::new(Arc::new(linter), settings, limits))
 }
 
@@ -227,6 +267,10 @@ async fn run(
     };
     let mut opts = ServeOptions::new(args.listen, tls);
     opts.client_auth = client_auth;
+    opts.handshake_timeout = Duration::from_millis(args.tls_handshake_timeout_ms);
+    opts.header_read_timeout = Duration::from_millis(args.header_read_timeout_ms);
+    opts.idle_timeout = Duration::from_secs(args.idle_timeout_secs);
+    opts.max_connections = args.max_connections;
     let running = plumbline_webhook::start(app, opts)
         .await
         .context("starting the server")?;

@@ -11,7 +11,9 @@ const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 /// Distinct label sets kept per counter family; further ones are folded into `other`.
-const MAX_SERIES: usize = 1000;
+const MAX_SERIES: usize = 500;
+/// Characters kept of a label value, at insertion (a Kubernetes kind is at most 63).
+pub const MAX_LABEL_CHARS: usize = 64;
 
 /// The webhook's counters.
 #[derive(Debug, Default)]
@@ -27,6 +29,16 @@ pub struct Metrics {
     in_flight: AtomicU64,
     cert_reloads_ok: AtomicU64,
     cert_reloads_failed: AtomicU64,
+    over_budget: AtomicU64,
+    connections_refused: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+/// A label value as stored: at most [`MAX_LABEL_CHARS`] characters, control characters as `?`.
+fn label(s: &str) -> String {
+    s.chars()
+        .take(MAX_LABEL_CHARS)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K, other: K) {
@@ -45,12 +57,8 @@ impl Metrics {
     pub fn request(&self, operation: &str, kind: &str, decision: &str, latency: Duration) {
         bump(
             &self.requests,
-            (
-                operation.to_string(),
-                kind.to_string(),
-                decision.to_string(),
-            ),
-            ("other".into(), "other".into(), decision.to_string()),
+            (label(operation), label(kind), label(decision)),
+            ("other".into(), "other".into(), label(decision)),
         );
         let secs = latency.as_secs_f64();
         for (i, b) in BUCKETS.iter().enumerate() {
@@ -67,8 +75,8 @@ impl Metrics {
     pub fn finding(&self, rule: &str, severity: &str) {
         bump(
             &self.findings,
-            (rule.to_string(), severity.to_string()),
-            ("other".into(), severity.to_string()),
+            (label(rule), label(severity)),
+            ("other".into(), label(severity)),
         );
     }
 
@@ -76,14 +84,38 @@ impl Metrics {
     pub fn suppression(&self, rule: &str, kind: &str) {
         bump(
             &self.suppressions,
-            (rule.to_string(), kind.to_string()),
-            ("other".into(), kind.to_string()),
+            (label(rule), label(kind)),
+            ("other".into(), label(kind)),
         );
     }
 
     /// A request refused before evaluation (400, 413, …).
     pub fn rejected(&self, status: u16) {
         bump(&self.rejected, status, 0);
+    }
+
+    /// A review not evaluated because its estimated cost is over the per-review limit.
+    pub fn over_budget(&self) {
+        self.over_budget.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection closed by the acceptor: `limit` (too many open) or `handshake_timeout`.
+    pub fn connection_refused(&self, reason: &'static str) {
+        bump(&self.connections_refused, reason, "other");
+    }
+
+    /// Bytes of label values held by the counters (bounded by the series cap times the label cap).
+    pub fn label_bytes(&self) -> usize {
+        let three = |m: &Mutex<BTreeMap<(String, String, String), u64>>| {
+            m.lock().map_or(0, |m| {
+                m.keys().map(|(a, b, c)| a.len() + b.len() + c.len()).sum()
+            })
+        };
+        let two = |m: &Mutex<BTreeMap<(String, String), u64>>| {
+            m.lock()
+                .map_or(0, |m| m.keys().map(|(a, b)| a.len() + b.len()).sum())
+        };
+        three(&self.requests) + two(&self.findings) + two(&self.suppressions)
     }
 
     /// An evaluation that ran out of time.
@@ -194,6 +226,23 @@ impl Metrics {
             "plumbline_webhook_evaluation_timeouts_total {}",
             self.timeouts()
         );
+        out.push_str("# HELP plumbline_webhook_over_budget_total Reviews not evaluated because their estimated cost is over the limit (failure mode applied).\n");
+        out.push_str("# TYPE plumbline_webhook_over_budget_total counter\n");
+        let _ = writeln!(
+            out,
+            "plumbline_webhook_over_budget_total {}",
+            self.over_budget.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP plumbline_webhook_connections_refused_total Connections closed by the acceptor, by reason.\n");
+        out.push_str("# TYPE plumbline_webhook_connections_refused_total counter\n");
+        if let Ok(m) = self.connections_refused.lock() {
+            for (reason, n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "plumbline_webhook_connections_refused_total{{reason=\"{reason}\"}} {n}"
+                );
+            }
+        }
         out.push_str("# HELP plumbline_webhook_in_flight AdmissionReviews being answered.\n");
         out.push_str("# TYPE plumbline_webhook_in_flight gauge\n");
         let _ = writeln!(out, "plumbline_webhook_in_flight {}", self.in_flight());
@@ -226,7 +275,7 @@ impl Drop for InFlight {
 /// Escape a label value.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars().take(128) {
+    for c in s.chars().take(MAX_LABEL_CHARS) {
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
@@ -248,7 +297,7 @@ mod tests {
         m.request("CREATE", "Po\"d\n", "deny", Duration::from_millis(3));
         m.finding("image-tag-latest", "error");
         let t = m.render();
-        assert!(t.contains(r#"kind="Po\"d\n",decision="deny"} 1"#), "{t}");
+        assert!(t.contains(r#"kind="Po\"d?",decision="deny"} 1"#), "{t}");
         assert!(
             t.contains("request_duration_seconds_bucket{le=\"0.005\"} 1"),
             "{t}"
@@ -268,5 +317,22 @@ mod tests {
         }
         let n = m.requests.lock().map(|m| m.len()).unwrap_or_default();
         assert_eq!(n, MAX_SERIES + 1);
+    }
+
+    #[test]
+    fn label_values_are_bounded_when_stored() {
+        let m = Metrics::default();
+        let huge = "K".repeat(1024 * 1024);
+        for i in 0..30 {
+            m.request("CREATE", &format!("{i}{huge}"), "allow", Duration::ZERO);
+            m.finding(&format!("{i}{huge}"), "error");
+        }
+        // Today's 30 MiB of kinds would be held in full; each value is cut to 64 characters.
+        assert!(
+            m.label_bytes() <= 60 * (3 * MAX_LABEL_CHARS),
+            "{}",
+            m.label_bytes()
+        );
+        assert!(m.render().lines().all(|l| l.len() < 400));
     }
 }

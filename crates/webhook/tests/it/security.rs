@@ -452,7 +452,7 @@ fn secret_objects() -> Vec<Value> {
 
 /// Everything tracing writes while alive goes to a buffer (thread-local default subscriber: the
 /// tests' current-thread runtime runs the server's tasks on this thread).
-struct LogCapture {
+pub(crate) struct LogCapture {
     buf: Arc<Mutex<Vec<u8>>>,
     _guard: tracing::subscriber::DefaultGuard,
 }
@@ -473,7 +473,7 @@ impl std::io::Write for BufWriter {
 }
 
 impl LogCapture {
-    fn start() -> LogCapture {
+    pub(crate) fn start() -> LogCapture {
         let buf = Arc::new(Mutex::new(Vec::new()));
         let writer = BufWriter(buf.clone());
         let subscriber = tracing_subscriber::fmt()
@@ -489,7 +489,7 @@ impl LogCapture {
         }
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.buf
             .lock()
             .map(|v| String::from_utf8_lossy(&v).into_owned())
