@@ -1,12 +1,19 @@
 //! `--format human`: a code frame per finding, with the rule id and a one-line fix.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use policy_core::{Finding, Problem, Report, Severity};
 
-use super::{EmitContext, Emitter};
+use super::{mask, EmitContext, Emitter};
 
 pub(crate) struct Human;
+
+/// The emit context and the source texts frames are taken from, split into lines.
+struct Frames<'a> {
+    ctx: &'a EmitContext<'a>,
+    texts: HashMap<&'a str, mask::Text<'a>>,
+}
 
 struct Style {
     on: bool,
@@ -32,13 +39,26 @@ impl Style {
 impl Emitter for Human {
     fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()> {
         let st = Style { on: ctx.color };
+        // Each file a frame is taken from is split into lines once.
+        let mut texts: HashMap<&str, mask::Text<'_>> = HashMap::new();
+        let files = (report.problems.iter().chain(&report.notes))
+            .map(|p| p.file.as_str())
+            .chain(report.findings.iter().map(|f| &*f.file));
+        for file in files {
+            if !texts.contains_key(file) {
+                if let Some((name, text)) = ctx.texts.get_key_value(file) {
+                    texts.insert(name, mask::Text::new(text));
+                }
+            }
+        }
+        let ctx = &Frames { ctx, texts };
         for p in &report.problems {
             problem(out, &st, ctx, p, "input error", "1;31")?;
         }
-        for f in ctx.visible(report) {
+        for f in ctx.ctx.visible(report) {
             finding(out, &st, ctx, f)?;
         }
-        if !ctx.quiet {
+        if !ctx.ctx.quiet {
             for n in &report.notes {
                 problem(out, &st, ctx, n, "note", "1;36")?;
             }
@@ -48,7 +68,7 @@ impl Emitter for Human {
     }
 }
 
-fn finding(out: &mut dyn Write, st: &Style, ctx: &EmitContext<'_>, f: &Finding) -> io::Result<()> {
+fn finding(out: &mut dyn Write, st: &Style, ctx: &Frames<'_>, f: &Finding) -> io::Result<()> {
     let sup = if f.suppressed.is_some() {
         st.paint("2", " (suppressed)")
     } else {
@@ -71,7 +91,11 @@ fn finding(out: &mut dyn Write, st: &Style, ctx: &EmitContext<'_>, f: &Finding) 
         f.object,
         f.document
     )?;
-    let sensitive = policy_core::is_sensitive_pointer(&f.object.kind, &f.path);
+    // A Secret's line that holds more than one field (flow style, JSON on one line) may hold its
+    // data whatever the finding's field is.
+    let sensitive = policy_core::is_sensitive_pointer(&f.object.kind, &f.path)
+        || (f.object.kind == "Secret"
+            && source_line(ctx, &f.file, f.line).is_some_and(|l| l.contains(['{', '['])));
     frame(out, st, ctx, &f.file, f.line, f.column, sensitive)?;
     if let Some(s) = &f.suppressed {
         let exp = s
@@ -90,7 +114,7 @@ fn finding(out: &mut dyn Write, st: &Style, ctx: &EmitContext<'_>, f: &Finding) 
             s.reason
         )?;
     }
-    if let Some(meta) = ctx.pack.rule(&f.rule) {
+    if let Some(meta) = ctx.ctx.pack.rule(&f.rule) {
         let fix = meta
             .remediation
             .lines()
@@ -111,7 +135,7 @@ fn finding(out: &mut dyn Write, st: &Style, ctx: &EmitContext<'_>, f: &Finding) 
 fn problem(
     out: &mut dyn Write,
     st: &Style,
-    ctx: &EmitContext<'_>,
+    ctx: &Frames<'_>,
     p: &Problem,
     label: &str,
     color: &str,
@@ -135,40 +159,44 @@ fn problem(
         .unwrap_or_default();
     writeln!(out, "  {} {loc}{doc}{field}", st.paint("1;34", "-->"))?;
     if let (Some(l), Some(c)) = (p.line, p.column) {
-        // Notes about a secret's value carry its pointer; their lines are not shown.
-        let sensitive = p.message.contains("value not shown");
+        // Notes about a secret's value say so; input errors and other notes have no parsed
+        // object to ask, so the text decides (Secret documents, env values).
+        let sensitive = p.message.contains("value not shown")
+            || ctx
+                .texts
+                .get(p.file.as_str())
+                .is_some_and(|t| t.may_hold_secret(l));
         frame(out, st, ctx, &p.file, l, c, sensitive)?;
     }
     writeln!(out)
 }
 
+fn source_line<'a>(ctx: &Frames<'a>, file: &str, line: u32) -> Option<&'a str> {
+    ctx.texts.get(file)?.line(line)
+}
+
 /// The offending line with a caret under the column; with `redact`, the value after the key is
-/// masked (the line may hold a secret).
+/// masked (the line may hold a secret). Credentials (URL passwords, `password=` settings, flow
+/// env values) are masked on every line shown.
 fn frame(
     out: &mut dyn Write,
     st: &Style,
-    ctx: &EmitContext<'_>,
+    ctx: &Frames<'_>,
     file: &str,
     line: u32,
     column: u32,
     redact: bool,
 ) -> io::Result<()> {
-    let Some(text) = ctx.texts.get(file) else {
+    let Some(src) = source_line(ctx, file, line) else {
         return Ok(());
     };
-    let Some(src) = text.lines().nth(line.saturating_sub(1) as usize) else {
-        return Ok(());
-    };
-    let masked;
-    let src = if redact {
-        masked = match src.find(": ") {
-            Some(i) => format!("{}: ********", &src[..i]),
-            None => format!("{}********", &src[..src.len() - src.trim_start().len()]),
-        };
-        masked.as_str()
+    let masked = if redact {
+        mask::after_key(src)
     } else {
-        src
+        src.to_string()
     };
+    let masked = mask::credentials(&masked);
+    let src: &str = &masked;
     let num = line.to_string();
     let pad = " ".repeat(num.len());
     let bar = st.paint("1;34", "|");

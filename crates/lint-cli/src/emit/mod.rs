@@ -10,6 +10,7 @@ mod github;
 mod human;
 mod json;
 mod junit;
+mod mask;
 pub(crate) mod sarif;
 
 /// An output format.

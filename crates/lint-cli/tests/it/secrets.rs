@@ -9,7 +9,49 @@ const SECRETS: &[&str] = &[
     "c3VwZXJzZWNyZXQ=",
     "pg-Sup3r-Secret",
     "redis-pw-9876",
+    // URL passwords on lines that db-connection-plaintext flags (args, ConfigMap data).
+    "pg-url-pass-4411",
+    "redis-url-pw-5522",
+    "cm-url-pass-3131",
+    // An env value in flow style on the line of another finding.
+    "flow-secret-9966",
 ];
+
+/// Values in documents that do not parse, and in a note's line: no parsed object says where they
+/// are, so the text does.
+const BROKEN_SECRETS: &[&str] = &[
+    "broken-secret-6633",
+    "env-broken-7744",
+    "dup-secret-8855",
+    "json-secret-2299",
+];
+
+const BROKEN: &str = r#"apiVersion: v1
+kind: Secret
+metadata: {name: broken, namespace: acme-prod}
+stringData:
+  password: "broken-secret-6633
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: acme-prod}
+spec:
+  containers:
+  - name: p
+    image: odoo:17.0
+    env:
+    - name: DB_PASSWORD
+      value: 'env-broken-7744
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: dup, namespace: acme-prod}
+stringData:
+  token: first
+  token: dup-secret-8855
+---
+{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "j", "namespace": 7}, "data": {"k": "json-secret-2299"}}
+"#;
 
 const MANIFEST: &str = r#"apiVersion: v1
 kind: Secret
@@ -43,6 +85,18 @@ spec:
           value: redis://:redis-pw-9876@redis:6379/0
         - name: PGSSLMODE
           value: disable
+        args:
+        - --db-uri=postgres://odoo:pg-url-pass-4411@db:5432/odoo?sslmode=disable
+        - redis://:redis-url-pw-5522@redis:6379/0
+      - {name: side, image: "busybox:latest", env: [{name: TOKEN, value: flow-secret-9966}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: odoo-conf
+  namespace: acme-prod
+data:
+  DATABASE_URL: postgresql://odoo:cm-url-pass-3131@db/odoo?sslmode=prefer
 "#;
 
 #[test]
@@ -52,11 +106,16 @@ fn no_secret_value_in_any_output() {
     let file = dir.join("secrets.yaml");
     std::fs::write(&file, MANIFEST).unwrap();
     let f = file.to_str().unwrap();
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, BROKEN).unwrap();
+    let b = broken.to_str().unwrap();
     let mut saw_env_finding = false;
+    let mut saw_url_findings = 0;
     for format in ["human", "json", "sarif", "junit", "github"] {
         let out = plumbline(&[
             "lint",
             f,
+            b,
             "--format",
             format,
             "--show-suppressed",
@@ -68,18 +127,36 @@ fn no_secret_value_in_any_output() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        for secret in SECRETS {
+        for secret in SECRETS.iter().chain(BROKEN_SECRETS) {
             assert!(
                 !text.contains(secret),
                 "{format} output leaks {secret}:\n{text}"
             );
         }
         saw_env_finding |= text.contains("secret-in-env-literal") && text.contains("PASSWORD");
+        if format == "human" {
+            // The frames are still shown, masked: the broken documents, the note, the URLs.
+            for masked in [
+                "password: ********",
+                "value: ********",
+                "token: ********",
+                "postgres://odoo:********@db:5432/odoo?sslmode=disable",
+                "redis://:********@redis:6379/0",
+                "postgresql://odoo:********@db/odoo?sslmode=prefer",
+                "value: ********}",
+            ] {
+                assert!(text.contains(masked), "no frame with `{masked}`:\n{text}");
+            }
+            assert_eq!(text.matches("YAML syntax error").count(), 2, "{text}");
+            assert!(text.contains("/stringData/token"), "{text}");
+            saw_url_findings = text.matches("db-connection-plaintext").count();
+        }
     }
     assert!(
         saw_env_finding,
         "the literal PASSWORD must still be reported, by name"
     );
+    assert!(saw_url_findings >= 3, "the URLs must still be flagged");
 }
 
 /// `plumbline admit` over AdmissionReviews of the same Secret and Deployment (CREATE and UPDATE,
