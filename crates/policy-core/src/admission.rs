@@ -20,8 +20,39 @@ use crate::{Inventory, Linter};
 
 /// The only AdmissionReview version served.
 pub const API_VERSION: &str = "admission.k8s.io/v1";
-/// Prefix of the audit annotation keys (`plumbline.dev/<rule>`).
-pub const AUDIT_PREFIX: &str = "plumbline.dev/";
+/// Key of the audit annotation recording an honoured emergency change.
+pub const AUDIT_EMERGENCY: &str = "emergency-change";
+/// Key of the audit annotation recording a refused emergency change.
+pub const AUDIT_EMERGENCY_REFUSED: &str = "emergency-refused";
+/// Key of the audit annotation recording a failed evaluation (fail-open).
+pub const AUDIT_EVALUATION_ERROR: &str = "evaluation-error";
+
+/// An audit annotation key: the API server stores each one as `<webhook name>/<key>` and drops
+/// (with only a log line) any whose result is not a qualified name, so a key has no `/` and is
+/// at most 63 characters of `[A-Za-z0-9._-]`, starting and ending alphanumeric.
+pub fn audit_key(name: &str) -> String {
+    let mut key: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(63)
+        .collect();
+    while key.ends_with(|c: char| !c.is_ascii_alphanumeric()) {
+        key.pop();
+    }
+    while key.starts_with(|c: char| !c.is_ascii_alphanumeric()) {
+        key.remove(0);
+    }
+    if key.is_empty() {
+        key.push_str("finding");
+    }
+    key
+}
 /// Most warnings returned (kubectl prints each one).
 pub const MAX_WARNINGS: usize = 20;
 /// Longest warning, in characters.
@@ -606,7 +637,7 @@ pub fn decide(
                 None if !findings.iter().any(|f| f.rule == FREEZE_RULE) => {
                     let until = e.expires.map(|t| t.to_string()).unwrap_or_default();
                     extra_audits.push((
-                        "plumbline.dev/emergency-change".to_string(),
+                        AUDIT_EMERGENCY.to_string(),
                         format!(
                             "ticket {} by {} until {until} during freeze: {}",
                             e.ticket,
@@ -629,7 +660,7 @@ pub fn decide(
                         ));
                     }
                     extra_audits.push((
-                        "plumbline.dev/emergency-refused".to_string(),
+                        AUDIT_EMERGENCY_REFUSED.to_string(),
                         format!("{:?} during freeze {}: {problem}", e.text, names.join(", ")),
                     ));
                 }
@@ -677,10 +708,11 @@ fn respond(
             (Enforcement::Deny | Enforcement::Warn, Severity::Error | Severity::Warning) => {
                 warnings.push(line)
             }
-            _ => audits
-                .entry(format!("{AUDIT_PREFIX}{}", f.rule))
-                .or_default()
-                .push(format!("{}: {}", display_path(&f.path), f.message)),
+            _ => audits.entry(audit_key(&f.rule)).or_default().push(format!(
+                "{}: {}",
+                display_path(&f.path),
+                f.message
+            )),
         }
     }
     // Findings decide `audit`; the record of honoured suppressions below does not.
@@ -698,7 +730,7 @@ fn respond(
                 .unwrap_or_default();
             let line = format!("{kind}: {}{expires}", sup.reason);
             let entry = audits
-                .entry(format!("{AUDIT_PREFIX}suppressed-{}", f.rule))
+                .entry(audit_key(&format!("suppressed-{}", f.rule)))
                 .or_default();
             if !entry.contains(&line) {
                 entry.push(line);
@@ -767,7 +799,7 @@ pub fn failure(settings: &AdmissionSettings, uid: &str, reason: &str) -> Outcome
             json!({
                 "uid": uid, "allowed": true,
                 "warnings": [truncate(&format!("plumbline: policy evaluation failed, allowed (fail-open): {reason}"), MAX_WARNING_CHARS)],
-                "auditAnnotations": {"plumbline.dev/evaluation-error": reason},
+                "auditAnnotations": {AUDIT_EVALUATION_ERROR: reason},
             }),
         ),
         FailureMode::FailClosed => (
@@ -850,6 +882,28 @@ fn bound_warnings(lines: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The API server keeps an audit annotation only when `<webhook name>/<key>` is a qualified
+    /// name (k8s.io/apiserver `checkKeyFormat`): one `/`, a name part of at most 63 characters of
+    /// `[A-Za-z0-9._-]` starting and ending alphanumeric. `plumbline.dev/<rule>` never was one.
+    #[test]
+    fn audit_keys_are_qualified_name_parts() {
+        let re = regex::Regex::new(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$").unwrap();
+        for key in [
+            audit_key("image-tag-latest"),
+            audit_key("suppressed-namespace-network-policy-missing"),
+            audit_key(&format!("suppressed-{}", "x".repeat(80))),
+            audit_key("custom/rule id!"),
+            audit_key("-"),
+            AUDIT_EMERGENCY.to_string(),
+            AUDIT_EMERGENCY_REFUSED.to_string(),
+            AUDIT_EVALUATION_ERROR.to_string(),
+        ] {
+            assert!(re.is_match(&key), "{key:?}");
+        }
+        assert_eq!(audit_key("image-tag-latest"), "image-tag-latest");
+        assert_eq!(audit_key("custom/rule id!"), "custom-rule-id");
+    }
 
     #[test]
     fn warnings_are_bounded() {
@@ -979,7 +1033,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(v["response"]["allowed"], true, "{v}");
-        let audit = v["response"]["auditAnnotations"]["plumbline.dev/emergency-change"]
+        let audit = v["response"]["auditAnnotations"][AUDIT_EMERGENCY]
             .as_str()
             .unwrap();
         assert!(

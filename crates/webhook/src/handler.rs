@@ -367,7 +367,8 @@ fn record(app: &App, req: &AdmissionRequest, o: &Outcome, started: Instant) {
         .take(20)
         .collect();
     // An emergency change let through a freeze window (change.plumbline.dev/emergency).
-    let emergency = o.response["response"]["auditAnnotations"]["plumbline.dev/emergency-change"]
+    let emergency = o.response["response"]["auditAnnotations"]
+        [policy_core::admission::AUDIT_EMERGENCY]
         .as_str()
         .unwrap_or_default();
     tracing::info!(

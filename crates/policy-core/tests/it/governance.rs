@@ -119,12 +119,12 @@ fn m2_emergency_from_a_tenant_does_not_pass_a_freeze() {
                 && msg.contains("requester alice may not declare emergency changes"),
             "{msg}"
         );
-        let refused = audit(&o, "plumbline.dev/emergency-refused");
+        let refused = audit(&o, "emergency-refused");
         assert!(
             refused.contains("alice") && refused.contains("payroll"),
             "{refused}"
         );
-        assert_eq!(audit(&o, "plumbline.dev/emergency-change"), "");
+        assert_eq!(audit(&o, "emergency-change"), "");
     }
 }
 
@@ -163,7 +163,7 @@ fn m2_emergency_needs_ticket_format_and_bounded_expiry() {
     r.user = oncall();
     let o = r.decide(&linter, &settings);
     assert!(o.allowed, "{}", o.response);
-    let rec = audit(&o, "plumbline.dev/emergency-change");
+    let rec = audit(&o, "emergency-change");
     assert!(
         rec.contains("INC-4711")
             && rec.contains("by bob")
@@ -251,7 +251,7 @@ fn m3_stored_suppression_is_not_honoured_for_a_tenant() {
     r.user = admin();
     let o = r.decide(&linter, &settings);
     assert!(o.allowed, "{}", o.response);
-    assert!(audit(&o, "plumbline.dev/suppressed-image-tag-latest").contains("vendor image"));
+    assert!(audit(&o, "suppressed-image-tag-latest").contains("vendor image"));
 }
 
 /// M3: an invalid stored expiry let a tenant write any expiry over it.

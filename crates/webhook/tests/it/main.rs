@@ -89,7 +89,7 @@ async fn audit_environment_returns_audit_annotations() -> Result<()> {
     let v = r.json();
     assert_eq!(v["response"]["allowed"], true, "{v}");
     assert!(v["response"].get("warnings").is_none(), "{v}");
-    let a = v["response"]["auditAnnotations"]["plumbline.dev/image-tag-latest"]
+    let a = v["response"]["auditAnnotations"]["image-tag-latest"]
         .as_str()
         .unwrap_or_default();
     assert!(a.contains("spec.containers[0].image"), "{v}");
