@@ -100,7 +100,7 @@ async fn self_exemption_is_denied_for_a_tenant_and_honoured_for_an_admin() -> Re
         .await?;
     let v = r.json();
     assert_eq!(v["response"]["allowed"], true, "{v}");
-    let audit = &v["response"]["auditAnnotations"]["plumbline.dev/suppressed-image-tag-latest"];
+    let audit = &v["response"]["auditAnnotations"]["suppressed-image-tag-latest"];
     assert_eq!(
         audit, "annotation: vendor ships latest only; OPS-7; expires=2099-01-01",
         "{v}"
@@ -166,7 +166,7 @@ async fn config_exemptions_are_recorded() -> Result<()> {
     let v = r.json();
     assert_eq!(v["response"]["allowed"], true, "{v}");
     assert_eq!(
-        v["response"]["auditAnnotations"]["plumbline.dev/suppressed-image-tag-latest"],
+        v["response"]["auditAnnotations"]["suppressed-image-tag-latest"],
         "exemption: legacy ERP, replaced in Q3 (OPS-42); expires=2099-12-31"
     );
     let metrics = s.get("/metrics").await?.text();
@@ -190,22 +190,28 @@ async fn update_may_not_weaken_a_suppression_without_permission() -> Result<()> 
         async move { Ok::<_, BoxError>(s.post(&body).await?.json()) }
     };
 
-    // Unchanged (e.g. a tenant bumps a label): the admin-approved suppression stays honoured.
+    // A validating webhook keeps no state: nothing proves the stored suppression was approved
+    // (it may have been written during a warn rollout, an outage or before install), so a
+    // tenant's UPDATE is judged without it, unchanged or shortened alike; the same request by
+    // a suppressor approves it again.
     let mut same = old.clone();
     same["metadata"]["labels"] = json!({"release": "2"});
-    let v = post("u-same", TENANT, same).await?;
-    assert_eq!(v["response"]["allowed"], true, "{v}");
-
-    // Shortened: still fine.
     let shorter = annotated_pod(
         "shop",
         BAD,
         json!({SUPPRESS: "vendor ships latest only; OPS-7; expires=2098-01-01"}),
     );
-    assert_eq!(
-        post("u-short", TENANT, shorter).await?["response"]["allowed"],
-        true
-    );
+    for (uid, new) in [("u-same", same), ("u-short", shorter)] {
+        let v = post(uid, TENANT, new.clone()).await?;
+        assert_eq!(v["response"]["allowed"], false, "{uid}: {v}");
+        assert!(message(&v).contains("[image-tag-latest]"), "{uid}: {v}");
+        assert!(
+            message(&v).contains("carried from the stored object"),
+            "{uid}: {v}"
+        );
+        let v = post(uid, ADMIN, new).await?;
+        assert_eq!(v["response"]["allowed"], true, "{uid} by admin: {v}");
+    }
 
     for (uid, value, expect) in [
         (
