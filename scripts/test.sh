@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: provisions what the tests need, then runs every part
+# even when an earlier one failed, and exits non-zero if any part failed or could not run.
+#
+#   scripts/test.sh              # everything (what the README and CI run)
+#   scripts/test.sh --no-e2e     # skip the end-to-end tests behind a real kube-apiserver
+#
+# What the tests need besides Rust:
+# - Debian's `docker-registry` (a real OCI registry for the image-signature tests): installed with
+#   apt-get when running as root, otherwise named on one line and the run fails at the end;
+# - Go >= 1.26 with its module proxy, openssl, curl and python3 for scripts/cluster-e2e.sh (etcd,
+#   kube-apiserver and kubectl are built from tests/cluster/go.mod and cached under target/).
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+e2e=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-e2e) e2e=0 ;;
+    *) echo "usage: scripts/test.sh [--no-e2e]" >&2; exit 2 ;;
+  esac
+done
+
+results=()
+status=0
+# part NAME COMMAND...: run one part, remember its verdict and duration.
+part() {
+  local name="$1"; shift
+  local t0=$SECONDS
+  echo "== $name: $*"
+  if "$@"; then
+    results+=("ok      $name ($((SECONDS - t0)) s)")
+  else
+    results+=("FAILED  $name ($((SECONDS - t0)) s)")
+    status=1
+  fi
+}
+missing() {
+  echo "scripts/test.sh: MISSING $1" >&2
+  results+=("MISSING $1")
+  status=1
+}
+
+# --- Provisioning -----------------------------------------------------------------------------
+apt_updated=0
+apt_install() { # apt_install PACKAGE: as root only
+  [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 || return 1
+  if [ "$apt_updated" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >/dev/null
+}
+if [ ! -x /usr/bin/docker-registry ]; then
+  echo "== provisioning: Debian's docker-registry (image-signature tests)"
+  apt_install docker-registry \
+    || missing "docker-registry: the image-signature tests need it; install Debian's package (as root: apt-get install docker-registry)"
+fi
+for tool in openssl curl python3; do
+  if [ "$e2e" -eq 1 ] && ! command -v "$tool" >/dev/null 2>&1; then
+    apt_install "$tool" || missing "$tool: scripts/cluster-e2e.sh needs it; install it (Debian: apt-get install $tool)"
+  fi
+done
+
+# --- The parts --------------------------------------------------------------------------------
+# --no-fail-fast: a failing crate does not hide the other crates' results.
+part "cargo test --workspace" cargo test --workspace --locked --no-fail-fast
+# The webhook's in-cluster cache against a mocked list/watch server: relists after a watch
+# expiry, kinds the server does not serve and back-off, which the real API server does not
+# produce on demand (the e2e tests cover the real one).
+part "webhook with the cluster cache" cargo test --locked -p plumbline-webhook --features cluster-cache
+if [ "$e2e" -eq 1 ]; then
+  if ! command -v go >/dev/null 2>&1; then
+    missing "go: scripts/cluster-e2e.sh builds etcd, kube-apiserver and kubectl from their Go modules; install Go >= 1.26"
+  else
+    part "end-to-end (real kube-apiserver)" scripts/cluster-e2e.sh
+  fi
+fi
+
+echo "== summary"
+printf '%s\n' "${results[@]}"
+exit "$status"
