@@ -447,12 +447,15 @@ serving_serial() {
     | openssl x509 -noout -serial
 }
 check_cert_rotation() {
-  # cert-manager renews the serving certificate: the files change under the running webhook while
-  # kubectl applies in a loop; no apply may fail and the new certificate must be served.
-  local before after f results="$work/rotation.txt" i
+  # cert-manager renews the serving certificate: the files change under the running webhook
+  # (checked every 10 s) while kubectl applies in a loop, from before the change until after the
+  # new certificate is served; no apply may fail and the new certificate must be served.
+  local before after f results="$work/rotation.txt" stop="$work/rotation.stop" i served
   before="$(serving_serial)"; echo "serving $before"
   f="$(pod rot e2e-prod "$good_image")"
-  ( for i in $(seq 1 80); do
+  rm -f "$stop"
+  ( for i in $(seq 1 400); do
+      [ -e "$stop" ] && break
       if k apply --dry-run=server -f "$f" >/dev/null 2>>"$work/rotation.err"; then echo ok; else echo fail; fi
     done > "$results" ) &
   local loop=$!
@@ -461,11 +464,13 @@ check_cert_rotation() {
   cp "$pki/webhook-next.key" "$pki/webhook.key.new" && cp "$pki/webhook-next.crt" "$pki/webhook.crt.new"
   mv "$pki/webhook.key.new" "$pki/webhook.key" && mv "$pki/webhook.crt.new" "$pki/webhook.crt"
   wait_for "the rotated certificate to be served" 30 bash -c "[ \"\$(openssl s_client -connect 127.0.0.1:$webhook_port -CAfile $pki/webhook-ca.crt </dev/null 2>/dev/null | openssl x509 -noout -serial)\" != \"$before\" ]"
-  local served=$?
+  served=$?
+  sleep 2
+  touch "$stop"
   wait "$loop"
   after="$(serving_serial)"; echo "serving $after"
-  echo "applies: $(grep -c ok "$results") ok, $(grep -c fail "$results") failed"; cat "$work/rotation.err" 2>/dev/null | tail -5
-  [ "$served" -eq 0 ] && [ "$before" != "$after" ] && ! grep -q fail "$results"
+  echo "applies: $(grep -c ok "$results") ok, $(grep -c fail "$results") failed"; tail -5 "$work/rotation.err" 2>/dev/null
+  [ "$served" -eq 0 ] && [ "$before" != "$after" ] && [ "$(grep -c ok "$results")" -ge 10 ] && ! grep -q fail "$results"
 }
 
 # parity_set NAME PATH...: the objects of PATHs applied to the cluster get the verdict that
