@@ -237,13 +237,23 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
             show_suppressed: args.show_suppressed,
             quiet: args.quiet,
         };
-        let mut buf = Vec::new();
-        emit::emitter(*format).emit(&report, &ctx, &mut buf)?;
+        // Written as produced, not through a buffer of the whole output (the JSON of a large
+        // run is as large as its input).
         match to_file {
             Some(path) => {
-                std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                let mut w = std::io::BufWriter::new(file);
+                emit::emitter(*format)
+                    .emit(&report, &ctx, &mut w)
+                    .and_then(|()| w.flush())
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
-            None => std::io::stdout().lock().write_all(&buf)?,
+            None => {
+                let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+                emit::emitter(*format).emit(&report, &ctx, &mut w)?;
+                w.flush()?;
+            }
         }
     }
 

@@ -5,26 +5,23 @@ use std::io::{self, Write};
 use policy_core::{Report, Severity};
 use serde_json::{json, Value};
 
-use super::{EmitContext, Emitter};
+use super::{stream, EmitContext, Emitter};
 
 pub(crate) struct Json;
 
 impl Emitter for Json {
     fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let findings: Vec<Value> = ctx
-            .visible(report)
-            .map(|f| {
-                let mut v = json!({
-                    "rule": f.rule, "domain": f.domain, "severity": f.severity, "message": f.message,
-                    "object": f.object, "file": f.file, "document": f.document, "line": f.line,
-                    "column": f.column, "path": f.path,
-                });
-                if let Some(s) = &f.suppressed {
-                    v["suppressed"] = json!(s);
-                }
-                v
-            })
-            .collect();
+        let findings = ctx.visible(report).map(|f| {
+            let mut v = json!({
+                "rule": f.rule, "domain": f.domain, "severity": f.severity, "message": f.message,
+                "object": f.object, "file": f.file, "document": f.document, "line": f.line,
+                "column": f.column, "path": f.path,
+            });
+            if let Some(s) = &f.suppressed {
+                v["suppressed"] = json!(s);
+            }
+            v
+        });
         let errors: Vec<Value> = report
             .problems
             .iter()
@@ -52,8 +49,8 @@ impl Emitter for Json {
             "suppressed": report.findings.iter().filter(|f| f.suppressed.is_some()).count(),
             "inputErrors": report.problems.len(),
         });
-        let doc = json!({"version": 1, "summary": summary, "findings": findings, "errors": errors, "notes": notes});
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        let doc = json!({"version": 1, "summary": summary, "findings": stream::slot(0), "errors": errors, "notes": notes});
+        stream::write_pretty(out, &doc, vec![Box::new(findings)])?;
         writeln!(out)
     }
 }

@@ -12,6 +12,7 @@ mod json;
 mod junit;
 mod mask;
 pub(crate) mod sarif;
+mod stream;
 
 /// An output format.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use policy_core::{Finding, Report, Severity, SuppressionKind};
 use serde_json::{json, Value};
 
-use super::{EmitContext, Emitter};
+use super::{stream, EmitContext, Emitter};
 
 pub(crate) struct Sarif;
 
@@ -76,11 +76,7 @@ impl Emitter for Sarif {
         let index = |id: &str| ctx.pack.rules.iter().position(|r| r.meta.id == id);
         // Suppressed findings are always included, marked with `suppressions` (SARIF consumers
         // hide them), so code scanning can close an alert when a suppression is added.
-        let results: Vec<Value> = report
-            .findings
-            .iter()
-            .map(|f| result(f, index(&f.rule)))
-            .collect();
+        let results = report.findings.iter().map(|f| result(f, index(&f.rule)));
         let notifications: Vec<Value> = report
             .problems
             .iter()
@@ -112,14 +108,14 @@ impl Emitter for Sarif {
                     "rules": rules,
                 }},
                 "columnKind": "unicodeCodePoints",
-                "results": results,
+                "results": stream::slot(0),
                 "invocations": [{
                     "executionSuccessful": report.problems.is_empty(),
                     "toolExecutionNotifications": notifications,
                 }],
             }],
         });
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        stream::write_pretty(out, &doc, vec![Box::new(results)])?;
         writeln!(out)
     }
 }
