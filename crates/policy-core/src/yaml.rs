@@ -120,13 +120,20 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// Limits that keep hostile input (alias bombs, huge nesting) from exhausting memory.
+/// Limits that keep hostile input (alias bombs, huge nesting, huge files) from exhausting memory.
 #[derive(Debug, Clone, Copy)]
 pub struct YamlLimits {
     /// Maximum nodes produced by alias expansion in one document.
     pub max_alias_nodes: usize,
     /// Maximum nesting depth.
     pub max_depth: usize,
+    /// Maximum nodes (scalars, keys, mappings, sequences, alias expansions included) in one
+    /// stream: the loaded form of a node costs a few hundred bytes, so this, not the file size,
+    /// bounds the memory a file takes.
+    pub max_nodes: usize,
+    /// Maximum bytes of scalars (keys and values, alias expansions included) in one stream: an
+    /// alias of a long string copies it, which `max_alias_nodes` alone does not bound.
+    pub max_scalar_bytes: usize,
 }
 
 impl Default for YamlLimits {
@@ -134,8 +141,17 @@ impl Default for YamlLimits {
         YamlLimits {
             max_alias_nodes: 100_000,
             max_depth: 256,
+            max_nodes: 4_000_000,
+            max_scalar_bytes: 64 * 1024 * 1024,
         }
     }
+}
+
+/// What is left of a stream's [`YamlLimits::max_nodes`] and [`YamlLimits::max_scalar_bytes`].
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    nodes: usize,
+    scalar_bytes: usize,
 }
 
 /// Parse every document of a YAML or JSON stream. Broken documents are returned as errors, in
@@ -148,6 +164,10 @@ pub fn parse_stream(text: &str) -> Vec<Result<YamlDocument, YamlError>> {
 pub fn parse_stream_with(text: &str, limits: YamlLimits) -> Vec<Result<YamlDocument, YamlError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
+    let mut budget = Budget {
+        nodes: limits.max_nodes,
+        scalar_bytes: limits.max_scalar_bytes,
+    };
     for (index, chunk) in split_documents(text).into_iter().enumerate() {
         if !has_content(chunk.text) {
             continue;
@@ -169,7 +189,19 @@ pub fn parse_stream_with(text: &str, limits: YamlLimits) -> Vec<Result<YamlDocum
             }));
             continue;
         }
-        match parse_chunk(chunk.text, chunk.first_line, limits) {
+        match parse_chunk(chunk.text, chunk.first_line, limits, &mut budget) {
+            Err(ChunkError::OverBudget(position, message)) => {
+                // Memory is bounded per file: the rest of it is not read, and the error says so.
+                out.push(Err(YamlError {
+                    index,
+                    position,
+                    message: format!(
+                        "{message}; this document and the rest of the file are not read \
+                         (the limit bounds the linter's memory; split the file)"
+                    ),
+                }));
+                break;
+            }
             Ok(Some((value, positions, notes))) => {
                 if value.is_null() {
                     continue;
@@ -182,7 +214,7 @@ pub fn parse_stream_with(text: &str, limits: YamlLimits) -> Vec<Result<YamlDocum
                 }))
             }
             Ok(None) => {}
-            Err((position, message)) => {
+            Err(ChunkError::Syntax(position, message)) => {
                 let position = clamp_to_content(chunk.text, chunk.first_line, position);
                 match lenient(chunk.text, chunk.first_line, position, &message) {
                     Some(doc) => out.push(Ok(YamlDocument { index, ..doc })),
@@ -535,10 +567,39 @@ fn has_content(chunk: &str) -> bool {
     })
 }
 
-type ChunkResult = Result<Option<(Value, Positions, Vec<YamlNote>)>, (Position, String)>;
+/// Why a document did not load.
+enum ChunkError {
+    /// Not YAML (or over the depth or alias limits): the lenient reader may still take it.
+    Syntax(Position, String),
+    /// Over the stream's node or scalar-byte budget: nothing more of the stream is read.
+    OverBudget(Position, String),
+}
 
-fn parse_chunk(text: &str, first_line: u32, limits: YamlLimits) -> ChunkResult {
-    let mut b = Builder::new(first_line, limits);
+impl From<(Position, String)> for ChunkError {
+    fn from((p, m): (Position, String)) -> Self {
+        ChunkError::Syntax(p, m)
+    }
+}
+
+type ChunkResult = Result<Option<(Value, Positions, Vec<YamlNote>)>, ChunkError>;
+
+fn parse_chunk(
+    text: &str,
+    first_line: u32,
+    limits: YamlLimits,
+    budget: &mut Budget,
+) -> ChunkResult {
+    let mut b = Builder::new(first_line, limits, *budget);
+    let result = parse_events(text, &mut b);
+    *budget = b.budget;
+    if let Some(over) = b.over_budget.take() {
+        return Err(ChunkError::OverBudget(over.0, over.1));
+    }
+    result?;
+    Ok(b.finish())
+}
+
+fn parse_events(text: &str, b: &mut Builder) -> Result<(), (Position, String)> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = 0usize;
     while let Some(next) = parser.next_event() {
@@ -563,7 +624,7 @@ fn parse_chunk(text: &str, first_line: u32, limits: YamlLimits) -> ChunkResult {
             other => b.event(other, &span)?,
         }
     }
-    Ok(b.finish())
+    Ok(())
 }
 
 enum Frame {
@@ -590,13 +651,16 @@ struct Builder {
     pointer_marks: Vec<usize>,
     anchors: HashMap<usize, Value>,
     alias_nodes: usize,
+    budget: Budget,
+    /// Set when the budget ran out (the event that overspent returns an error too).
+    over_budget: Option<(Position, String)>,
     positions: Positions,
     notes: Vec<YamlNote>,
     root: Option<Value>,
 }
 
 impl Builder {
-    fn new(first_line: u32, limits: YamlLimits) -> Self {
+    fn new(first_line: u32, limits: YamlLimits, budget: Budget) -> Self {
         Builder {
             first_line,
             limits,
@@ -605,10 +669,38 @@ impl Builder {
             pointer_marks: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
+            budget,
+            over_budget: None,
             positions: Positions::default(),
             notes: Vec::new(),
             root: None,
         }
+    }
+
+    /// Spend `nodes` nodes and `bytes` scalar bytes of the stream's budget.
+    fn spend(
+        &mut self,
+        pos: Position,
+        nodes: usize,
+        bytes: usize,
+    ) -> Result<(), (Position, String)> {
+        let message = if nodes > self.budget.nodes {
+            format!(
+                "the file holds more than {} YAML nodes",
+                self.limits.max_nodes
+            )
+        } else if bytes > self.budget.scalar_bytes {
+            format!(
+                "the file's scalars (aliases expanded) exceed {} bytes",
+                self.limits.max_scalar_bytes
+            )
+        } else {
+            self.budget.nodes -= nodes;
+            self.budget.scalar_bytes -= bytes;
+            return Ok(());
+        };
+        self.over_budget = Some((pos, message.clone()));
+        Err((pos, message))
     }
 
     fn pos_of(&self, line: usize, col: usize) -> Position {
@@ -643,6 +735,7 @@ impl Builder {
         let pos = self.pos(span);
         match event {
             Event::Scalar(text, style, anchor, tag) => {
+                self.spend(pos, 1, text.len())?;
                 if self.child_segment().is_none() {
                     // A mapping key.
                     let (key, note) = resolve_key(&text, style, tag.as_deref());
@@ -674,6 +767,7 @@ impl Builder {
                 self.complete(value, pos)
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                self.spend(pos, 1, 0)?;
                 if self.stack.len() >= self.limits.max_depth {
                     return Err((
                         pos,
@@ -726,7 +820,8 @@ impl Builder {
                     .get(&id)
                     .cloned()
                     .ok_or((pos, "alias to an unknown anchor".to_string()))?;
-                self.alias_nodes += count_nodes(&value);
+                let nodes = count_nodes(&value);
+                self.alias_nodes += nodes;
                 if self.alias_nodes > self.limits.max_alias_nodes {
                     return Err((
                         pos,
@@ -736,6 +831,7 @@ impl Builder {
                         ),
                     ));
                 }
+                self.spend(pos, nodes, scalar_bytes(&value))?;
                 if self.child_segment().is_none() {
                     // An alias used as a key: kubectl only accepts scalar keys.
                     let key = match &value {
@@ -837,6 +933,16 @@ fn merge_into(map: &mut Map<String, Value>, merged: &mut Vec<String>, value: Val
                 }
             }
         }
+    }
+}
+
+/// Bytes of the strings in `v` (keys included).
+fn scalar_bytes(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::Array(a) => a.iter().map(scalar_bytes).sum(),
+        Value::Object(m) => m.iter().map(|(k, v)| k.len() + scalar_bytes(v)).sum(),
+        _ => 0,
     }
 }
 

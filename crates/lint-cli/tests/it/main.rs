@@ -5,6 +5,7 @@ mod cli;
 mod corpus;
 mod examples;
 mod formats;
+mod memory;
 mod secrets;
 mod symlinks;
 

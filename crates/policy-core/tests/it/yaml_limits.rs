@@ -98,3 +98,40 @@ proptest! {
         }
     }
 }
+
+/// A file's loaded form is bounded by nodes, not bytes: past the budget the document is an error
+/// and the rest of the file is not read (and the error says so).
+#[test]
+fn node_budget_bounds_a_file() {
+    let doc = format!("kind: List\nitems: [{}]\n", vec!["1"; 398].join(", "));
+    let text = [doc.as_str(); 4].join("---\n");
+    let limits = YamlLimits {
+        max_nodes: 1000,
+        ..YamlLimits::default()
+    };
+    let docs = parse_stream_with(&text, limits);
+    assert_eq!(docs.len(), 3, "nothing after the error: {docs:?}");
+    assert!(docs[0].is_ok() && docs[1].is_ok());
+    let err = docs[2].as_ref().unwrap_err();
+    assert_eq!(err.index, 2);
+    assert_eq!(err.position.line, 8);
+    assert!(
+        err.message.contains("more than 1000 YAML nodes")
+            && err.message.contains("the rest of the file are not read"),
+        "{err:?}"
+    );
+}
+
+/// Aliases of a long string copy it: 100 aliases of 1 MiB would be 100 MiB from a 1 MiB file.
+#[test]
+fn aliases_of_a_long_string_are_bounded_in_bytes() {
+    let text = format!(
+        "kind: ConfigMap\nbig: &s {}\ncopies: [{}]\n",
+        "x".repeat(1 << 20),
+        vec!["*s"; 100].join(", ")
+    );
+    let docs = parse_stream(&text);
+    let err = docs[0].as_ref().unwrap_err();
+    assert!(err.message.contains("bytes"), "{err:?}");
+    assert_eq!(err.position.line, 3);
+}
