@@ -714,7 +714,9 @@ impl Builder {
         self.pos_of(span.start.line(), span.start.col())
     }
 
-    fn finish(self) -> Option<(Value, Positions, Vec<YamlNote>)> {
+    fn finish(mut self) -> Option<(Value, Positions, Vec<YamlNote>)> {
+        // Kept until the document is evaluated: without the growth slack.
+        self.positions.map.shrink_to_fit();
         self.root.map(|v| (v, self.positions, self.notes))
     }
 

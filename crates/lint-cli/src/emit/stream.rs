@@ -85,7 +85,7 @@ mod tests {
 
     #[test]
     fn same_bytes_as_the_whole_tree() {
-        let items = vec![
+        let items = [
             json!({"a": [1, {"b": "x\ny"}], "c": {}}),
             json!([]),
             json!(3),
@@ -94,8 +94,8 @@ mod tests {
             let whole = json!({"z": 1, "list": items[..n], "m": {"inner": items[..n], "k": []}});
             let doc = json!({"z": 1, "list": slot(0), "m": {"inner": slot(1), "k": []}});
             let mut out = Vec::new();
-            let a = Box::new(items[..n].to_vec().into_iter());
-            let b = Box::new(items[..n].to_vec().into_iter());
+            let a = Box::new(items[..n].iter().cloned());
+            let b = Box::new(items[..n].iter().cloned());
             write_pretty(&mut out, &doc, vec![a, b]).unwrap();
             assert_eq!(
                 String::from_utf8(out).unwrap(),
