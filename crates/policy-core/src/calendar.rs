@@ -527,7 +527,7 @@ mod tests {
     use super::*;
 
     fn cals(yaml: &str) -> Calendars {
-        let v = crate::config::yaml_value(yaml, "t.yaml").unwrap();
+        let v = crate::pack::yaml_value(yaml, "t.yaml").unwrap();
         let cfg: ChangeControlConfig = serde_json::from_value(v).unwrap();
         Calendars::new(&cfg, "t.yaml").unwrap()
     }
@@ -655,7 +655,7 @@ calendars:
 
     #[test]
     fn bad_time_zone_is_a_config_error() {
-        let v = crate::config::yaml_value("calendars:\n- {name: c, timeZone: Mars/Olympus}\n", "t")
+        let v = crate::pack::yaml_value("calendars:\n- {name: c, timeZone: Mars/Olympus}\n", "t")
             .unwrap();
         let cfg: ChangeControlConfig = serde_json::from_value(v).unwrap();
         assert!(Calendars::new(&cfg, "p.yaml")

@@ -97,7 +97,7 @@ pub struct Config {
     pub signing: Value,
     /// Admission webhook settings (`admission:`).
     #[serde(default)]
-    pub admission: crate::admission::AdmissionConfig,
+    pub admission: crate::admission_config::AdmissionConfig,
     /// Where it was read from (empty for the built-in default).
     #[serde(skip)]
     pub path: String,
@@ -293,18 +293,6 @@ fn validate_schema(value: &Value, positions: &Positions, path: &str) -> Result<(
         line,
         message,
     })
-}
-
-/// Parse a single-document YAML text into JSON (pack files).
-pub(crate) fn yaml_value(text: &str, path: &str) -> Result<Value, Error> {
-    match yaml::parse_stream(text).into_iter().next() {
-        None => Ok(Value::Null),
-        Some(Ok(d)) => Ok(d.value),
-        Some(Err(e)) => Err(Error::Policy {
-            path: path.into(),
-            message: format!("line {}: {}", e.position.line, e.message),
-        }),
-    }
 }
 
 /// Match `text` against a glob with `*` (any run) and `?` (one character).

@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod admission;
+mod admission_config;
 pub mod calendar;
 pub mod config;
 pub mod docs;
@@ -27,6 +28,8 @@ pub mod image;
 pub mod imagefacts;
 mod inventory;
 mod lint;
+#[cfg(test)]
+mod module_graph;
 mod object;
 mod pack;
 mod problem;

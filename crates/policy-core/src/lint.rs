@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::calendar::{rfc3339, Calendars};
+use crate::calendar::{rfc3339, Calendars, Window};
 use crate::config::{glob_match, ValidConfig};
 use crate::engine::CompiledPack;
 use crate::finding::{Domain, Finding, Severity, Suppression, SuppressionKind};
@@ -106,6 +106,12 @@ pub struct Request<'a> {
     pub now: Option<jiff::Timestamp>,
     /// Who may suppress in-object (admission); None offline.
     pub governance: Option<suppress::Governance<'a>>,
+    /// The object's tenant, environment and tier when the caller resolved them already, as
+    /// [`Linter::resolve`] would (admission resolves once per request); None: resolved here.
+    pub resolved: Option<Resolved>,
+    /// The freeze windows active for `resolved` at `now` when the caller computed them already;
+    /// None: computed here.
+    pub windows: Option<Vec<Window>>,
 }
 
 impl Default for Request<'_> {
@@ -116,6 +122,8 @@ impl Default for Request<'_> {
             user: json!({"username": "", "groups": []}),
             now: None,
             governance: None,
+            resolved: None,
+            windows: None,
         }
     }
 }
@@ -234,6 +242,11 @@ impl Linter {
     /// The inventory of a set of objects.
     pub fn inventory(&self, objects: &[Object]) -> Inventory {
         Inventory::from_objects(objects, &self.resolver)
+    }
+
+    /// The environment every object is evaluated as in (`--environment`), if one is forced.
+    pub fn forced_environment(&self) -> Option<&str> {
+        self.options.environment.as_deref()
     }
 
     /// Tenant, environment and tier of an object.
@@ -474,7 +487,10 @@ impl Linter {
         let every_rule_of_kind = rules.len() == for_kind;
         let today = self.today_at(request.now);
         let suppressions = self.suppressions(object, &today, request);
-        let resolved = self.resolve(object, inventory);
+        let resolved = match &request.resolved {
+            Some(r) => r.clone(),
+            None => self.resolve(object, inventory),
+        };
         let input = self.rego_input(object, inventory, &suppressions, &resolved, request);
         let pack = self.pack_for_this_thread();
         let outcomes = if every_rule_of_kind {
@@ -689,9 +705,17 @@ impl Linter {
             _ => configured_level.unwrap_or(tier_level),
         };
         let now = request.now.unwrap_or(self.options.now);
-        let windows: Vec<regorus::Value> = self
-            .calendars
-            .active(&resolved.environment, resolved.tier, now)
+        let active;
+        let active: &[Window] = match &request.windows {
+            Some(w) => w,
+            None => {
+                active = self
+                    .calendars
+                    .active(&resolved.environment, resolved.tier, now);
+                &active
+            }
+        };
+        let windows: Vec<regorus::Value> = active
             .iter()
             .map(|w| {
                 obj([

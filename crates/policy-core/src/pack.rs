@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::finding::{Domain, Severity};
+use crate::yaml;
 use crate::Error;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_pack.rs"));
@@ -144,7 +146,7 @@ impl PolicyPack {
             let parts: Vec<&str> = path.split('/').collect();
             match parts.as_slice() {
                 ["params.yaml"] => {
-                    pack.default_params = crate::config::yaml_value(&text, &path)?;
+                    pack.default_params = yaml_value(&text, &path)?;
                 }
                 ["lib", ..] if path.ends_with(".rego") => pack.libs.push((path.clone(), text)),
                 [_domain, rule, "rule.yaml"] => {
@@ -162,7 +164,7 @@ impl PolicyPack {
                 path: format!("{origin}/{meta_path}"),
                 message,
             };
-            let value = crate::config::yaml_value(&meta_text, &meta_path)?;
+            let value = yaml_value(&meta_text, &meta_path)?;
             let explicit = value.get("suppressible").is_some();
             let mut meta: RuleMeta = serde_json::from_value(value)
                 .map_err(|e| err(format!("invalid rule.yaml: {e}")))?;
@@ -207,6 +209,18 @@ impl PolicyPack {
     /// Metadata of a rule by id.
     pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
         self.rules.iter().map(|r| &r.meta).find(|m| m.id == id)
+    }
+}
+
+/// Parse a single-document YAML text into JSON (pack files, calendar tests).
+pub(crate) fn yaml_value(text: &str, path: &str) -> Result<Value, Error> {
+    match yaml::parse_stream(text).into_iter().next() {
+        None => Ok(Value::Null),
+        Some(Ok(d)) => Ok(d.value),
+        Some(Err(e)) => Err(Error::Policy {
+            path: path.into(),
+            message: format!("line {}: {}", e.position.line, e.message),
+        }),
     }
 }
 

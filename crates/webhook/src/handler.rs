@@ -238,8 +238,12 @@ pub(crate) async fn validate(State(app): State<App>, headers: HeaderMap, body: B
         tracing::warn!(uid = %bounded(&uid, MAX_FIELD_CHARS), %reason,
             failure_mode = ?app.settings.failure_mode, "review over budget; failure mode applied");
         let outcome = admission::failure(&app.settings, &uid, &reason);
-        app.metrics
-            .request("unknown", "unknown", outcome.decision, started.elapsed());
+        app.metrics.request(
+            "unknown",
+            "unknown",
+            outcome.decision.as_str(),
+            started.elapsed(),
+        );
         return json(&outcome.response);
     }
     let slots = match lane {
@@ -255,7 +259,7 @@ pub(crate) async fn validate(State(app): State<App>, headers: HeaderMap, body: B
         Err(_) => {
             let o = timed_out(&app, &uid, "", lane, "no evaluation slot free");
             app.metrics
-                .request("unknown", "unknown", o.decision, started.elapsed());
+                .request("unknown", "unknown", o.decision.as_str(), started.elapsed());
             return json(&o.response);
         }
     };
@@ -367,10 +371,7 @@ fn record(app: &App, req: &AdmissionRequest, o: &Outcome, started: Instant) {
         .take(20)
         .collect();
     // An emergency change let through a freeze window (change.plumbline.dev/emergency).
-    let emergency = o.response["response"]["auditAnnotations"]
-        [policy_core::admission::AUDIT_EMERGENCY]
-        .as_str()
-        .unwrap_or_default();
+    let emergency = o.emergency.as_deref().unwrap_or_default();
     tracing::info!(
         uid = %bounded(&req.uid, MAX_FIELD_CHARS),
         operation = %bounded(&req.operation, 16),
@@ -378,7 +379,7 @@ fn record(app: &App, req: &AdmissionRequest, o: &Outcome, started: Instant) {
         dry_run = req.dry_run,
         environment = %bounded(&o.environment, MAX_FIELD_CHARS),
         enforcement = o.enforcement.as_str(),
-        decision = o.decision,
+        decision = o.decision.as_str(),
         allowed = o.allowed,
         rules = %rules,
         skipped = o.skipped.unwrap_or(""),
@@ -388,7 +389,7 @@ fn record(app: &App, req: &AdmissionRequest, o: &Outcome, started: Instant) {
         "admission decision"
     );
     app.metrics
-        .request(&req.operation, &req.kind, o.decision, latency);
+        .request(&req.operation, &req.kind, o.decision.as_str(), latency);
     // Dry-run requests change nothing in the cluster; they do not count as policy findings.
     if !req.dry_run {
         for f in &o.findings {
