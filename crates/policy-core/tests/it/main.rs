@@ -7,5 +7,5 @@ mod fuzz_regressions;
 mod governance;
 mod grammar;
 mod pss;
-mod yaml_limits;
 mod webhook_config;
+mod yaml_limits;
