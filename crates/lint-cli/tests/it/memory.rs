@@ -29,5 +29,8 @@ fn alias_copies_of_a_long_string_are_an_input_error() {
         msg.contains("exceed 67108864 bytes") && msg.contains("rest of the file are not read"),
         "{msg}"
     );
-    assert_eq!(v["summary"]["objects"], 0, "nothing of the file is read after the budget");
+    assert_eq!(
+        v["summary"]["objects"], 0,
+        "nothing of the file is read after the budget"
+    );
 }
