@@ -43,12 +43,16 @@ missing() {
 
 # --- Provisioning -----------------------------------------------------------------------------
 apt_updated=0
-apt_install() { # apt_install PACKAGE: as root only
+apt_install() { # apt_install PACKAGE: as root only; waits for another apt/dpkg run to finish
   [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 || return 1
+  local apt=(apt-get -o DPkg::Lock::Timeout=300 -qq)
   if [ "$apt_updated" -eq 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && apt_updated=1
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" update >/dev/null && apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >/dev/null
+  if ! DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "$1" >"${TMPDIR:-/tmp}/plumbline-apt.log" 2>&1; then
+    tail -5 "${TMPDIR:-/tmp}/plumbline-apt.log" >&2
+    return 1
+  fi
 }
 if [ ! -x /usr/bin/docker-registry ]; then
   echo "== provisioning: Debian's docker-registry (image-signature tests)"
