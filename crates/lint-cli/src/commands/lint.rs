@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
@@ -21,9 +21,12 @@ pub(crate) struct LintArgs {
     #[arg(long)]
     config: Option<PathBuf>,
     /// Output format; repeat with --output to write several (`--format sarif --output a.sarif --format human`).
+    /// Without --format, each --output's extension decides: .sarif (or .sarif.json) SARIF,
+    /// .json JSON, .xml JUnit, anything else human.
     #[arg(long, value_enum)]
     format: Vec<Format>,
-    /// Output file for the format in the same position (the others go to stdout).
+    /// Output file for the format in the same position (the others go to stdout); an extension
+    /// that names another format than the --format given is refused.
     #[arg(long)]
     output: Vec<PathBuf>,
     /// Only these rule ids or domains (comma-separated or repeated).
@@ -49,9 +52,10 @@ pub(crate) struct LintArgs {
     /// Load the policy pack from this directory instead of the built-in one.
     #[arg(long)]
     policies: Option<PathBuf>,
-    /// Name under which stdin is reported (e.g. the kustomization it was rendered from).
-    #[arg(long, default_value = "-")]
-    stdin_filename: String,
+    /// File name under which stdin (`-`) is reported, e.g. overlays/prod/rendered.yaml; a
+    /// directory (`chart/`) is refused, since findings and annotations must point at a file.
+    #[arg(long, value_name = "FILE")]
+    stdin_filename: Option<String>,
     /// Ignore in-object suppression annotations (ignore.plumbline.dev/*).
     #[arg(long)]
     strict: bool,
@@ -100,13 +104,18 @@ enum ColorChoice {
 }
 
 pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
-    if args.output.len() > args.format.len().max(1) {
-        bail!(
-            "--output given {} times for {} --format; pair each --output with a --format",
-            args.output.len(),
-            args.format.len()
-        );
+    let formats = resolve_formats(&args.format, &args.output)?;
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if let Some(name) = &args.stdin_filename {
+        if !reads_stdin {
+            bail!(
+                "--stdin-filename names standard input, but `-` is not among the paths; add `-` \
+                 (e.g. `kubectl kustomize overlays/prod | plumbline lint - --stdin-filename overlays/prod/rendered.yaml`)"
+            );
+        }
+        check_stdin_filename(name)?;
     }
+    let stdin_name = args.stdin_filename.as_deref().unwrap_or("-");
     let pack = load_pack(args.policies.as_deref())?;
     let config = super::load_config(args.config.as_deref())?.validate(&pack)?;
     let image_facts = if args.verify_signatures || args.signatures_from.is_some() {
@@ -157,7 +166,7 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
                 continue;
             }
             stdin_read = true;
-            match Source::stdin(&args.stdin_filename) {
+            match Source::stdin(stdin_name) {
                 Ok(s) => sources.push(s),
                 Err(e) => problems.push(e),
             }
@@ -214,11 +223,6 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         .iter()
         .map(|s| (&*s.name, s.text.as_str()))
         .collect();
-    let formats = if args.format.is_empty() {
-        vec![Format::Human]
-    } else {
-        args.format.clone()
-    };
     for (i, format) in formats.iter().enumerate() {
         let to_file = args.output.get(i);
         let color = match args.color {
@@ -270,6 +274,87 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         Some(s) if report.count_at_least(s) > 0 => EXIT_FINDINGS,
         _ => EXIT_OK,
     })
+}
+
+/// The format a file name implies: `.sarif` (or `.sarif.json`) SARIF, `.json` JSON, `.xml` JUnit.
+fn format_of_file(path: &Path) -> Option<Format> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if name.ends_with(".sarif") || name.ends_with(".sarif.json") {
+        Some(Format::Sarif)
+    } else if name.ends_with(".json") {
+        Some(Format::Json)
+    } else if name.ends_with(".xml") {
+        Some(Format::Junit)
+    } else {
+        None
+    }
+}
+
+fn format_name(f: Format) -> String {
+    f.to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
+/// The format of each output, in order: `--format` as given (each checked against its
+/// `--output`'s extension), else inferred from the `--output` extensions, else human.
+fn resolve_formats(formats: &[Format], outputs: &[PathBuf]) -> anyhow::Result<Vec<Format>> {
+    if formats.is_empty() {
+        if outputs.is_empty() {
+            return Ok(vec![Format::Human]);
+        }
+        return Ok(outputs
+            .iter()
+            .map(|o| format_of_file(o).unwrap_or(Format::Human))
+            .collect());
+    }
+    if outputs.len() > formats.len() {
+        bail!(
+            "--output given {} times for {} --format; pair each --output with a --format \
+             (or give no --format to infer each from its extension)",
+            outputs.len(),
+            formats.len()
+        );
+    }
+    for (f, o) in formats.iter().zip(outputs) {
+        if let Some(implied) = format_of_file(o) {
+            if implied != *f {
+                bail!(
+                    "--format {} does not match --output {}, whose extension means {}; \
+                     use --format {} or another file name (without --format the extension decides)",
+                    format_name(*f),
+                    o.display(),
+                    format_name(implied),
+                    format_name(implied)
+                );
+            }
+        }
+    }
+    Ok(formats.to_vec())
+}
+
+/// `--stdin-filename` must name a file: findings, SARIF locations and GitHub annotations point
+/// at it, and `chart/:3:1` attaches to nothing.
+fn check_stdin_filename(name: &str) -> anyhow::Result<()> {
+    let trimmed = name.trim_end_matches(['/', '\\']);
+    let dir_like = name.is_empty()
+        || trimmed.len() != name.len()
+        || matches!(trimmed, "" | "." | "..")
+        || trimmed.ends_with("/.")
+        || trimmed.ends_with("/..")
+        || Path::new(name).is_dir();
+    if dir_like {
+        let base = if matches!(trimmed, "" | ".") {
+            String::new()
+        } else {
+            format!("{trimmed}/")
+        };
+        bail!(
+            "--stdin-filename `{name}` is a directory; name a file, e.g. `{base}rendered.yaml`, \
+             so that findings, SARIF results and GitHub annotations point at a file"
+        );
+    }
+    Ok(())
 }
 
 /// RFC 3339 with offset (`2026-11-27T10:00:00+01:00`), or a civil date (`2026-11-27`, UTC midnight).

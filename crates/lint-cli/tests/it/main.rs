@@ -8,6 +8,7 @@ mod formats;
 mod memory;
 mod secrets;
 mod symlinks;
+mod usability;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,151 @@
+//! The first hour with the linter: what a platform engineer types (`--output x.sarif`,
+//! `--stdin-filename chart/`, `plumbline init && plumbline lint`, an unrendered Helm chart, a
+//! mistyped rule id) gets the result or the message that ruff, kube-linter or cargo users expect.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::{plumbline, plumbline_stdin};
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: acme-prod}\nspec:\n  containers:\n  - name: web\n    image: nginx:latest\n";
+
+/// A fresh directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("plumbline-usab-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `plumbline` run in `cwd`, with `stdin` piped in when given.
+fn run_in(cwd: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plumbline"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(text) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn output_extension_decides_the_format_without_format() {
+    let dir = scratch("infer");
+    std::fs::write(dir.join("pod.yaml"), POD).unwrap();
+    let out = run_in(
+        &dir,
+        &[
+            "lint", "pod.yaml", "--output", "x.sarif", "--output", "x.json", "--output", "x.xml",
+            "--output", "x.txt",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("x.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("x.json")).unwrap()).unwrap();
+    assert_eq!(json["version"], 1);
+    let xml = std::fs::read_to_string(dir.join("x.xml")).unwrap();
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    let txt = std::fs::read_to_string(dir.join("x.txt")).unwrap();
+    assert!(txt.contains("error[image-tag-latest]"), "{txt}");
+}
+
+#[test]
+fn format_that_contradicts_the_output_extension_is_refused() {
+    let dir = scratch("mismatch");
+    std::fs::write(dir.join("pod.yaml"), POD).unwrap();
+    let out = run_in(
+        &dir,
+        &[
+            "lint", "pod.yaml", "--format", "json", "--output", "x.sarif",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--format json does not match --output x.sarif") && err.contains("sarif"),
+        "{err}"
+    );
+    assert!(!dir.join("x.sarif").exists(), "nothing written");
+    // The matching pair, and an extension that names no format, are fine.
+    let ok = run_in(
+        &dir,
+        &[
+            "lint", "pod.yaml", "--format", "sarif", "--output", "x.sarif",
+        ],
+        None,
+    );
+    assert_eq!(ok.status.code(), Some(1), "{}", stderr(&ok));
+    let ok = run_in(
+        &dir,
+        &[
+            "lint", "pod.yaml", "--format", "junit", "--output", "report",
+        ],
+        None,
+    );
+    assert_eq!(ok.status.code(), Some(1), "{}", stderr(&ok));
+}
+
+#[test]
+fn stdin_filename_must_name_a_file() {
+    for name in ["chart/", "chart\\", ".", "crates"] {
+        let out = plumbline_stdin(&["lint", "-", "--stdin-filename", name], Some(POD));
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("--stdin-filename `{name}` is a directory"))
+                && err.contains("rendered.yaml"),
+            "{name}: {err}"
+        );
+        assert!(stdout(&out).is_empty(), "{name}: nothing linted");
+    }
+    let out = plumbline_stdin(
+        &["lint", "-", "--stdin-filename", "chart/rendered.yaml"],
+        Some(POD),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("chart/rendered.yaml:7:5"));
+}
+
+#[test]
+fn stdin_filename_without_stdin_is_a_usage_error() {
+    let out = plumbline(&[
+        "lint",
+        "examples/erp-stack",
+        "--stdin-filename",
+        "overlays/prod/rendered.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--stdin-filename names standard input, but `-` is not among the paths"),
+        "{err}"
+    );
+}
