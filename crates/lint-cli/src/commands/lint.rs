@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use policy_core::{LintOptions, Linter, Problem, Report, Severity, Source};
+use policy_core::{Domain, LintOptions, Linter, PolicyPack, Problem, Report, Severity, Source};
 use rayon::prelude::*;
 
 use super::load_pack;
+use crate::emit::human::count;
 use crate::emit::{self, EmitContext, Format};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
@@ -117,6 +118,8 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     }
     let stdin_name = args.stdin_filename.as_deref().unwrap_or("-");
     let pack = load_pack(args.policies.as_deref())?;
+    check_rule_ids(&pack, "--select", &args.select)?;
+    check_rule_ids(&pack, "--ignore", &args.ignore)?;
     let config = super::load_config(args.config.as_deref())?.validate(&pack)?;
     let image_facts = if args.verify_signatures || args.signatures_from.is_some() {
         Some(super::verifier(
@@ -205,7 +208,8 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     if let Some(path) = &args.write_baseline {
         let n = crate::baseline::write(&report, path)?;
         eprintln!(
-            "plumbline: wrote {n} findings to baseline {}",
+            "plumbline: wrote {} to baseline {}",
+            count(n, "finding"),
             path.display()
         );
     }
@@ -213,12 +217,20 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         let known = crate::baseline::apply(&mut report, path)?;
         if !args.quiet {
             eprintln!(
-                "plumbline: {known} findings are in the baseline {} and not reported",
+                "plumbline: {} {} in the baseline {} and not reported",
+                count(known, "finding"),
+                if known == 1 { "is" } else { "are" },
                 path.display()
             );
         }
     }
 
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
     let texts: HashMap<&str, &str> = sources
         .iter()
         .map(|s| (&*s.name, s.text.as_str()))
@@ -240,6 +252,7 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
             color,
             show_suppressed: args.show_suppressed,
             quiet: args.quiet,
+            fail_on: threshold,
         };
         // Written as produced, not through a buffer of the whole output (the JSON of a large
         // run is as large as its input).
@@ -264,12 +277,10 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     if !report.problems.is_empty() {
         return Ok(EXIT_ERROR);
     }
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
+    if args.write_baseline.is_some() {
+        // The baseline was written: recording findings is what was asked, not a failure.
+        return Ok(EXIT_OK);
+    }
     Ok(match threshold {
         Some(s) if report.count_at_least(s) > 0 => EXIT_FINDINGS,
         _ => EXIT_OK,
@@ -355,6 +366,46 @@ fn check_stdin_filename(name: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Every id of `--select`/`--ignore` is a rule id, a domain or `*`; a typo gets the closest one.
+fn check_rule_ids(pack: &PolicyPack, flag: &str, ids: &[String]) -> anyhow::Result<()> {
+    for id in ids {
+        if id == "*" || id.parse::<Domain>().is_ok() || pack.rule(id).is_some() {
+            continue;
+        }
+        let candidates = pack
+            .rules
+            .iter()
+            .map(|r| r.meta.id.as_str())
+            .chain(Domain::ALL.iter().map(|d| d.as_str()));
+        let best = candidates
+            .map(|c| (edit_distance(id, c), c))
+            .min()
+            .filter(|(d, c)| *d <= 3.max(c.chars().count() / 3));
+        match best {
+            Some((_, c)) => bail!(
+                "{flag}: unknown rule or domain `{id}`; did you mean `{c}`? (`plumbline rules` lists them)"
+            ),
+            None => bail!("{flag}: unknown rule or domain `{id}`; `plumbline rules` lists them"),
+        }
+    }
+    Ok(())
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 /// RFC 3339 with offset (`2026-11-27T10:00:00+01:00`), or a civil date (`2026-11-27`, UTC midnight).

@@ -229,15 +229,15 @@ fn summary(out: &mut dyn Write, st: &Style, r: &Report) -> io::Result<()> {
     let n = |s: Severity| active.iter().filter(|f| f.severity == s).count();
     let suppressed = r.findings.len() - active.len();
     let line = format!(
-        "{} findings ({} errors, {} warnings, {} info), {} suppressed, {} input errors; {} objects in {} files",
-        active.len(),
-        n(Severity::Error),
-        n(Severity::Warning),
+        "{} ({}, {}, {} info), {} suppressed, {}; {} in {}",
+        count(active.len(), "finding"),
+        count(n(Severity::Error), "error"),
+        count(n(Severity::Warning), "warning"),
         n(Severity::Info),
         suppressed,
-        r.problems.len(),
-        r.objects,
-        r.files
+        count(r.problems.len(), "input error"),
+        count(r.objects, "object"),
+        count(r.files, "file")
     );
     let painted = if active.is_empty() && r.problems.is_empty() {
         st.paint("1;32", &line)
@@ -245,4 +245,25 @@ fn summary(out: &mut dyn Write, st: &Style, r: &Report) -> io::Result<()> {
         st.paint("1", &line)
     };
     writeln!(out, "{painted}")
+}
+
+/// `1 file`, `2 files`, `0 files`.
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_are_singular_for_one_only() {
+        assert_eq!(count(0, "finding"), "0 findings");
+        assert_eq!(count(1, "input error"), "1 input error");
+        assert_eq!(count(2, "file"), "2 files");
+    }
 }

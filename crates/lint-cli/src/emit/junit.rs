@@ -1,5 +1,7 @@
-//! `--format junit`: one testsuite per file, one testcase per object, a failure per finding;
-//! documents that failed to parse are testcases with an error.
+//! `--format junit`: one testsuite per file, one testcase per object with findings, a failure per
+//! finding at or above `--fail-on`; an object whose findings are all below it (or suppressed) is a
+//! passed testcase with them in `<system-out>`, so the report fails exactly when the exit code
+//! does. Documents that failed to parse are testcases with an error.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -48,13 +50,16 @@ impl Emitter for Junit {
         for p in &report.problems {
             suites.entry(&p.file).or_default().errors.push(p);
         }
-        let failures: usize = suites.values().map(|s| s.cases.len()).sum();
+        let failed = |findings: &Vec<&Finding>| findings.iter().any(|f| ctx.fails(f));
+        let suite_failures = |s: &Suite<'_>| s.cases.values().filter(|fs| failed(fs)).count();
+        let failures: usize = suites.values().map(suite_failures).sum();
+        let cases: usize = suites.values().map(|s| s.cases.len()).sum();
         let errors: usize = suites.values().map(|s| s.errors.len()).sum();
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
             out,
             r#"<testsuites name="plumbline" tests="{}" failures="{failures}" errors="{errors}">"#,
-            report.objects.max(failures) + errors
+            report.objects.max(cases) + errors
         )?;
         for (file, suite) in &suites {
             writeln!(
@@ -62,7 +67,7 @@ impl Emitter for Junit {
                 r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{}">"#,
                 esc(file),
                 suite.cases.len() + suite.errors.len(),
-                suite.cases.len(),
+                suite_failures(suite),
                 suite.errors.len()
             )?;
             for ((doc, object), findings) in &suite.cases {
@@ -72,24 +77,35 @@ impl Emitter for Junit {
                     esc(file),
                     esc(object)
                 )?;
+                let mut passed = Vec::new();
                 for f in findings {
                     let sup = if f.suppressed.is_some() {
                         " (suppressed)"
                     } else {
                         ""
                     };
+                    let text = format!(
+                        "{}:{}:{} {} [{}] {}",
+                        f.file, f.line, f.column, f.severity, f.path, f.message
+                    );
+                    if !ctx.fails(f) {
+                        passed.push(format!("{}{sup}: {text}", f.rule));
+                        continue;
+                    }
                     writeln!(
                         out,
-                        r#"      <failure type="{}" message="{}{sup}: {}">{}:{}:{} {} [{}] {}</failure>"#,
+                        r#"      <failure type="{}" message="{}{sup}: {}">{}</failure>"#,
                         esc(&f.rule),
                         esc(&f.rule),
                         esc(&f.message),
-                        esc(&f.file),
-                        f.line,
-                        f.column,
-                        f.severity,
-                        esc(&f.path),
-                        esc(&f.message)
+                        esc(&text)
+                    )?;
+                }
+                if !passed.is_empty() {
+                    writeln!(
+                        out,
+                        "      <system-out>below --fail-on, not failing:\n{}</system-out>",
+                        esc(&passed.join("\n"))
                     )?;
                 }
                 writeln!(out, "    </testcase>")?;

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use policy_core::{Finding, PolicyPack, Report};
 
 mod github;
-mod human;
+pub(crate) mod human;
 mod json;
 mod junit;
 mod mask;
@@ -37,9 +37,16 @@ pub(crate) struct EmitContext<'a> {
     pub(crate) color: bool,
     pub(crate) show_suppressed: bool,
     pub(crate) quiet: bool,
+    /// `--fail-on`: findings at or above it fail the run (`None`: `--fail-on never`).
+    pub(crate) fail_on: Option<policy_core::Severity>,
 }
 
 impl EmitContext<'_> {
+    /// True when `f` makes the run fail: unsuppressed and at or above `--fail-on`.
+    pub(crate) fn fails(&self, f: &Finding) -> bool {
+        f.suppressed.is_none() && self.fail_on.is_some_and(|t| f.severity >= t)
+    }
+
     /// Findings to show: unsuppressed ones, plus suppressed ones when asked.
     pub(crate) fn visible<'r>(
         &self,

@@ -125,7 +125,7 @@ fn unknown_rule_is_a_usage_error_naming_valid_choices() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("image-tag-lates") && err.contains("pinned-tags"),
+        err.contains("image-tag-lates") && err.contains("did you mean `image-tag-latest`?"),
         "{err}"
     );
 }

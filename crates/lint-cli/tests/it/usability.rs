@@ -149,3 +149,118 @@ fn stdin_filename_without_stdin_is_a_usage_error() {
         "{err}"
     );
 }
+
+#[test]
+fn summary_counts_are_singular_for_one() {
+    let out = plumbline_stdin(
+        &[
+            "lint",
+            "-",
+            "--stdin-filename",
+            "pod.yaml",
+            "--select",
+            "image-tag-latest",
+        ],
+        Some(POD),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "1 finding (1 error, 0 warnings, 0 info), 0 suppressed, 0 input errors; 1 object in 1 file"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn junit_fails_only_at_or_above_fail_on() {
+    let junit = |extra: &[&str]| {
+        let mut args = vec![
+            "lint",
+            "-",
+            "--stdin-filename",
+            "pod.yaml",
+            "--select",
+            "service-account-token-automount",
+            "--format",
+            "junit",
+        ];
+        args.extend_from_slice(extra);
+        let out = plumbline_stdin(&args, Some(POD));
+        (out.status.code(), stdout(&out))
+    };
+    // A warning under the default --fail-on error: exit 0, and no failure in the report.
+    let (code, xml) = junit(&[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        xml.contains(r#"tests="1" failures="0" errors="0""#),
+        "{xml}"
+    );
+    assert!(!xml.contains("<failure"), "{xml}");
+    assert!(
+        xml.contains(
+            "<system-out>below --fail-on, not failing:\nservice-account-token-automount: pod.yaml:"
+        ),
+        "{xml}"
+    );
+    let (code, xml) = junit(&["--fail-on", "warning"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        xml.contains(r#"failures="1""#)
+            && xml.contains("<failure type=\"service-account-token-automount\""),
+        "{xml}"
+    );
+}
+
+#[test]
+fn write_baseline_exits_0_once_written() {
+    let dir = scratch("baseline");
+    std::fs::write(dir.join("pod.yaml"), POD).unwrap();
+    let out = run_in(
+        &dir,
+        &["lint", "pod.yaml", "--write-baseline", "base.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("plumbline: wrote "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(dir.join("base.json").is_file());
+    let out = run_in(&dir, &["lint", "pod.yaml", "--baseline", "base.json"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn mistyped_rule_id_gets_the_closest_one() {
+    let out = plumbline(&[
+        "lint",
+        "examples/erp-stack",
+        "--select",
+        "image-tag-lastest",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--select: unknown rule or domain `image-tag-lastest`; did you mean `image-tag-latest`?"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line, no dump: {err}");
+    let out = plumbline(&["lint", "examples/erp-stack", "--ignore", "zzzzzzzzzzzzzzzz"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "--ignore: unknown rule or domain `zzzzzzzzzzzzzzzz`; `plumbline rules` lists them"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn color_is_in_the_help() {
+    let out = plumbline(&["lint", "--help"]);
+    assert!(stdout(&out).contains("--color <COLOR>"), "{}", stdout(&out));
+}
