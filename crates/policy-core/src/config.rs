@@ -98,6 +98,9 @@ pub struct Config {
     /// Admission webhook settings (`admission:`).
     #[serde(default)]
     pub admission: crate::admission_config::AdmissionConfig,
+    /// Globs of paths the linter skips while walking directories (`exclude:`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
     /// Where it was read from (empty for the built-in default).
     #[serde(skip)]
     pub path: String,

@@ -1,6 +1,6 @@
 //! `plumbline lint`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,11 @@ use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 pub(crate) struct LintArgs {
     /// Files or directories (*.yaml, *.yml, *.json, recursively); `-` reads stdin. Default: `.`
     paths: Vec<PathBuf>,
+    /// Skip paths matching this glob while walking directories (repeatable; added to `exclude:`
+    /// in plumbline.yaml): `*`, `?` and `**`, matched against the path, any run of its
+    /// directories, or the file name (`charts/*/templates`, `*.tpl.yaml`).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
     /// Configuration file (default: plumbline.yaml in the current directory or its parents).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -177,7 +182,47 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
             file_paths.push(p.clone());
         }
     }
-    let (files, expand_problems, skipped) = Source::expand(&file_paths, args.follow_symlinks);
+    let (mut files, expand_problems, mut skipped) =
+        Source::expand(&file_paths, args.follow_symlinks);
+    // Never lint the config or the baseline in use (both live next to the manifests, and
+    // `plumbline init && plumbline lint` would read plumbline.yaml as one); skip excluded paths.
+    let excludes: Vec<String> = args
+        .exclude
+        .iter()
+        .chain(&config.config.exclude)
+        .cloned()
+        .collect();
+    let in_use: Vec<PathBuf> = [
+        Some(PathBuf::from(&config.config.path)).filter(|p| !p.as_os_str().is_empty()),
+        args.baseline.clone(),
+        args.write_baseline.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|p| std::fs::canonicalize(p).ok())
+    .collect();
+    files.retain(|f| {
+        let explicit = file_paths.contains(f);
+        let is_in_use = in_use.iter().any(|u| {
+            u.file_name() == f.file_name() && std::fs::canonicalize(f).is_ok_and(|c| c == *u)
+        });
+        if is_in_use {
+            if explicit {
+                skipped.push(Problem::file(
+                    &display_name(f),
+                    "the configuration or baseline file in use, not a manifest; skipped",
+                ));
+            }
+            return false;
+        }
+        explicit || !is_excluded(f, &excludes)
+    });
+    skipped.retain(|n| !is_excluded(Path::new(&n.file), &excludes));
+    let explicit_names: HashSet<String> = file_paths
+        .iter()
+        .map(|p| display_name(p))
+        .chain(std::iter::once(stdin_name.to_string()))
+        .collect();
     total_files.store(
         files.len() + usize::from(stdin_read),
         std::sync::atomic::Ordering::Relaxed,
@@ -203,6 +248,7 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     }
     let mut report: Report = linter.lint_sources(&sources);
     report.problems.extend(problems);
+    explain_problems(&mut report, &sources, &explicit_names);
     report.notes.extend(skipped);
     report.files = sources.len();
     if let Some(path) = &args.write_baseline {
@@ -285,6 +331,125 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         Some(s) if report.count_at_least(s) > 0 => EXIT_FINDINGS,
         _ => EXIT_OK,
     })
+}
+
+/// A path as sources and problems name it (without a leading `./`).
+fn display_name(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// True when a glob of `excludes` matches the path, a run of its components, or its file name.
+fn is_excluded(path: &Path, excludes: &[String]) -> bool {
+    if excludes.is_empty() {
+        return false;
+    }
+    let parts: Vec<String> = path
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    excludes.iter().any(|pattern| {
+        // Every run of components is tried, so a leading `**/` or trailing `/**` adds nothing;
+        // `a/**/b` is `a/b` or `a/*/b` (`*` crosses `/`).
+        let mut p = pattern.trim_end_matches('/');
+        p = p.strip_prefix("./").unwrap_or(p);
+        while let Some(rest) = p.strip_prefix("**/") {
+            p = rest;
+        }
+        while let Some(rest) = p.strip_suffix("/**") {
+            p = rest;
+        }
+        let variants = [
+            p.replace("/**/", "/").replace("**", "*"),
+            p.replace("**", "*"),
+        ];
+        variants.iter().any(|v| {
+            (0..parts.len()).any(|i| {
+                (i + 1..=parts.len())
+                    .any(|j| policy_core::config::glob_match(v, &parts[i..j].join("/")))
+            })
+        })
+    })
+}
+
+/// Documents the run should not call errors, or should explain: in files found by walking a
+/// directory, a mapping with neither `apiVersion` nor `kind` (or no `kind` and no `metadata`:
+/// Helm's Chart.yaml) is not a Kubernetes manifest (values.yaml, workflows) and becomes a note;
+/// a syntax error in a document holding `{{` says how to render the Helm template first.
+fn explain_problems(report: &mut Report, sources: &[Source], explicit: &HashSet<String>) {
+    let texts: HashMap<&str, &str> = sources
+        .iter()
+        .map(|s| (&*s.name, s.text.as_str()))
+        .collect();
+    let mut parsed: HashMap<String, Vec<policy_core::yaml::YamlDocument>> = HashMap::new();
+    let mut notes = Vec::new();
+    let problems = std::mem::take(&mut report.problems);
+    for mut p in problems {
+        let (Some(doc), Some(text)) = (p.document, texts.get(p.file.as_str())) else {
+            report.problems.push(p);
+            continue;
+        };
+        if p.message.starts_with("YAML syntax error") {
+            if document_text(text, doc).is_some_and(|d| d.contains("{{")) {
+                p.message.push_str(
+                    "; this looks like a Helm template; render it first: helm template <release> <chart> | plumbline lint - --stdin-filename <chart>/rendered.yaml",
+                );
+            }
+            report.problems.push(p);
+            continue;
+        }
+        let missing_field = p.message.starts_with("document has no `")
+            && matches!(p.path.as_deref(), Some("/apiVersion" | "/kind"));
+        if !missing_field || explicit.contains(&p.file) {
+            report.problems.push(p);
+            continue;
+        }
+        let docs = parsed.entry(p.file.clone()).or_insert_with(|| {
+            policy_core::yaml::parse_stream(text)
+                .into_iter()
+                .flatten()
+                .collect()
+        });
+        let not_manifest = docs.iter().find(|d| d.index == doc).is_some_and(|d| {
+            let has = |k: &str| d.value.get(k).is_some();
+            (!has("apiVersion") && !has("kind")) || (!has("kind") && !has("metadata"))
+        });
+        if not_manifest {
+            let mut note = Problem::file(
+                &p.file,
+                "not a Kubernetes manifest: no apiVersion/kind; skipped (name the file to lint it anyway)",
+            );
+            note.document = Some(doc);
+            notes.push(note);
+        } else {
+            report.problems.push(p);
+        }
+    }
+    report.notes.extend(notes);
+}
+
+/// The text of the `index`-th document of a stream (documents split at `---` lines, as parsed).
+fn document_text(text: &str, index: usize) -> Option<&str> {
+    let mut start = 0usize;
+    let mut offset = 0usize;
+    let mut n = 0usize;
+    for line in text.split_inclusive('\n') {
+        let marker = line
+            .strip_prefix("---")
+            .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '\n', '\r']));
+        if offset > start && marker {
+            if n == index {
+                return text.get(start..offset);
+            }
+            n += 1;
+            start = offset;
+        }
+        offset += line.len();
+    }
+    (n == index).then(|| text.get(start..)).flatten()
 }
 
 /// The format a file name implies: `.sarif` (or `.sarif.json`) SARIF, `.json` JSON, `.xml` JUnit.

@@ -116,7 +116,8 @@ fn format_that_contradicts_the_output_extension_is_refused() {
 #[test]
 fn stdin_filename_must_name_a_file() {
     for name in ["chart/", "chart\\", ".", "crates"] {
-        let out = plumbline_stdin(&["lint", "-", "--stdin-filename", name], Some(POD));
+        // Refused before stdin is read (so none is piped: the write would race the exit).
+        let out = plumbline(&["lint", "-", "--stdin-filename", name]);
         assert_eq!(out.status.code(), Some(2), "{name}");
         let err = stderr(&out);
         assert!(
@@ -263,4 +264,140 @@ fn mistyped_rule_id_gets_the_closest_one() {
 fn color_is_in_the_help() {
     let out = plumbline(&["lint", "--help"]);
     assert!(stdout(&out).contains("--color <COLOR>"), "{}", stdout(&out));
+}
+
+const PINNED: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: acme-prod}\nspec:\n  automountServiceAccountToken: false\n  containers:\n  - name: web\n    image: nginx:1.27\n";
+
+fn json_out(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(out), stderr(out)))
+}
+
+#[test]
+fn init_then_lint_skips_the_config_baseline_and_non_manifests() {
+    let dir = scratch("init");
+    assert_eq!(run_in(&dir, &["init"], None).status.code(), Some(0));
+    std::fs::create_dir_all(dir.join("chart/templates")).unwrap();
+    std::fs::create_dir_all(dir.join("ci")).unwrap();
+    std::fs::write(dir.join("pod.yaml"), PINNED).unwrap();
+    std::fs::write(
+        dir.join("chart/values.yaml"),
+        "replicas: 2\nimage: {tag: x}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("chart/Chart.yaml"),
+        "apiVersion: v2\nname: erp\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("ci/build.yml"),
+        "name: build\non: [push]\njobs: {}\n",
+    )
+    .unwrap();
+    let select = ["--select", "image-tag-latest"];
+    let out = run_in(&dir, &["lint", "--write-baseline", "base.json"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let mut args = vec!["lint", "--baseline", "base.json", "--format", "json"];
+    args.extend_from_slice(&select);
+    let out = run_in(&dir, &args, None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let v = json_out(&out);
+    assert!(
+        v["errors"].as_array().unwrap().is_empty(),
+        "{}",
+        v["errors"]
+    );
+    let notes = v["notes"].to_string();
+    for f in ["chart/values.yaml", "chart/Chart.yaml", "ci/build.yml"] {
+        assert!(
+            notes.contains(f) && notes.contains("not a Kubernetes manifest: no apiVersion/kind"),
+            "{f}: {notes}"
+        );
+    }
+    assert!(
+        !notes.contains("plumbline.yaml") && !notes.contains("base.json"),
+        "{notes}"
+    );
+    // Named explicitly, a non-manifest is still an error.
+    let out = run_in(&dir, &["lint", "chart/values.yaml"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn exclude_globs_from_flags_and_config_skip_walked_paths() {
+    let dir = scratch("exclude");
+    std::fs::create_dir_all(dir.join("vendor/x")).unwrap();
+    std::fs::write(dir.join("pod.yaml"), PINNED).unwrap();
+    std::fs::write(dir.join("vendor/x/bad.yaml"), "kind: [broken\n").unwrap();
+    std::fs::write(dir.join("odd.tpl.yaml"), "kind: [broken\n").unwrap();
+    let out = run_in(&dir, &["lint", "."], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let out = run_in(
+        &dir,
+        &[
+            "lint",
+            ".",
+            "--select",
+            "image-tag-latest",
+            "--exclude",
+            "vendor",
+            "--exclude",
+            "*.tpl.yaml",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    std::fs::write(
+        dir.join("plumbline.yaml"),
+        "version: 1\nexclude: [\"vendor/*\", \"**/*.tpl.yaml\"]\n",
+    )
+    .unwrap();
+    let out = run_in(&dir, &["lint", "--select", "image-tag-latest"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // A file named explicitly is linted whatever the excludes say.
+    let out = run_in(&dir, &["lint", "odd.tpl.yaml"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn unrendered_helm_template_says_how_to_render_it() {
+    let tpl = "{{- if .Values.enabled }}\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n{{- end }}\n";
+    let out = plumbline_stdin(
+        &["lint", "-", "--stdin-filename", "chart/templates/pod.yaml"],
+        Some(tpl),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("this looks like a Helm template; render it first: helm template <release> <chart> | plumbline lint - --stdin-filename <chart>/rendered.yaml"),
+        "{}",
+        stdout(&out)
+    );
+    // Plain syntax errors get no such hint.
+    let out = plumbline_stdin(&["lint", "-"], Some("kind: [broken\n"));
+    assert!(!stdout(&out).contains("Helm"), "{}", stdout(&out));
 }
