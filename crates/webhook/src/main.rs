@@ -1,7 +1,8 @@
 //! `plumbline-webhook`: flags → config → compiled policies → [`plumbline_webhook::start`] → wait for
-//! SIGTERM → drain.
+//! SIGTERM or SIGINT → drain (a second signal forces exit 1).
 //!
-//! Exit codes: 0 clean shutdown; 1 runtime failure; 2 bad flags, config or policies.
+//! Exit codes: 0 clean shutdown; 1 runtime failure or forced exit; 2 bad flags (unreadable TLS
+//! files included), config or policies.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -117,6 +118,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if let Err(e) = check_tls_files(&args) {
+        tracing::error!(error = format!("{e:#}"), "startup failed");
+        return std::process::ExitCode::from(2);
+    }
     let client_auth = match client_auth(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -209,6 +214,24 @@ fn build(args: &Args) -> anyhow::Result<App> {
     Ok(App::new(Arc::new(linter), settings, limits))
 }
 
+/// `--tls-cert` and `--tls-key` must be readable files at startup: a wrong path is a bad flag
+/// (exit 2, naming the path), not a runtime failure at the first handshake.
+fn check_tls_files(args: &Args) -> anyhow::Result<()> {
+    let files = [("--tls-cert", &args.tls_cert), ("--tls-key", &args.tls_key)];
+    for (flag, path) in files {
+        let Some(path) = path else { continue };
+        let readable = std::fs::metadata(path).and_then(|m| {
+            if m.is_file() {
+                std::fs::File::open(path).map(drop)
+            } else {
+                Err(std::io::Error::other("not a regular file"))
+            }
+        });
+        readable.with_context(|| format!("{flag} {}: cannot read it", path.display()))?;
+    }
+    Ok(())
+}
+
 /// Mutual TLS settings from the flags, else from `admission.clientAuth`; the CA file is read now.
 fn client_auth(args: &Args) -> anyhow::Result<Option<plumbline_webhook::tls::ClientAuth>> {
     let configured = match &args.config {
@@ -274,12 +297,22 @@ async fn run(
     let running = plumbline_webhook::start(app, opts)
         .await
         .context("starting the server")?;
-    shutdown_signal().await;
+    let signal = shutdown_signal().await;
     running.set_unready();
     tracing::info!(
+        signal,
         delay_secs = args.shutdown_delay_secs,
-        "SIGTERM: not ready, still serving"
+        "{signal}: not ready, still serving"
     );
+    // A second signal during the delay or the drain means "now": exit without waiting.
+    tokio::spawn(async {
+        let again = shutdown_signal().await;
+        tracing::error!(
+            signal = again,
+            "second signal ({again}) while shutting down: forcing exit"
+        );
+        std::process::exit(1);
+    });
     tokio::time::sleep(Duration::from_secs(args.shutdown_delay_secs)).await;
     tracing::info!(
         connections = running.connections(),
@@ -290,9 +323,12 @@ async fn run(
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Waits for SIGINT (Ctrl-C) or SIGTERM and returns which one came.
+async fn shutdown_signal() -> &'static str {
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let term = async {
@@ -306,7 +342,49 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+        () = ctrl_c => "SIGINT",
+        () = term => "SIGTERM",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_tls_file_is_named() {
+        let dir = std::env::temp_dir();
+        let args = Args::try_parse_from([
+            "plumbline-webhook",
+            "--tls-cert",
+            "/nonexistent/plumbline/tls.crt",
+            "--tls-key",
+            "/nonexistent/plumbline/tls.key",
+        ]);
+        let Ok(args) = args else {
+            panic!("flags parse");
+        };
+        let err = check_tls_files(&args).err().map(|e| format!("{e:#}"));
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("--tls-cert /nonexistent/plumbline/tls.crt")),
+            "{err:?}"
+        );
+        let dir_args = Args::try_parse_from([
+            "plumbline-webhook",
+            "--tls-cert",
+            &dir.display().to_string(),
+            "--tls-key",
+            "/nonexistent/k",
+        ]);
+        let Ok(dir_args) = dir_args else {
+            panic!("flags parse");
+        };
+        assert!(
+            check_tls_files(&dir_args).is_err(),
+            "a directory is not a cert"
+        );
+        let ok = Args::try_parse_from(["plumbline-webhook", "--self-signed"]);
+        assert!(ok.is_ok_and(|a| check_tls_files(&a).is_ok()));
     }
 }
