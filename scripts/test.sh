@@ -8,8 +8,9 @@
 # What the tests need besides Rust:
 # - Debian's `docker-registry` (a real OCI registry for the image-signature tests): installed with
 #   apt-get when running as root, otherwise named on one line and the run fails at the end;
-# - Go >= 1.26 with its module proxy, openssl, curl and python3 for scripts/cluster-e2e.sh (etcd,
-#   kube-apiserver and kubectl are built from tests/cluster/go.mod and cached under target/).
+# - Go >= 1.26 with its module proxy and python3 for the OPA parity check (opa built from
+#   tests/opa/go.mod) and, with openssl and curl, for scripts/cluster-e2e.sh (etcd, kube-apiserver
+#   and kubectl built from tests/cluster/go.mod); both cached under target/.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -72,10 +73,13 @@ part "cargo test --workspace" cargo test --workspace --locked --no-fail-fast
 # expiry, kinds the server does not serve and back-off, which the real API server does not
 # produce on demand (the e2e tests cover the real one).
 part "webhook with the cluster cache" cargo test --locked -p plumbline-webhook --features cluster-cache
-if [ "$e2e" -eq 1 ]; then
-  if ! command -v go >/dev/null 2>&1; then
-    missing "go: scripts/cluster-e2e.sh builds etcd, kube-apiserver and kubectl from their Go modules; install Go >= 1.26"
-  else
+if ! command -v go >/dev/null 2>&1; then
+  missing "go: the OPA parity check and scripts/cluster-e2e.sh build opa, etcd, kube-apiserver and kubectl from their Go modules; install Go >= 1.26"
+else
+  # The built-in pack under OPA (the reference for Rego) gives the same violations as under
+  # regorus on every fixture, example and corpus object, but for tests/opa/known-differences.md.
+  part "OPA parity of the pack" scripts/opa-parity.sh
+  if [ "$e2e" -eq 1 ]; then
     part "end-to-end (real kube-apiserver)" scripts/cluster-e2e.sh
   fi
 fi
