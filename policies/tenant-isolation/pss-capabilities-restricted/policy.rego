@@ -19,15 +19,17 @@ applies if {
 }
 
 # The per-container lookups are inlined (c.sc is the container's securityContext, or {} when it
-# has none): they run for every container of every workload. `c.sc.capabilities.drop` is
-# undefined when capabilities is not an object.
+# has none): they run for every container of every workload. A key that may be absent is read
+# with object.get inside a `not`: `not f(x.absent)` holds in regorus but is undefined in OPA, which
+# evaluates the ref before the negation (tests/opa/repro/not-call-absent-ref.rego). object.get
+# with a path yields null when capabilities is not an object or has no drop.
 
 # drop does not contain "ALL" (or is not a list: `"ALL" in` also matches an object's values, so
 # an object drop is caught by the second body).
 violation contains v if {
 	applies
 	some c in data.plumbline.lib.k8s.containers
-	not "ALL" in c.sc.capabilities.drop
+	not "ALL" in object.get(c.sc, ["capabilities", "drop"], null)
 	v := drop_violation(c)
 }
 
@@ -72,9 +74,9 @@ show(x) := sprintf("%v", [x]) if not is_string(x)
 
 # What is wrong with a container's drop list, checked in order.
 drop_problem(c) := {"what": "has no securityContext, so no capability is dropped", "path": c.path, "drop": null} if {
-	not is_object(c.container.securityContext)
+	not is_object(object.get(c.container, "securityContext", null))
 } else := {"what": "does not set securityContext.capabilities", "path": concat("", [c.path, "/securityContext"]), "drop": null} if {
-	not is_object(c.sc.capabilities)
+	not is_object(object.get(c.sc, "capabilities", null))
 } else := {"what": "sets securityContext.capabilities without drop", "path": concat("", [c.path, "/securityContext/capabilities"]), "drop": null} if {
 	object.get(c.sc.capabilities, "drop", null) == null
 } else := {"what": "sets securityContext.capabilities.drop to an empty list", "path": concat("", [c.path, "/securityContext/capabilities/drop"]), "drop": []} if {

@@ -35,5 +35,5 @@ describe_host_path(hp) := sprintf("mounts the node's path %q (hostPath)", [p]) i
 }
 
 describe_host_path(hp) := "uses a hostPath source" if {
-	not is_string(host_path_object(hp).path)
+	not is_string(object.get(host_path_object(hp), "path", null)) # object.get: OPA would evaluate an absent .path before the `not`
 }

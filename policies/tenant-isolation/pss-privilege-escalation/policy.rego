@@ -12,7 +12,9 @@ import data.plumbline.lib.pss
 # field on them.
 
 # The lookup is inlined (c.sc is the container's securityContext, or {} when it has none): it
-# runs for every container of every workload.
+# runs for every container of every workload. A key that may be absent is read with object.get
+# inside a `not` (`not f(x.absent)` holds in regorus but is undefined in OPA, which evaluates the
+# ref before the negation; tests/opa/repro/not-call-absent-ref.rego).
 violation contains v if {
 	data.plumbline.lib.pss.restricted
 	not data.plumbline.lib.pss.windows_pod
@@ -29,7 +31,7 @@ violation contains v if {
 
 # No securityContext at all.
 escalation_problem(c) := {"what": "has no securityContext, so allowPrivilegeEscalation defaults to true", "path": c.path, "value": null} if {
-	not is_object(c.container.securityContext)
+	not is_object(object.get(c.container, "securityContext", null))
 } else := {"what": "does not set securityContext.allowPrivilegeEscalation (it defaults to true)", "path": concat("", [c.path, "/securityContext"]), "value": null} if {
 	# securityContext without the field (or with it null).
 	object.get(c.sc, "allowPrivilegeEscalation", null) == null

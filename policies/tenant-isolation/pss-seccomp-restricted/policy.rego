@@ -25,21 +25,25 @@ pod_profile := p if {
 	p != null
 }
 
+allowed_profile(p) if p.type in allowed_types
+
 applies if {
 	data.plumbline.lib.pss.restricted
 	not data.plumbline.lib.pss.windows_pod
 }
 
 # A profile is valid when it is an object whose type is one of allowed_types: `p.type` is
-# undefined for a profile that is not an object, or has no type. The per-container lookups are
-# inlined (c.sc is the container's securityContext, or {} when it has none): they run for every
+# undefined for a profile that is not an object, or has no type. It is tested in a function, not
+# as `not p.type in allowed_types`: OPA evaluates an absent `p.type` before the negation (the
+# body is then undefined), regorus does not (tests/opa/repro/not-in-absent-ref.rego). The
+# per-container lookups are inlined (c.sc is the container's securityContext, or {} when it has none): they run for every
 # container of every workload.
 
 # Pod-level profile with a forbidden type. Reported unless every container is exempt.
 violation contains v if {
 	applies
 	p := pod_profile
-	not p.type in allowed_types
+	not allowed_profile(p)
 	not all_containers_exempt
 	bad := bad_profile(p)
 	v := {
@@ -55,7 +59,7 @@ violation contains v if {
 	some c in data.plumbline.lib.k8s.containers
 	p := c.sc.seccompProfile
 	p != null
-	not p.type in allowed_types
+	not allowed_profile(p)
 	not pss.exempt("pss-seccomp-restricted", c)
 	bad := bad_profile(p)
 	v := {
