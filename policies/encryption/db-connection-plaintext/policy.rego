@@ -8,13 +8,19 @@ import data.plumbline.lib.k8s
 plain_modes := {"disable", "allow", "prefer"}
 
 # sslmode=disable in a URI or DSN, `db_sslmode = prefer` in odoo.conf, `sslmode: allow` in YAML,
-# `--db_sslmode disable` on a command line.
-sslmode_pattern := `(?i)(?:sslmode["']?\s*[=:]\s*["']?|--db_sslmode\s+)(disable|allow|prefer)(?-u:\b)`
+# `--db_sslmode disable` on a command line. Word boundaries are ASCII and written as classes,
+# `(?:[^A-Za-z0-9_]|$)` after and `(?:^|[^A-Za-z0-9_])` before, which regorus (Rust regex) and
+# OPA (Go RE2) read alike and which keep Rust's DFA (a Unicode `\b` does not; `(?-u:\b)` is
+# Rust-only, Go rejects it). The classes are outside `(?i)`: case folding would add the Kelvin
+# sign and the long s to A-Za-z. The match may end with that character, hence `contains` below.
+sslmode_pattern := `(?i:(?:sslmode["']?\s*[=:]\s*["']?|--db_sslmode\s+)(disable|allow|prefer))(?:[^A-Za-z0-9_]|$)`
 
-# A plain redis:// URL (rediss:// is TLS) to anything but the loopback address.
-redis_pattern := `(?i)(?-u:\b)redis://`
+# A plain redis:// URL (rediss:// is TLS) to anything but the loopback address: each occurrence
+# and its authority (up to the first / or whitespace, which stays unmatched, so a URL right after
+# another keeps its boundary character).
+redis_url_pattern := `(?:^|[^A-Za-z0-9_])(?i:redis://)([^/\s]*)`
 
-redis_loopback_pattern := `(?i)(?-u:\b)redis://([^@/\s]*@)?(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?(/|\s|$)`
+redis_loopback_authority := `(?i)^([^@]*@)?(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?$`
 
 # Env var names that hold an sslmode on their own: PGSSLMODE, DB_SSLMODE, DB_SSL_MODE, db_sslmode …
 mode_name(name) if endswith(lower(name), "sslmode")
@@ -22,18 +28,19 @@ mode_name(name) if endswith(lower(name), "sslmode")
 mode_name(name) if endswith(lower(name), "ssl_mode")
 
 # The plaintext sslmode a text selects, if any. (Native `contains` prefilters keep the regexes off
-# the hot path: most values mention neither.) The match ends with the mode, so it is read off the
-# end of the match rather than with a second regex.
+# the hot path: most values mention neither.) The match holds the mode (and at most one character
+# after it, no other mode), so it is read off the match rather than with a second regex.
 text_sslmode(s) := mode if {
 	contains(lower(s), "sslmode")
 	some m in regex.find_n(sslmode_pattern, s, 1)
 	some mode in plain_modes
-	endswith(lower(m), mode)
+	contains(lower(m), mode)
 }
 
 plain_redis(s) if {
 	contains(lower(s), "redis://")
-	count(regex.find_n(redis_pattern, s, -1)) > count(regex.find_n(redis_loopback_pattern, s, -1))
+	some m in regex.find_all_string_submatch_n(redis_url_pattern, s, -1)
+	not regex.match(redis_loopback_authority, m[1])
 }
 
 # Cheap gate before `problem` (several function calls and regexes): every finding needs "ssl"
