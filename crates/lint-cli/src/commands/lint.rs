@@ -545,7 +545,7 @@ fn check_rule_ids(pack: &PolicyPack, flag: &str, ids: &[String]) -> anyhow::Resu
             .map(|r| r.meta.id.as_str())
             .chain(Domain::ALL.iter().map(|d| d.as_str()));
         let best = candidates
-            .map(|c| (edit_distance(id, c), c))
+            .map(|c| (policy_core::config::edit_distance(id, c), c))
             .min()
             .filter(|(d, c)| *d <= 3.max(c.chars().count() / 3));
         match best {
@@ -556,21 +556,6 @@ fn check_rule_ids(pack: &PolicyPack, flag: &str, ids: &[String]) -> anyhow::Resu
         }
     }
     Ok(())
-}
-
-/// Levenshtein distance, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// RFC 3339 with offset (`2026-11-27T10:00:00+01:00`), or a civil date (`2026-11-27`, UTC midnight).
