@@ -22,8 +22,13 @@ pub(crate) fn plumbline(args: &[&str]) -> Output {
 }
 
 pub(crate) fn plumbline_stdin(args: &[&str], stdin: Option<&str>) -> Output {
+    plumbline_in(&root(), args, stdin)
+}
+
+/// `plumbline` run in `cwd`, with `stdin` piped in when given.
+pub(crate) fn plumbline_in(cwd: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_plumbline"));
-    cmd.args(args).current_dir(root()).env("NO_COLOR", "1");
+    cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {

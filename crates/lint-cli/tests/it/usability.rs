@@ -2,10 +2,10 @@
 //! `--stdin-filename chart/`, `plumbline init && plumbline lint`, an unrendered Helm chart, a
 //! mistyped rule id) gets the result or the message that ruff, kube-linter or cargo users expect.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::Output;
 
-use crate::{plumbline, plumbline_stdin};
+use crate::{plumbline, plumbline_in as run_in, plumbline_stdin};
 
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: acme-prod}\nspec:\n  containers:\n  - name: web\n    image: nginx:latest\n";
 
@@ -15,32 +15,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// `plumbline` run in `cwd`, with `stdin` piped in when given.
-fn run_in(cwd: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plumbline"));
-    cmd.args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    if let Some(text) = stdin {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    child.wait_with_output().unwrap()
 }
 
 fn stderr(out: &Output) -> String {
