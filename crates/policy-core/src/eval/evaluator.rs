@@ -230,6 +230,7 @@ impl Evaluator {
                 source: resolved.source,
             },
             pod_security_level: self.pod_security_level(known.map(|ns| &ns.labels), resolved.tier),
+            pod_security_version: self.pod_security_version(known.map(|ns| &ns.labels)),
             images,
             suppressions,
             change: ChangeInput {
@@ -245,9 +246,10 @@ impl Evaluator {
         }
     }
 
-    /// The Pod Security level: the Namespace's `pod-security.kubernetes.io/enforce` label when
-    /// valid, else `params.podSecurity.level`, else restricted in dedicated tiers and baseline
-    /// elsewhere.
+    /// The Pod Security level, read as Pod Security Admission reads it: the Namespace's
+    /// `pod-security.kubernetes.io/enforce` label when set (a value other than privileged,
+    /// baseline or restricted counts as restricted, as PSA fails closed), else
+    /// `params.podSecurity.level`, else restricted in dedicated tiers and baseline elsewhere.
     fn pod_security_level(
         &self,
         labels: Option<&serde_json::Map<String, Value>>,
@@ -260,11 +262,31 @@ impl Evaluator {
             "baseline"
         };
         let label_level = labels.and_then(|l| l.get("pod-security.kubernetes.io/enforce"));
-        match label_level.and_then(Value::as_str) {
-            Some("privileged") => "privileged",
-            Some("baseline") => "baseline",
-            Some("restricted") => "restricted",
-            _ => configured_level.unwrap_or(tier_level),
+        match label_level.map(Value::as_str) {
+            Some(Some("privileged")) => "privileged",
+            Some(Some("baseline")) => "baseline",
+            Some(_) => "restricted",
+            None => configured_level.unwrap_or(tier_level),
+        }
+    }
+
+    /// The Pod Security policy version (`latest` or `v1.N`), read as Pod Security Admission
+    /// reads it: the Namespace's `pod-security.kubernetes.io/enforce-version` label when set (a
+    /// value PSA cannot parse counts as latest), else `params.podSecurity.version`, else latest.
+    fn pod_security_version<'a>(
+        &'a self,
+        labels: Option<&'a serde_json::Map<String, Value>>,
+    ) -> &'a str {
+        let configured = self.config.config.params["podSecurity"]["version"]
+            .as_str()
+            .filter(|v| valid_pod_security_version(v))
+            .unwrap_or("latest");
+        match labels.and_then(|l| l.get("pod-security.kubernetes.io/enforce-version")) {
+            Some(v) => v
+                .as_str()
+                .filter(|v| valid_pod_security_version(v))
+                .unwrap_or("latest"),
+            None => configured,
         }
     }
 
@@ -371,4 +393,15 @@ fn namespace_of(object: &Object) -> &str {
     } else {
         &object.reference.namespace
     }
+}
+
+/// Whether `v` is a Pod Security policy version as PSA parses it: `latest` or `v1.N` (N without
+/// leading zeros; at most 6 digits here, far beyond any Kubernetes minor).
+pub(crate) fn valid_pod_security_version(v: &str) -> bool {
+    v == "latest"
+        || v.strip_prefix("v1.").is_some_and(|minor| {
+            (1..=6).contains(&minor.len())
+                && minor.bytes().all(|b| b.is_ascii_digit())
+                && (minor == "0" || !minor.starts_with('0'))
+        })
 }

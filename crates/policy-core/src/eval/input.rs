@@ -32,6 +32,10 @@ pub(crate) struct PolicyInput<'a> {
     /// `input.podSecurity.level`: privileged, baseline or restricted (the Namespace's
     /// `pod-security.kubernetes.io/enforce` label, else `params.podSecurity.level`, else by tier).
     pub(crate) pod_security_level: &'a str,
+    /// `input.podSecurity.version`: `latest` or `v1.N` (the Namespace's
+    /// `pod-security.kubernetes.io/enforce-version` label, else `params.podSecurity.version`,
+    /// else latest).
+    pub(crate) pod_security_version: &'a str,
     /// `input.images`: image reference → `{reference, name, error, digest, signature}`.
     pub(crate) images: Value,
     /// `input.suppressions`: rule id → the object's suppression annotation, judged
@@ -124,7 +128,13 @@ impl PolicyInput<'_> {
             ("namespace", self.namespace.to_value()),
             ("tenant", s(self.tenant)),
             ("environment", self.environment.to_value()),
-            ("podSecurity", obj([("level", s(self.pod_security_level))])),
+            (
+                "podSecurity",
+                obj([
+                    ("level", s(self.pod_security_level)),
+                    ("version", s(self.pod_security_version)),
+                ]),
+            ),
             ("images", to_rego(&self.images)),
             ("suppressions", suppressions),
             ("change", self.change.to_value()),

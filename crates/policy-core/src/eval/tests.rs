@@ -113,6 +113,7 @@ fn assert_documented_fields(json: &Value, o: &Object, request: &Request<'_>) {
         "{r}"
     );
     assert!(json["podSecurity"]["level"].is_string(), "{r}");
+    assert_eq!(json["podSecurity"]["version"], "latest", "{r}");
     assert_eq!(json["change"]["frozen"], false, "{r}");
     assert_eq!(json["change"]["windows"], json!([]), "{r}");
     assert!(json["change"]["ticketPattern"].is_string(), "{r}");
@@ -131,5 +132,62 @@ fn assert_documented_fields(json: &Value, o: &Object, request: &Request<'_>) {
     } else {
         assert_eq!(json["images"], json!({}), "{r}");
         assert_eq!(json["suppressions"], json!({}), "{r}");
+    }
+}
+
+/// The Pod Security level and version come from the Namespace's labels as Pod Security
+/// Admission reads them (api.PolicyToEvaluate): an invalid level label counts as restricted, an
+/// invalid version label as latest, and an absent label leaves the configured default.
+#[test]
+fn pod_security_labels_are_read_as_pod_security_admission_reads_them() {
+    let evaluator = default_evaluator();
+    let cases = [
+        // (enforce, enforce-version, level, version); the tier alone gives baseline here.
+        (None, None, "baseline", "latest"),
+        (Some("restricted"), Some("v1.24"), "restricted", "v1.24"),
+        (Some("privileged"), None, "privileged", "latest"),
+        (Some("Restricted"), Some("v1.024"), "restricted", "latest"),
+        (Some(""), Some("1.30"), "restricted", "latest"),
+        (None, Some("v1.0"), "baseline", "v1.0"),
+        (Some("baseline"), Some("latest"), "baseline", "latest"),
+    ];
+    for (enforce, version, want_level, want_version) in cases {
+        let mut labels = String::from("plumbline.dev/tenant: acme");
+        if let Some(l) = enforce {
+            labels.push_str(&format!(", pod-security.kubernetes.io/enforce: {l:?}"));
+        }
+        if let Some(v) = version {
+            labels.push_str(&format!(
+                ", pod-security.kubernetes.io/enforce-version: {v:?}"
+            ));
+        }
+        let text = format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: {{{labels}}}}}\n---\n\
+             apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: shop}}\n\
+             spec: {{containers: [{{name: c, image: c:1}}]}}\n"
+        );
+        let (objects, problems) = objects_from_source(&Source::new("t.yaml", &text));
+        assert!(problems.is_empty(), "{problems:?}");
+        let inventory = Inventory::from_objects(&objects, evaluator.resolver());
+        let json = evaluator.input_json(&objects[1], &inventory, &Request::default());
+        assert_eq!(
+            (
+                json["podSecurity"]["level"].as_str(),
+                json["podSecurity"]["version"].as_str()
+            ),
+            (Some(want_level), Some(want_version)),
+            "{labels}"
+        );
+    }
+    for (v, ok) in [
+        ("latest", true),
+        ("v1.0", true),
+        ("v1.37", true),
+        ("v1.01", false),
+        ("v2.0", false),
+        ("v1.", false),
+        ("1.30", false),
+    ] {
+        assert_eq!(super::evaluator::valid_pod_security_version(v), ok, "{v}");
     }
 }
