@@ -1,5 +1,7 @@
 //! One resolver for every object's tenant, environment and tier (DESIGN.md §3): Namespace labels
-//! when the Namespace is known, else namespace-name patterns, else the default environment.
+//! when the Namespace is known, else namespace-name patterns, else the default environment
+//! (`unknown` unless configured: tier multi-tenant, so unannotated input is judged neither as
+//! production nor as a sandbox; docs/tenancy.md).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -115,6 +117,15 @@ pub struct Resolver {
 const DEFAULT_PATTERN: &str =
     r"^(?P<tenant>[a-z0-9-]+)-(?P<env>prod|production|staging|stage|dev|test|sandbox)$";
 
+/// The environment of a namespace nothing names an environment for (no label, no pattern match),
+/// unless `tenancy.defaultEnvironment` says otherwise. Unannotated input is not assumed to be
+/// production: that stance (Pod Security restricted, change tickets, production-only availability
+/// rules) is for namespaces that say so.
+pub const UNKNOWN_ENVIRONMENT: &str = "unknown";
+
+/// The tier of [`UNKNOWN_ENVIRONMENT`]: the rules' own severities and Pod Security baseline.
+pub const UNKNOWN_TIER: Tier = Tier::MultiTenant;
+
 impl Resolver {
     /// Build from config; `params` supplies `tenancy.systemNamespaces` and the rules' tenant label.
     pub fn new(cfg: &TenancyConfig, params: &Value, path: &str) -> Result<Resolver, Error> {
@@ -139,7 +150,7 @@ impl Resolver {
             }
             patterns.push(re);
         }
-        let environments: Vec<(String, Tier, Vec<String>)> = match &cfg.environments {
+        let mut environments: Vec<(String, Tier, Vec<String>)> = match &cfg.environments {
             Some(m) => m
                 .iter()
                 .map(|(k, d)| (k.clone(), d.tier, d.aliases.clone()))
@@ -158,10 +169,18 @@ impl Resolver {
                 ),
             ],
         };
+        // Always defined, so configs that list their own environments keep a default to fall
+        // back to; a configured environment of that name replaces it.
+        if !environments
+            .iter()
+            .any(|(n, _, a)| n == UNKNOWN_ENVIRONMENT || a.iter().any(|a| a == UNKNOWN_ENVIRONMENT))
+        {
+            environments.push((UNKNOWN_ENVIRONMENT.into(), UNKNOWN_TIER, Vec::new()));
+        }
         let default_environment = cfg
             .default_environment
             .clone()
-            .unwrap_or_else(|| "production".into());
+            .unwrap_or_else(|| UNKNOWN_ENVIRONMENT.into());
         let r = Resolver {
             tenant_label: cfg
                 .tenant_label
@@ -262,7 +281,7 @@ impl Resolver {
         let (environment, tier) = env
             .and_then(|e| self.canonical(&e))
             .or_else(|| self.canonical(&self.default_environment))
-            .unwrap_or(("production".into(), Tier::Dedicated));
+            .unwrap_or((UNKNOWN_ENVIRONMENT.into(), UNKNOWN_TIER));
         Resolved {
             tenant,
             environment,
@@ -310,15 +329,48 @@ mod tests {
             (
                 unknown.tenant.as_str(),
                 unknown.environment.as_str(),
+                unknown.tier,
                 unknown.source
             ),
-            ("", "production", Source::Default)
+            ("", "unknown", Tier::MultiTenant, Source::Default)
         );
         assert_eq!(r.resolve("kube-system", None, None).tenant, "");
         assert_eq!(
             r.resolve("acme-prod", None, Some("staging")).tier,
             Tier::MultiTenant
         );
+    }
+
+    /// Unannotated input (no label, no pattern match, no namespace at all) is not production
+    /// unless the config says so; configs that list their own environments still get `unknown`.
+    #[test]
+    fn unknown_namespaces_are_not_production_by_default() {
+        let r = resolver();
+        for ns in ["", "shop", "argocd"] {
+            let got = r.resolve(ns, None, None);
+            assert_eq!(
+                (got.environment.as_str(), got.tier),
+                ("unknown", Tier::MultiTenant),
+                "{ns:?}"
+            );
+        }
+        let strict = TenancyConfig {
+            default_environment: Some("production".into()),
+            ..TenancyConfig::default()
+        };
+        let r = Resolver::new(&strict, &json!({}), "p.yaml").unwrap();
+        assert_eq!(r.resolve("shop", None, None).tier, Tier::Dedicated);
+        let own: BTreeMap<String, EnvironmentDef> = serde_json::from_value(json!({
+            "prd": {"tier": "dedicated"}, "lab": {"tier": "sandbox"}
+        }))
+        .unwrap();
+        let cfg = TenancyConfig {
+            environments: Some(own),
+            ..TenancyConfig::default()
+        };
+        let r = Resolver::new(&cfg, &json!({}), "p.yaml").unwrap();
+        assert_eq!(r.resolve("shop", None, None).environment, "unknown");
+        assert_eq!(r.environment_names(), ["lab", "prd", "unknown"]);
     }
 
     #[test]
