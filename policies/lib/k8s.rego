@@ -106,3 +106,25 @@ labels := object.get(object.get(input.object, "metadata", {}), "labels", {})
 annotations := object.get(object.get(input.object, "metadata", {}), "annotations", {})
 
 namespace := object.get(object.get(input.object, "metadata", {}), "namespace", "")
+
+# Custom resources of the workloads table (crates/policy-core/src/workloads.rs, extended by
+# workloads.customResources in plumbline.yaml) reach the workload rules as views shaped like a
+# Deployment: the resource's apiVersion, kind and metadata, its pod template (or the pod its
+# operator builds from its fields) at /spec/template. input.customResource is set only for a
+# view; the engine maps the findings' pointers back to the resource's own fields. The kind
+# checks keep a resource kind that shares a name with a built-in kind from defining pod_spec
+# twice.
+custom_resource_view if {
+	is_object(input.customResource)
+	input.object.kind != "Pod"
+	not input.object.kind in pod_template_kinds
+}
+
+pod_spec := {"spec": input.object.spec.template.spec, "path": "/spec/template/spec"} if {
+	custom_resource_view
+	is_object(input.object.spec.template.spec)
+}
+
+pod_metadata := object.get(input.object.spec.template, "metadata", {}) if custom_resource_view
+
+pod_metadata_path := "/spec/template/metadata" if custom_resource_view

@@ -101,6 +101,10 @@ pub struct Config {
     /// Globs of paths the linter skips while walking directories (`exclude:`).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Custom resources whose objects describe pods (`workloads.customResources`), added to the
+    /// built-in table of `crate::workloads`.
+    #[serde(default)]
+    pub workloads: crate::workloads::WorkloadsConfig,
     /// Where it was read from (empty for the built-in default).
     #[serde(skip)]
     pub path: String,

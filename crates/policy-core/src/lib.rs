@@ -39,6 +39,7 @@ mod source;
 pub mod suppress;
 pub mod tenancy;
 pub mod webhookconfig;
+pub mod workloads;
 pub mod yaml;
 
 pub use config::{Config, ValidConfig};

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::pack::{PolicyPack, WORKLOAD_KINDS};
+use crate::workloads::WorkloadTable;
 
 /// An API resource a rule kind is served as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,13 @@ pub const KIND_RESOURCES: &[KindResource] = &[
         true,
     ),
     kr("ConfigMap", &[""], "configmaps", true),
+    kr(
+        "PersistentVolumeClaim",
+        &[""],
+        "persistentvolumeclaims",
+        true,
+    ),
+    kr("StorageClass", &["storage.k8s.io"], "storageclasses", false),
     kr("Secret", &[""], "secrets", true),
     kr("Service", &[""], "services", true),
     kr("ServiceAccount", &[""], "serviceaccounts", true),
@@ -96,9 +104,24 @@ pub const KIND_RESOURCES: &[KindResource] = &[
 /// `pods/ephemeralcontainers` (`kubectl debug`) is judged as the Pod.
 pub const SUBRESOURCES: &[(&str, &str, &str)] = &[("", "pods/ephemeralcontainers", "UPDATE")];
 
-/// (group, resource) → operations the pack needs sent, from every rule's kinds and operations.
+/// The API resources of a kind: [`KIND_RESOURCES`], else the custom resources of that kind in
+/// the built-in workloads table (`crate::workloads`), as (group, resource) pairs.
+fn resources_of(kind: &str) -> Vec<(&'static str, &'static str)> {
+    if let Some(kr) = KIND_RESOURCES.iter().find(|r| r.kind == kind) {
+        return kr.groups.iter().map(|g| (*g, kr.resource)).collect();
+    }
+    WorkloadTable::builtin()
+        .iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| (e.group.as_str(), e.resource.as_str()))
+        .collect()
+}
+
+/// (group, resource) → operations the pack needs sent, from every rule's kinds and operations;
+/// `workloads` includes the custom resources of the built-in workloads table (entries added in
+/// `workloads.customResources` need their own rule in the configuration: docs/data-layer.md).
 /// Rules on every kind (`*`) run on whatever is sent and add nothing. Errors name kinds missing
-/// from [`KIND_RESOURCES`].
+/// from [`KIND_RESOURCES`] and from the workloads table.
 pub fn required(pack: &PolicyPack) -> Result<BTreeMap<(String, String), BTreeSet<String>>, String> {
     let mut out: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     let mut unknown = BTreeSet::new();
@@ -113,16 +136,25 @@ pub fn required(pack: &PolicyPack) -> Result<BTreeMap<(String, String), BTreeSet
                 k => vec![k],
             })
             .collect();
+        let mut resources: Vec<(&str, &str)> = Vec::new();
         for kind in kinds {
-            let Some(kr) = KIND_RESOURCES.iter().find(|r| r.kind == kind) else {
+            let found = resources_of(kind);
+            if found.is_empty() {
                 unknown.insert(format!("{kind} (rule {})", m.id));
-                continue;
-            };
-            for g in kr.groups {
-                out.entry((g.to_string(), kr.resource.to_string()))
-                    .or_default()
-                    .extend(m.operations.iter().cloned());
             }
+            resources.extend(found);
+        }
+        if m.kinds.iter().any(|k| k == "workloads") {
+            resources.extend(
+                WorkloadTable::builtin()
+                    .iter()
+                    .map(|e| (e.group.as_str(), e.resource.as_str())),
+            );
+        }
+        for (g, r) in resources {
+            out.entry((g.to_string(), r.to_string()))
+                .or_default()
+                .extend(m.operations.iter().cloned());
         }
     }
     for (g, r, op) in SUBRESOURCES {
@@ -264,6 +296,24 @@ mod tests {
             "traefik.containo.us".to_string(),
             "ingressroutes".to_string()
         )));
+    }
+
+    #[test]
+    fn custom_resources_of_the_workloads_table_are_required() {
+        let pack = PolicyPack::builtin().unwrap_or_default();
+        let req = required(&pack).unwrap_or_default();
+        for (g, r) in [
+            ("postgresql.cnpg.io", "clusters"),
+            ("postgresql.cnpg.io", "poolers"),
+            ("databases.spotahome.com", "redisfailovers"),
+            ("elasticsearch.k8s.elastic.co", "elasticsearches"),
+        ] {
+            let ops = req.get(&(g.to_string(), r.to_string()));
+            assert!(
+                ops.is_some_and(|o| o.contains("CREATE") && o.contains("UPDATE")),
+                "{g}/{r}: {ops:?}"
+            );
+        }
     }
 
     #[test]

@@ -60,6 +60,7 @@ impl Evaluator {
             .ticket_tiers
             .clone()
             .unwrap_or_else(|| vec![Tier::Dedicated]);
+        let workloads = crate::workloads::WorkloadTable::new(&config.config.workloads, &path)?;
         Ok(Evaluator {
             pack,
             compiled,
@@ -70,6 +71,7 @@ impl Evaluator {
             calendars,
             ticket_pattern,
             ticket_tiers,
+            workloads,
         })
     }
 
@@ -128,6 +130,10 @@ impl Evaluator {
         inventory: &Inventory,
         request: &Request<'_>,
     ) -> (Vec<Finding>, Vec<Problem>) {
+        let views = self.workloads.views(&object.value);
+        if !views.is_empty() {
+            return self.check_custom_resource(object, inventory, request, &views);
+        }
         let mut rules = self.compiled.rules_for_kind(&object.reference.kind);
         let for_kind = rules.len();
         let all = self.compiled.rules();
@@ -243,7 +249,95 @@ impl Evaluator {
             object: &object.value,
             old_object: request.old_object,
             inventory,
+            custom_resource: None,
         }
+    }
+
+    /// A custom resource of the workloads table: the rules for its own kind judge the resource;
+    /// the workload rules judge each of its views (`crate::workloads`: a pod template, or the
+    /// pod its operator builds from its fields) as they judge a Deployment's template, their
+    /// findings located at the resource's own fields. A finding several views share (a
+    /// metadata label) is kept once.
+    fn check_custom_resource(
+        &self,
+        object: &Object,
+        inventory: &Inventory,
+        request: &Request<'_>,
+        views: &[crate::workloads::View],
+    ) -> (Vec<Finding>, Vec<Problem>) {
+        let all = self.compiled.rules();
+        let for_operation = |i: &usize| all[*i].operations.iter().any(|o| o == request.operation);
+        let today = self.today_at(request.now);
+        let suppressions = self.suppressions(object, &today, request);
+        let resolved = match &request.resolved {
+            Some(r) => r.clone(),
+            None => self.resolve(object, inventory),
+        };
+        let pack = self.pack_for_this_thread();
+        let judged = Judged {
+            object,
+            tier: resolved.tier,
+            suppressions: &suppressions,
+            today: &today,
+        };
+        let mut findings: Vec<Finding> = Vec::new();
+        let mut problems = Vec::new();
+        let own: Vec<usize> = self
+            .compiled
+            .rules_for_kind(&object.reference.kind)
+            .into_iter()
+            .filter(for_operation)
+            .collect();
+        if !own.is_empty() {
+            let input = self
+                .input(object, inventory, &suppressions, &resolved, request)
+                .to_value();
+            let (f, p) = self.findings(&judged, pack.evaluate(input, &own));
+            findings.extend(f);
+            problems.extend(p);
+        }
+        let ctx = ImageContext {
+            tenant: &resolved.tenant,
+            environment: &resolved.environment,
+            tier: resolved.tier.as_str(),
+            namespace: namespace_of(object),
+        };
+        for view in views {
+            let rules: Vec<usize> = (0..all.len())
+                .filter(|&i| view.judged_by(&all[i]))
+                .filter(for_operation)
+                .collect();
+            if rules.is_empty() {
+                continue;
+            }
+            let mut input = self.input(object, inventory, &suppressions, &resolved, request);
+            input.object = &view.object;
+            input.custom_resource = Some(&view.info);
+            input.images = super::images::images_in(
+                view.object.pointer(crate::workloads::VIEW_POD_SPEC),
+                self.settings.image_facts.as_deref(),
+                &ctx,
+            );
+            let mut outcomes = pack.evaluate(input.to_value(), &rules);
+            for (_, outcome) in &mut outcomes {
+                if let Ok(violations) = outcome {
+                    for v in violations.iter_mut() {
+                        v.path = view.resource_pointer(&v.path);
+                    }
+                }
+            }
+            let (f, p) = self.findings(&judged, outcomes);
+            for f in f {
+                let seen = findings
+                    .iter()
+                    .any(|g| g.rule == f.rule && g.path == f.path && g.message == f.message);
+                if !seen {
+                    findings.push(f);
+                }
+            }
+            problems.extend(p);
+        }
+        (findings, problems)
     }
 
     /// The Pod Security level, read as Pod Security Admission reads it: the Namespace's
@@ -318,6 +412,7 @@ impl Evaluator {
                             object: object.reference.clone(),
                             file: object.file.to_string(),
                             document: object.document,
+                            item: object.item,
                             line: pos.line,
                             column: pos.column,
                             path: v.path,

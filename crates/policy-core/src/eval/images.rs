@@ -28,8 +28,18 @@ pub(super) fn images_of(
     facts: Option<&dyn ImageFacts>,
     ctx: &ImageContext<'_>,
 ) -> Value {
+    let spec = pod_spec_pointer(kind).and_then(|p| object.pointer(p));
+    images_in(spec, facts, ctx)
+}
+
+/// `input.images` of a pod spec (a custom resource's view: `crate::workloads`).
+pub(super) fn images_in(
+    spec: Option<&Value>,
+    facts: Option<&dyn ImageFacts>,
+    ctx: &ImageContext<'_>,
+) -> Value {
     let mut out = Map::new();
-    let Some(spec) = pod_spec_pointer(kind).and_then(|p| object.pointer(p)) else {
+    let Some(spec) = spec else {
         return Value::Object(out);
     };
     for field in ["containers", "initContainers", "ephemeralContainers"] {

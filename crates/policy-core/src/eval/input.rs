@@ -54,6 +54,9 @@ pub(crate) struct PolicyInput<'a> {
     /// `input.inventory`: namespaces, hosts, PodDisruptionBudgets, Middlewares, `known`
     /// (see docs/tenancy.md).
     pub(crate) inventory: &'a Inventory,
+    /// `input.customResource`, present only when `object` is a view of a custom resource of
+    /// the workloads table (`crate::workloads`): `{group, kind, source, path}`.
+    pub(crate) custom_resource: Option<&'a Value>,
 }
 
 /// `input.namespace`.
@@ -123,7 +126,7 @@ impl PolicyInput<'_> {
         } else {
             to_rego(&json!(self.suppressions))
         };
-        obj([
+        let mut value = obj([
             ("operation", s(self.operation)),
             ("namespace", self.namespace.to_value()),
             ("tenant", s(self.tenant)),
@@ -146,7 +149,13 @@ impl PolicyInput<'_> {
                 self.old_object.map_or(regorus::Value::Null, to_rego),
             ),
             ("inventory", self.inventory.rego_value()),
-        ])
+        ]);
+        if let Some(cr) = self.custom_resource {
+            if let Ok(m) = value.as_object_mut() {
+                m.insert(s("customResource"), to_rego(cr));
+            }
+        }
+        value
     }
 }
 

@@ -77,4 +77,6 @@ pub(crate) struct Evaluator {
     ticket_pattern: String,
     /// `changeControl.ticketTiers`: where a change ticket is required.
     ticket_tiers: Vec<Tier>,
+    /// Custom resources judged as workloads (built-in table and `workloads.customResources`).
+    workloads: crate::workloads::WorkloadTable,
 }
