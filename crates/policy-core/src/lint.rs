@@ -98,6 +98,43 @@ impl Report {
 pub struct Linter {
     evaluator: Evaluator,
     options: LintOptions,
+    /// Rules left off, or run only for an inventory that uses their feature, because the config
+    /// does not turn the feature on (`FEATURE_RULES`).
+    waiting: Vec<(&'static str, Feature)>,
+}
+
+/// A feature that some rules judge only once it is in use: on unannotated input they would report
+/// every object (a change ticket missing on all of them, every Namespace without a tenant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Feature {
+    /// `tenancy:` in plumbline.yaml, or a Namespace in the inventory carrying the tenant label.
+    Tenancy,
+    /// `changeControl:` in plumbline.yaml.
+    ChangeControl,
+}
+
+/// The rules that wait for their feature (docs/tenancy.md, "Rules that wait for their
+/// configuration"). Naming one by id in `--select` or `rules.select` runs it regardless.
+/// The tenancy ones judge only namespaces with a tenant, which without configuration or labels is
+/// a guess from the namespace name (`shop-prod` → tenant `shop`).
+const FEATURE_RULES: [(&str, Feature); 6] = [
+    ("tenant-label-missing", Feature::Tenancy),
+    ("tenant-namespace-mismatch", Feature::Tenancy),
+    ("cross-tenant-reference", Feature::Tenancy),
+    ("namespace-quota-missing", Feature::Tenancy),
+    ("namespace-network-policy-missing", Feature::Tenancy),
+    ("change-ticket-missing", Feature::ChangeControl),
+];
+
+/// Whether some Namespace of `inventory` carries the tenant label: the input set (or the cluster)
+/// uses tenancy even when plumbline.yaml does not configure it.
+fn labels_tenants(inventory: &Inventory, tenant_label: &str) -> bool {
+    inventory.namespaces.values().any(|n| {
+        n.labels
+            .get(tenant_label)
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.trim().is_empty())
+    })
 }
 
 fn selected(meta: &RuleMeta, select: &[String], ignore: &[String]) -> bool {
@@ -127,8 +164,29 @@ impl Linter {
         // The config moves into the evaluator: its selection is copied for the closure.
         let cfg_select = config.config.rules.select.clone();
         let cfg_ignore = config.config.rules.ignore.clone();
+        let cc = &config.config.change_control;
+        let change_control =
+            cc.ticket_pattern.is_some() || cc.ticket_tiers.is_some() || !cc.calendars.is_empty();
+        let tenancy = config.config.tenancy.is_configured();
+        let waiting: Vec<(&'static str, Feature)> = FEATURE_RULES
+            .into_iter()
+            .filter(|(id, feature)| {
+                let named = cfg_select.iter().chain(&options.select).any(|s| s == id);
+                let on = match feature {
+                    Feature::Tenancy => tenancy,
+                    Feature::ChangeControl => change_control,
+                };
+                !named && !on
+            })
+            .collect();
+        // Change control waits for the config alone, so its rules are not even compiled; tenancy
+        // rules are, since the inventory may turn them on.
         let enabled = |m: &RuleMeta| {
-            selected(m, &cfg_select, &cfg_ignore) && selected(m, &options.select, &options.ignore)
+            selected(m, &cfg_select, &cfg_ignore)
+                && selected(m, &options.select, &options.ignore)
+                && !waiting
+                    .iter()
+                    .any(|(id, f)| *id == m.id && *f == Feature::ChangeControl)
         };
         let settings = Settings {
             now: options.now,
@@ -137,7 +195,21 @@ impl Linter {
             image_facts: options.image_facts.clone(),
         };
         let evaluator = Evaluator::new(pack, config, enabled, settings)?;
-        Ok(Linter { evaluator, options })
+        let waiting = waiting
+            .into_iter()
+            .filter(|(id, _)| {
+                let meta = evaluator.pack().rule(id);
+                meta.is_some_and(|m| {
+                    selected(m, &cfg_select, &cfg_ignore)
+                        && selected(m, &options.select, &options.ignore)
+                })
+            })
+            .collect();
+        Ok(Linter {
+            evaluator,
+            options,
+            waiting,
+        })
     }
 
     /// The tenant/environment resolver.
@@ -237,18 +309,84 @@ impl Linter {
             .par_iter()
             .map(|o| self.check_and_note(o, &inventory))
             .collect();
-        assemble(objects.len(), results)
+        let mut report = assemble(objects.len(), results);
+        report.notes.extend(self.waiting_note(objects, &inventory));
+        report
     }
 
     /// [`Self::lint_objects`] on objects it may drop as it goes.
     fn lint_owned(&self, objects: Vec<Object>) -> Report {
         let inventory = self.inventory(&objects);
         let count = objects.len();
+        let note = self.waiting_note(&objects, &inventory);
         let results: Vec<Checked> = objects
             .into_par_iter()
             .map(|o| self.check_and_note(&o, &inventory))
             .collect();
-        assemble(count, results)
+        let mut report = assemble(count, results);
+        report.notes.extend(note);
+        report
+    }
+
+    /// Rules that wait for their feature and are off for `inventory`.
+    fn waiting_for(&self, inventory: &Inventory) -> Vec<&'static str> {
+        let mut tenant_labels = None;
+        self.waiting
+            .iter()
+            .filter(|(_, f)| match f {
+                Feature::ChangeControl => true,
+                Feature::Tenancy => !*tenant_labels.get_or_insert_with(|| {
+                    labels_tenants(inventory, self.resolver().tenant_label())
+                }),
+            })
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// One note per run (not per object) naming the rules that waited for their configuration
+    /// and would have judged some object here, and how to turn them on.
+    fn waiting_note(&self, objects: &[Object], inventory: &Inventory) -> Option<Problem> {
+        let off = self.waiting_for(inventory);
+        let applies = |id: &str| {
+            self.pack()
+                .rule(id)
+                .is_some_and(|m| objects.iter().any(|o| m.applies_to(&o.reference.kind)))
+        };
+        let group = |feature: Feature| -> Vec<&str> {
+            self.waiting
+                .iter()
+                .filter(|(id, f)| *f == feature && off.contains(id) && applies(id))
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        let (tenancy, change) = (group(Feature::Tenancy), group(Feature::ChangeControl));
+        let mut parts = Vec::new();
+        if !change.is_empty() {
+            parts.push(format!("{} (add `changeControl:`)", change.join(", ")));
+        }
+        if !tenancy.is_empty() {
+            parts.push(format!(
+                "{} (add `tenancy:`, or label a Namespace {})",
+                tenancy.join(", "),
+                self.resolver().tenant_label()
+            ));
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        let config = &self.config().config.path;
+        let file = if config.is_empty() {
+            crate::config::FILE_NAME
+        } else {
+            config.as_str()
+        };
+        Some(Problem::file(
+            file,
+            format!(
+                "not run until configured: {} (docs/tenancy.md)",
+                parts.join("; ")
+            ),
+        ))
     }
 
     /// Findings and problems of one object, and its loader notes.
@@ -295,7 +433,12 @@ impl Linter {
         inventory: &Inventory,
         request: &Request<'_>,
     ) -> (Vec<Finding>, Vec<Problem>) {
-        self.evaluator.check(object, inventory, request)
+        let (mut findings, problems) = self.evaluator.check(object, inventory, request);
+        if !self.waiting.is_empty() && !findings.is_empty() {
+            let off = self.waiting_for(inventory);
+            findings.retain(|f| !off.contains(&f.rule.as_str()));
+        }
+        (findings, problems)
     }
 
     /// The policy input of DESIGN.md §3 (documented field by field as `eval::PolicyInput`), as
@@ -335,4 +478,94 @@ pub fn default_linter() -> Result<Arc<Linter>, Error> {
     let pack = PolicyPack::builtin()?;
     let config = crate::config::Config::default().validate(&pack)?;
     Ok(Arc::new(Linter::new(pack, config, LintOptions::default())?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    const UNANNOTATED: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop-prod}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop-prod}
+data: {a: b}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: erp}
+"#;
+
+    fn lint(config: &str, select: &[&str], text: &str) -> Report {
+        let pack = PolicyPack::builtin().expect("pack");
+        let config = Config::parse(config, "plumbline.yaml")
+            .expect("config")
+            .validate(&pack)
+            .expect("valid");
+        let options = LintOptions {
+            select: select.iter().map(|s| s.to_string()).collect(),
+            ..LintOptions::default()
+        };
+        let linter = Linter::new(pack, config, options).expect("linter");
+        linter.lint_sources(&[Source::new("in.yaml", text)])
+    }
+
+    fn fired(r: &Report, rule: &str) -> usize {
+        r.findings.iter().filter(|f| f.rule == rule).count()
+    }
+
+    /// Unconfigured change control and tenancy report nothing, and say so once per run.
+    #[test]
+    fn feature_rules_wait_for_their_configuration_and_say_so_once() {
+        let r = lint("version: 1\n", &[], UNANNOTATED);
+        for rule in ["change-ticket-missing", "tenant-label-missing", "namespace-quota-missing"] {
+            assert_eq!(fired(&r, rule), 0, "{rule}: {:?}", r.findings);
+        }
+        let notes: Vec<_> = r
+            .notes
+            .iter()
+            .filter(|n| n.message.starts_with("not run until configured"))
+            .collect();
+        assert_eq!(notes.len(), 1, "{:?}", r.notes);
+        let m = &notes[0].message;
+        assert!(
+            m.contains("change-ticket-missing (add `changeControl:`)"),
+            "{m}"
+        );
+        assert!(m.contains("tenant-label-missing"), "{m}");
+        assert!(m.contains("label a Namespace plumbline.dev/tenant"), "{m}");
+    }
+
+    /// Configured (or labelled, or named by id), they run as before and no note is given.
+    #[test]
+    fn feature_rules_run_once_configured_labelled_or_selected() {
+        let cc = "version: 1\nchangeControl: {ticketTiers: [dedicated]}\n";
+        let r = lint(cc, &[], UNANNOTATED);
+        // The ConfigMap in shop-prod (production by its name): Namespaces need no ticket.
+        assert_eq!(fired(&r, "change-ticket-missing"), 1, "{:?}", r.findings);
+        let r = lint("version: 1\n", &["change-ticket-missing"], UNANNOTATED);
+        assert_eq!(fired(&r, "change-ticket-missing"), 1, "{:?}", r.findings);
+        assert!(r.notes.is_empty(), "{:?}", r.notes);
+
+        let tenancy = "version: 1\ntenancy: {tenantLabel: plumbline.dev/tenant}\n";
+        let r = lint(tenancy, &[], UNANNOTATED);
+        assert_eq!(fired(&r, "tenant-label-missing"), 2, "{:?}", r.findings);
+        assert_eq!(fired(&r, "namespace-quota-missing"), 2, "{:?}", r.findings);
+        let labelled = format!(
+            "{UNANNOTATED}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: acme, labels: {{plumbline.dev/tenant: acme}}}}\n"
+        );
+        let r = lint("version: 1\n", &[], &labelled);
+        assert_eq!(fired(&r, "tenant-label-missing"), 2, "{:?}", r.findings);
+        assert!(
+            r.notes
+                .iter()
+                .all(|n| !n.message.contains("tenant-label-missing")),
+            "{:?}",
+            r.notes
+        );
+    }
 }

@@ -74,6 +74,18 @@ pub struct TenancyConfig {
     pub default_environment: Option<String>,
 }
 
+impl TenancyConfig {
+    /// Whether `plumbline.yaml` sets any `tenancy:` key: then the tenancy rules run on every
+    /// input (docs/tenancy.md, "Rules that wait for their configuration").
+    pub fn is_configured(&self) -> bool {
+        self.tenant_label.is_some()
+            || self.environment_label.is_some()
+            || self.namespace_patterns.is_some()
+            || self.environments.is_some()
+            || self.default_environment.is_some()
+    }
+}
+
 /// Where an environment was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
