@@ -59,6 +59,12 @@ pub const KIND_RESOURCES: &[KindResource] = &[
         true,
     ),
     kr("StorageClass", &["storage.k8s.io"], "storageclasses", false),
+    kr(
+        "ObjectStore",
+        &["barmancloud.cnpg.io"],
+        "objectstores",
+        true,
+    ),
     kr("Secret", &[""], "secrets", true),
     kr("Service", &[""], "services", true),
     kr("ServiceAccount", &[""], "serviceaccounts", true),

@@ -5,15 +5,11 @@ use std::path::Path;
 use anyhow::bail;
 use serde_json::json;
 
-use super::{load_config, load_pack, PackArgs};
+use super::load_pack;
 use crate::{ListFormat, EXIT_OK};
 
-pub(crate) fn list(
-    format: ListFormat,
-    pack: &PackArgs,
-    config: Option<&Path>,
-) -> anyhow::Result<u8> {
-    let pack = load_pack(pack, &load_config(config)?)?;
+pub(crate) fn list(format: ListFormat, policies: Option<&Path>) -> anyhow::Result<u8> {
+    let pack = load_pack(policies)?;
     match format {
         ListFormat::Json => {
             let rules: Vec<_> = pack
@@ -23,16 +19,12 @@ pub(crate) fn list(
                     let m = &r.meta;
                     json!({"id": m.id, "title": m.title, "domain": m.domain, "severity": m.severity,
                            "kinds": m.kinds, "suppressible": m.suppressible, "params": m.params,
-                           "help": policy_core::docs::doc_path(m),
-                           "builtin": pack.origins.get(&m.id).is_some_and(|o| o == "<built-in>"),
-                           "overrides": m.overrides})
+                           "help": policy_core::docs::doc_path(m)})
                 })
                 .collect();
             println!(
                 "{}",
-                serde_json::to_string_pretty(
-                    &json!({"version": 1, "domains": pack.domains(), "rules": rules})
-                )?
+                serde_json::to_string_pretty(&json!({"version": 1, "rules": rules}))?
             );
         }
         ListFormat::Human => {
@@ -57,8 +49,8 @@ pub(crate) fn list(
     Ok(EXIT_OK)
 }
 
-pub(crate) fn explain(rule: &str, pack: &PackArgs, config: Option<&Path>) -> anyhow::Result<u8> {
-    let pack = load_pack(pack, &load_config(config)?)?;
+pub(crate) fn explain(rule: &str, policies: Option<&Path>) -> anyhow::Result<u8> {
+    let pack = load_pack(policies)?;
     let Some(meta) = pack.rule(rule) else {
         let ids: Vec<&str> = pack.rules.iter().map(|r| r.meta.id.as_str()).collect();
         bail!("unknown rule `{rule}`; rules are: {}", ids.join(", "));

@@ -30,9 +30,8 @@ pub(crate) struct VerifyImageArgs {
 }
 
 pub(crate) fn run(args: VerifyImageArgs) -> anyhow::Result<u8> {
-    let config = load_config(args.config.as_deref())?;
-    let pack = load_pack(&super::PackArgs::default(), &config)?;
-    let config = config.validate(&pack)?;
+    let pack = load_pack(None)?;
+    let config = load_config(args.config.as_deref())?.validate(&pack)?;
     let dir = args
         .config
         .as_deref()

@@ -3,7 +3,6 @@
 
 mod cli;
 mod corpus;
-mod custom;
 mod examples;
 mod formats;
 mod memory;

@@ -321,6 +321,7 @@ impl Evaluator {
             let mut outcomes = pack.evaluate(input.to_value(), &rules);
             for (_, outcome) in &mut outcomes {
                 if let Ok(violations) = outcome {
+                    violations.retain(|v| view.keeps(&v.details));
                     for v in violations.iter_mut() {
                         v.path = view.resource_pointer(&v.path);
                     }
