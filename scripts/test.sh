@@ -73,6 +73,11 @@ part "cargo test --workspace" cargo test --workspace --locked --no-fail-fast
 # expiry, kinds the server does not serve and back-off, which the real API server does not
 # produce on demand (the e2e tests cover the real one).
 part "webhook with the cluster cache" cargo test --locked -p plumbline-webhook --features cluster-cache
+# The pack tested as a rule author tests custom rules (docs/custom-rules.md): every rule's fixtures
+# and Rego unit tests (policy_test.rego), and the tutorial's custom rule; the binary is the one
+# cargo test built, so this costs seconds.
+part "plumbline test (pack and tutorial rules)" cargo run --locked -q -p plumbline-lint-cli -- \
+  test policies/ examples/custom-policies/policies/
 if ! command -v go >/dev/null 2>&1; then
   missing "go: the OPA parity check and scripts/cluster-e2e.sh build opa, etcd, kube-apiserver and kubectl from their Go modules; install Go >= 1.26"
 else
