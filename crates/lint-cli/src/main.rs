@@ -37,17 +37,21 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
-        /// Load the policy pack from this directory instead of the built-in one.
+        #[command(flatten)]
+        pack: commands::PackArgs,
+        /// Configuration file (its `policies:` directories are listed too).
         #[arg(long)]
-        policies: Option<PathBuf>,
+        config: Option<PathBuf>,
     },
     /// Explain a rule: why it matters, how to fix, an example.
     Explain {
         /// Rule id.
         rule: String,
-        /// Load the policy pack from this directory instead of the built-in one.
+        #[command(flatten)]
+        pack: commands::PackArgs,
+        /// Configuration file (its `policies:` directories are searched too).
         #[arg(long)]
-        policies: Option<PathBuf>,
+        config: Option<PathBuf>,
     },
     /// Write a commented plumbline.yaml template.
     Init {
@@ -64,18 +68,13 @@ enum Command {
     VerifyImage(commands::verify_image::VerifyImageArgs),
     /// Print the change-freeze windows ahead, to plan releases.
     Calendar(commands::calendar::CalendarArgs),
-    /// Run the policy pack's fixtures (every rule's pass and fail cases).
-    Test {
-        /// Policy pack directory.
-        #[arg(long, default_value = "policies")]
-        policies: PathBuf,
-        /// Fixtures directory.
-        #[arg(long, default_value = "tests/fixtures")]
-        fixtures: PathBuf,
-        /// Only this rule id or domain.
-        #[arg(long)]
-        rule: Option<String>,
-    },
+    /// Test rules: each rule folder's suite (suite.yaml and samples, or the pack's fixtures) and
+    /// its Rego unit tests (policy_test.rego); exit 1 when one fails.
+    Test(commands::test::TestArgs),
+    /// Scaffold a custom rule folder <domain>/<id>/ that passes `plumbline test` at once.
+    NewRule(commands::new_rule::NewRuleArgs),
+    /// Print a JSON Schema: `config` (plumbline.yaml) or `input` (what a rule reads as `input`).
+    Schema(commands::schema::SchemaArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -105,17 +104,21 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Lint(args) => commands::lint::run(args),
-        Command::Rules { format, policies } => commands::rules::list(format, policies.as_deref()),
-        Command::Explain { rule, policies } => commands::rules::explain(&rule, policies.as_deref()),
+        Command::Rules {
+            format,
+            pack,
+            config,
+        } => commands::rules::list(format, &pack, config.as_deref()),
+        Command::Explain { rule, pack, config } => {
+            commands::rules::explain(&rule, &pack, config.as_deref())
+        }
         Command::Init { path, force } => commands::init(&path, force),
         Command::Calendar(args) => commands::calendar::run(args),
         Command::Admit(args) => commands::admit::run(args),
         Command::VerifyImage(args) => commands::verify_image::run(args),
-        Command::Test {
-            policies,
-            fixtures,
-            rule,
-        } => commands::test(&policies, &fixtures, rule.as_deref()),
+        Command::Test(args) => commands::test::run(args),
+        Command::NewRule(args) => commands::new_rule::run(args),
+        Command::Schema(args) => commands::schema::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

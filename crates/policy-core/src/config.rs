@@ -7,13 +7,17 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::finding::{Domain, Severity};
+use crate::finding::Severity;
 use crate::pack::PolicyPack;
 use crate::yaml::{self, Positions};
 use crate::Error;
 
 /// The JSON Schema of `plumbline.yaml`.
 pub const SCHEMA: &str = include_str!("../../../schemas/plumbline.schema.json");
+
+/// The JSON Schema of the policy input, the document every rule reads as `input`
+/// (docs/policy-input.md; `plumbline schema input`). Its `$id` carries the version.
+pub const INPUT_SCHEMA: &str = include_str!("../../../schemas/policy-input.schema.json");
 
 /// The commented template written by `plumbline init`.
 pub const TEMPLATE: &str = include_str!("../../../schemas/plumbline.template.yaml");
@@ -101,6 +105,10 @@ pub struct Config {
     /// Globs of paths the linter skips while walking directories (`exclude:`).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Directories of custom rules added to the built-in pack (`policies:`), relative to the
+    /// config file; [`Config::policy_dirs`] resolves them.
+    #[serde(default)]
+    pub policies: Vec<String>,
     /// Custom resources whose objects describe pods (`workloads.customResources`), added to the
     /// built-in table of `crate::workloads`.
     #[serde(default)]
@@ -160,6 +168,25 @@ impl Config {
         Config::parse(&text, &path.display().to_string())
     }
 
+    /// The `policies:` directories, resolved against the config file's directory.
+    pub fn policy_dirs(&self) -> Vec<PathBuf> {
+        let base = Path::new(&self.path)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        self.policies
+            .iter()
+            .map(|p| {
+                let p = Path::new(p);
+                if p.is_absolute() || base.as_os_str().is_empty() {
+                    p.to_path_buf()
+                } else {
+                    base.join(p)
+                }
+            })
+            .collect()
+    }
+
     /// `plumbline.yaml` in `dir` or its parents.
     pub fn discover(dir: &Path) -> Option<PathBuf> {
         let mut d = Some(dir);
@@ -181,7 +208,7 @@ impl Config {
             message,
         };
         let check = |what: &str, id: &str| -> Result<(), Error> {
-            if id == "*" || id.parse::<Domain>().is_ok() || pack.rule(id).is_some() {
+            if id == "*" || pack.has_domain(id) || pack.rule(id).is_some() {
                 Ok(())
             } else {
                 Err(err(format!(
@@ -347,6 +374,122 @@ mod tests {
         assert!(s.contains("error") && s.contains("warning"), "{s}");
         let e = Config::parse("version: 1\nbogus: 1\n", "p.yaml").unwrap_err();
         assert!(e.to_string().contains("bogus"), "{e}");
+    }
+
+    /// The `init` template is a valid config, shows every top-level section of the schema (set
+    /// or commented out), and stays valid with its commented sections switched on.
+    #[test]
+    fn template_shows_every_section_and_each_is_valid() {
+        let c = Config::parse(TEMPLATE, "template").unwrap();
+        assert!(c.policies.is_empty() && c.path == "template");
+        let schema: Value = serde_json::from_str(SCHEMA).unwrap();
+        let keys = schema["properties"].as_object().unwrap();
+        for key in keys.keys() {
+            let set = TEMPLATE.lines().any(|l| l.starts_with(&format!("{key}:")));
+            let commented = TEMPLATE.lines().any(|l| l.starts_with(&format!("# {key}:")));
+            assert!(set || commented, "the template does not show `{key}:`");
+        }
+        // Uncomment the commented sections (`# key:` and the `#   ` lines under it).
+        let mut on = String::new();
+        let mut inside = false;
+        for line in TEMPLATE.lines() {
+            let key = line
+                .strip_prefix("# ")
+                .and_then(|l| l.split(':').next())
+                .filter(|k| keys.contains_key(*k));
+            if key.is_some() {
+                inside = true;
+                on.push_str(&line[2..]);
+            } else if inside && line.starts_with("#   ") {
+                on.push_str(&line[2..]);
+            } else {
+                inside = false;
+                on.push_str(line);
+            }
+            on.push('\n');
+        }
+        let c = Config::parse(&on, "template-on").unwrap_or_else(|e| panic!("{e}\n{on}"));
+        assert_eq!(c.tenancy.tenant_label.as_deref(), Some("plumbline.dev/tenant"));
+        assert!(!c.change_control.calendars.is_empty());
+    }
+
+    /// The policy input the engine builds for every object of examples/ and of every fixture
+    /// folder (with the folder's config), offline and as an UPDATE in admission, is valid
+    /// against `schemas/policy-input.schema.json`; and the schema rejects a wrong field.
+    #[test]
+    fn policy_inputs_match_the_input_schema() {
+        use crate::{objects_from_source, LintOptions, Linter, Request, Source};
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let schema: Value = serde_json::from_str(INPUT_SCHEMA).unwrap();
+        assert!(schema["$id"].as_str().unwrap().ends_with("/v1.json"));
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let pack = PolicyPack::builtin().unwrap();
+        // (config, paths): examples with the default config, each fixture folder with its own.
+        let mut runs: Vec<(Option<PathBuf>, Vec<PathBuf>)> = vec![(None, vec![root.join("examples")])];
+        for domain in std::fs::read_dir(root.join("tests/fixtures")).unwrap().flatten() {
+            for rule in std::fs::read_dir(domain.path()).unwrap().flatten() {
+                let cfg = rule.path().join(FILE_NAME);
+                runs.push((cfg.is_file().then_some(cfg), vec![rule.path()]));
+            }
+        }
+        let mut checked = 0;
+        let mut errors = Vec::new();
+        for (cfg, paths) in runs {
+            let config = match &cfg {
+                Some(p) => Config::load(p).unwrap(),
+                None => Config::default(),
+            };
+            let linter = Linter::new(
+                pack.clone(),
+                config.validate(&pack).unwrap(),
+                LintOptions::default(),
+            )
+            .unwrap();
+            let (files, _, _) = Source::expand(&paths, false);
+            let mut objects = Vec::new();
+            for f in files {
+                let Ok(source) = Source::read(&f) else { continue };
+                objects.extend(objects_from_source(&source).0);
+            }
+            let inventory = linter.inventory(&objects);
+            for o in &objects {
+                let update = Request {
+                    operation: "UPDATE",
+                    old_object: Some(&o.value),
+                    user: serde_json::json!({"username": "alice", "groups": ["dev"]}),
+                    ..Request::default()
+                };
+                for request in [Request::default(), update] {
+                    let input = linter.build_input(o, &inventory, &request);
+                    checked += 1;
+                    for e in validator.iter_errors(&input) {
+                        errors.push(format!(
+                            "{} {}: {}: {e}",
+                            o.file,
+                            o.reference,
+                            e.instance_path()
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(checked > 500, "{checked} inputs");
+        assert!(errors.is_empty(), "{}", errors[..errors.len().min(20)].join("\n"));
+        let bad = serde_json::json!({"operation": "PATCH"});
+        assert!(!validator.is_valid(&bad));
+    }
+
+    /// `policies:` directories are relative to the config file.
+    #[test]
+    fn policy_dirs_are_relative_to_the_config() {
+        let c = Config::parse("version: 1\npolicies: [custom, /abs/rules]\n", "/etc/pl/plumbline.yaml")
+            .unwrap();
+        assert_eq!(
+            c.policy_dirs(),
+            [PathBuf::from("/etc/pl/custom"), PathBuf::from("/abs/rules")]
+        );
+        let c = Config::parse("policies: [custom]\n", "plumbline.yaml").unwrap();
+        assert_eq!(c.policy_dirs(), [PathBuf::from("custom")]);
     }
 
     #[test]

@@ -53,9 +53,11 @@ impl FromStr for Severity {
     }
 }
 
-/// The policy domains (DESIGN.md §2). Every rule belongs to exactly one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// The policy domains. Every rule belongs to exactly one: one of the eight built-in domains, whose
+/// governance (in-object suppression, sandbox leniency) the engine knows, or a custom one named by
+/// a custom rule's `rule.yaml` (`domain: odoo`), which gets no special treatment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Domain {
     /// Signed provenance and trusted registries.
     ImageSigning,
@@ -73,10 +75,13 @@ pub enum Domain {
     ChangeControl,
     /// Replicas, disruption budgets, probes.
     Availability,
+    /// A domain of custom rules (kebab-case, not a built-in name). Names are interned: each
+    /// distinct name is allocated once per process, so the type stays `Copy`.
+    Custom(&'static str),
 }
 
 impl Domain {
-    /// Every domain.
+    /// Every built-in domain.
     pub const ALL: [Domain; 8] = [
         Domain::ImageSigning,
         Domain::PinnedTags,
@@ -99,8 +104,52 @@ impl Domain {
             Domain::Encryption => "encryption",
             Domain::ChangeControl => "change-control",
             Domain::Availability => "availability",
+            Domain::Custom(name) => name,
         }
     }
+
+    /// Whether this is one of the eight built-in domains.
+    pub fn is_builtin(self) -> bool {
+        !matches!(self, Domain::Custom(_))
+    }
+
+    /// The domain named `name`: a built-in one, else a custom domain. A custom name is 1 to 63
+    /// characters of `a-z`, `0-9` and `-`, starting with a letter.
+    pub fn named(name: &str) -> Result<Domain, String> {
+        if let Ok(d) = name.parse::<Domain>() {
+            return Ok(d);
+        }
+        let valid = (1..=63).contains(&name.len())
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid {
+            return Err(format!(
+                "invalid domain `{name}`: a custom domain is 1-63 characters of a-z, 0-9 and -, \
+                 starting with a letter (built-in domains: {})",
+                Domain::ALL.map(Domain::as_str).join(", ")
+            ));
+        }
+        Ok(Domain::Custom(intern(name)))
+    }
+}
+
+/// One `&'static str` per distinct custom domain name (a handful per process).
+fn intern(name: &str) -> &'static str {
+    use std::collections::BTreeSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(n) = names.get(name) {
+        return n;
+    }
+    let n: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(n);
+    n
 }
 
 impl fmt::Display for Domain {
@@ -109,6 +158,8 @@ impl fmt::Display for Domain {
     }
 }
 
+/// Parses a built-in domain only (so a typo in `--select` is not taken for a custom domain);
+/// [`Domain::named`] also accepts custom names.
 impl FromStr for Domain {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -116,6 +167,19 @@ impl FromStr for Domain {
             .into_iter()
             .find(|d| d.as_str() == s)
             .ok_or_else(|| format!("unknown domain `{s}`"))
+    }
+}
+
+impl Serialize for Domain {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Domain {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Domain::named(&name).map_err(serde::de::Error::custom)
     }
 }
 

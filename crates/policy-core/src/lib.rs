@@ -50,7 +50,7 @@ pub use imagefacts::{ImageContext, ImageFact, ImageFacts, SignatureFact, Signatu
 pub use inventory::{Inventory, NamespaceInfo};
 pub use lint::{default_linter, LintOptions, Linter, Report};
 pub use object::{is_sensitive_pointer, objects_from_source, Object, ObjectRef};
-pub use pack::{PolicyPack, Rule, RuleMeta, WORKLOAD_KINDS};
+pub use pack::{PackSources, PolicyPack, Rule, RuleMeta, WORKLOAD_KINDS};
 pub use problem::Problem;
 pub use source::{expand_paths, is_manifest_name, Source, MAX_FILE_BYTES};
 

@@ -153,11 +153,15 @@ impl Linter {
         options: LintOptions,
     ) -> Result<Linter, Error> {
         for id in options.select.iter().chain(&options.ignore) {
-            let known = id == "*" || id.parse::<crate::Domain>().is_ok() || pack.rule(id).is_some();
+            let known = id == "*" || pack.has_domain(id) || pack.rule(id).is_some();
             if !known {
                 return Err(Error::Usage(format!(
                     "unknown rule or domain `{id}`; `plumbline rules` lists rules, domains are {}",
-                    crate::Domain::ALL.map(|d| d.as_str()).join(", ")
+                    pack.domains()
+                        .iter()
+                        .map(|d| d.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
         }

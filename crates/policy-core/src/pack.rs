@@ -67,6 +67,10 @@ pub struct RuleMeta {
     /// judge deletions, like change-freeze-active, adds DELETE).
     #[serde(default = "create_update")]
     pub operations: Vec<String>,
+    /// For a custom rule: the id of the rule it replaces (it must then use that id, and the
+    /// replaced rule's domain). Without it, a custom rule reusing an id is a load error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<String>,
 }
 
 fn yes() -> bool {
@@ -113,6 +117,64 @@ pub struct PolicyPack {
     pub libs: Vec<(String, String)>,
     /// Default parameters (`params.yaml`), as JSON.
     pub default_params: serde_json::Value,
+    /// Where each rule came from: rule id → the directory given (`<built-in>` for the embedded
+    /// pack), for messages.
+    pub origins: BTreeMap<String, String>,
+}
+
+/// Which policies to load: the built-in pack or not, and extra directories added to it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PackSources {
+    /// Start from the built-in pack's rules (the default; `--no-builtin` turns them off). Its
+    /// libraries and default parameters are always loaded.
+    pub builtin: bool,
+    /// Directories laid out like `policies/` (`<domain>/<rule-id>/{policy.rego,rule.yaml}`,
+    /// optional `lib/*.rego` and `params.yaml`), added in order.
+    pub dirs: Vec<std::path::PathBuf>,
+}
+
+impl Default for PackSources {
+    fn default() -> Self {
+        PackSources {
+            builtin: true,
+            dirs: Vec::new(),
+        }
+    }
+}
+
+impl PackSources {
+    /// The built-in pack plus `dirs`.
+    pub fn with_dirs(dirs: Vec<std::path::PathBuf>) -> PackSources {
+        PackSources {
+            builtin: true,
+            dirs,
+        }
+    }
+
+    /// Load them: the built-in pack (unless turned off), then each directory added with
+    /// [`PolicyPack::add`].
+    pub fn load(&self) -> Result<PolicyPack, Error> {
+        let mut pack = PolicyPack::builtin()?;
+        if !self.builtin {
+            // The built-in rules are off; their libraries (data.plumbline.lib.…) and default
+            // parameters stay, since custom rules build on them.
+            pack.rules.clear();
+            pack.origins.clear();
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for dir in &self.dirs {
+            // The same directory from the config and the command line is loaded once.
+            let key = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+            if seen.insert(key) {
+                pack.add(PolicyPack::from_dir(dir)?)?;
+            }
+        }
+        if pack.default_params.is_null() {
+            pack.default_params = serde_json::json!({});
+        }
+        Ok(pack)
+    }
 }
 
 impl PolicyPack {
@@ -127,11 +189,105 @@ impl PolicyPack {
     /// Load a pack from a directory laid out like `policies/`.
     pub fn from_dir(dir: &Path) -> Result<PolicyPack, Error> {
         let mut files = Vec::new();
-        collect(dir, dir, &mut files).map_err(|e| Error::Policy {
+        let what = |e: std::io::Error| Error::Policy {
             path: dir.display().to_string(),
-            message: e.to_string(),
-        })?;
-        Self::from_files(files, &dir.display().to_string())
+            message: format!("cannot read the policy directory: {e}"),
+        };
+        if !dir.is_dir() {
+            return Err(what(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such directory",
+            )));
+        }
+        collect(dir, dir, &mut files).map_err(what)?;
+        let origin = dir.display().to_string();
+        let mut pack = Self::from_files(files, &origin)?;
+        // Paths name the file on disk, so engine errors (parse errors at line:column) point at it.
+        let root = origin.trim_end_matches('/');
+        for r in &mut pack.rules {
+            r.rego_path = format!("{root}/{}", r.rego_path);
+        }
+        for (path, _) in &mut pack.libs {
+            *path = format!("{root}/{path}");
+        }
+        if pack.rules.is_empty() && pack.libs.is_empty() {
+            return Err(Error::Policy {
+                path: dir.display().to_string(),
+                message: "no rules found: expected <domain>/<rule-id>/rule.yaml and policy.rego \
+                          beneath it (`plumbline new-rule <domain>/<rule-id>` makes one)"
+                    .into(),
+            });
+        }
+        Ok(pack)
+    }
+
+    /// Add the rules, libraries and parameters of `other` (a custom directory) to this pack.
+    /// A rule id already here is an error unless the new rule declares `overrides: <id>`; then
+    /// it replaces the rule, and must keep its domain (so an override cannot move a rule out of
+    /// a governed domain). A rule declaring `overrides:` for an id that is not loaded is an error
+    /// too. Parameters merge deeply over the ones loaded before.
+    pub fn add(&mut self, other: PolicyPack) -> Result<(), Error> {
+        for rule in other.rules {
+            let id = rule.meta.id.clone();
+            let origin = other.origins.get(&id).cloned().unwrap_or_default();
+            let err = |message: String| Error::Policy {
+                path: rule_yaml_path(&rule),
+                message,
+            };
+            let existing = self.rules.iter().position(|r| r.meta.id == id);
+            match (existing, rule.meta.overrides.as_deref()) {
+                (Some(i), Some(over)) if over == id => {
+                    let old = &self.rules[i].meta;
+                    if old.domain != rule.meta.domain {
+                        return Err(err(format!(
+                            "overrides `{id}` of domain `{}` but declares domain `{}`; an \
+                             override keeps the domain of the rule it replaces",
+                            old.domain, rule.meta.domain
+                        )));
+                    }
+                    self.rules[i] = rule;
+                }
+                (Some(_), _) => {
+                    let from = self.origins.get(&id).cloned().unwrap_or_default();
+                    return Err(err(format!(
+                        "rule id `{id}` is already defined by {from}; choose another id, or \
+                         declare `overrides: {id}` in rule.yaml to replace that rule"
+                    )));
+                }
+                (None, Some(over)) => {
+                    return Err(err(format!(
+                        "`overrides: {over}` names no loaded rule{}",
+                        if over == id {
+                            String::new()
+                        } else {
+                            format!(" (and an override must use the id it replaces, `{id}` here)")
+                        }
+                    )));
+                }
+                (None, None) => self.rules.push(rule),
+            }
+            self.origins.insert(id, origin);
+        }
+        self.rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+        self.libs.extend(other.libs);
+        if self.default_params.is_null() {
+            self.default_params = serde_json::json!({});
+        }
+        crate::config::merge(&mut self.default_params, &other.default_params);
+        Ok(())
+    }
+
+    /// Whether `name` is a built-in domain or the domain of a loaded rule.
+    pub fn has_domain(&self, name: &str) -> bool {
+        name.parse::<Domain>().is_ok() || self.rules.iter().any(|r| r.meta.domain.as_str() == name)
+    }
+
+    /// The domains of the loaded rules, built-in ones first, then custom ones by name.
+    pub fn domains(&self) -> Vec<Domain> {
+        let mut v: Vec<Domain> = self.rules.iter().map(|r| r.meta.domain).collect();
+        v.sort_by_key(|d| (!d.is_builtin(), *d));
+        v.dedup();
+        v
     }
 
     /// Build a pack from (relative path, contents) pairs.
@@ -164,7 +320,7 @@ impl PolicyPack {
                 path: format!("{origin}/{meta_path}"),
                 message,
             };
-            let value = yaml_value(&meta_text, &meta_path)?;
+            let value = yaml_value(&meta_text, &format!("{origin}/{meta_path}"))?;
             let explicit = value.get("suppressible").is_some();
             let mut meta: RuleMeta = serde_json::from_value(value)
                 .map_err(|e| err(format!("invalid rule.yaml: {e}")))?;
@@ -188,6 +344,7 @@ impl PolicyPack {
             let (rego_path, rego) = regos
                 .remove(&rule)
                 .ok_or_else(|| err("rule.yaml without a policy.rego beside it".into()))?;
+            pack.origins.insert(meta.id.clone(), origin.to_string());
             pack.rules.push(Rule {
                 meta,
                 rego_path,
@@ -209,6 +366,13 @@ impl PolicyPack {
     /// Metadata of a rule by id.
     pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
         self.rules.iter().map(|r| &r.meta).find(|m| m.id == id)
+    }
+}
+
+fn rule_yaml_path(rule: &Rule) -> String {
+    match rule.rego_path.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/rule.yaml"),
+        None => "rule.yaml".into(),
     }
 }
 
@@ -295,5 +459,103 @@ mod governance_tests {
         )
         .unwrap();
         assert!(p.rule("r").unwrap().suppressible);
+    }
+}
+
+#[cfg(test)]
+mod custom_tests {
+    use super::*;
+
+    fn custom(domain: &str, id: &str, extra: &str) -> PolicyPack {
+        let meta = format!(
+            "id: {id}\ntitle: t\ndomain: {domain}\nseverity: warning\nkinds: [Pod]\n\
+             description: d\nremediation: r\nexample: e\n{extra}"
+        );
+        let rego = format!(
+            "package plumbline.rules.{}\n\nimport rego.v1\n\nviolation := set()\n",
+            id.replace('-', "_")
+        );
+        PolicyPack::from_files(
+            [
+                (format!("{domain}/{id}/rule.yaml"), meta),
+                (format!("{domain}/{id}/policy.rego"), rego),
+            ],
+            "custom",
+        )
+        .unwrap()
+    }
+
+    /// Custom rules add to the built-in pack; a built-in id is reused only with `overrides:`,
+    /// in the same domain; custom domains are open and not governed.
+    #[test]
+    fn custom_rules_add_and_override_only_when_declared() {
+        let builtin = PolicyPack::builtin().unwrap();
+        let n = builtin.rules.len();
+
+        let mut pack = builtin.clone();
+        pack.add(custom("odoo", "odoo-cost-centre", "")).unwrap();
+        assert_eq!(pack.rules.len(), n + 1);
+        let meta = pack.rule("odoo-cost-centre").unwrap();
+        assert_eq!(meta.domain.as_str(), "odoo");
+        assert!(!meta.domain.is_builtin() && meta.suppressible);
+        assert!(pack.has_domain("odoo") && !builtin.has_domain("odoo"));
+        assert_eq!(pack.domains().last().map(|d| d.as_str()), Some("odoo"));
+
+        let mut pack = builtin.clone();
+        let e = pack
+            .add(custom("pinned-tags", "image-tag-latest", ""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("already defined by <built-in>")
+                && e.contains("overrides: image-tag-latest"),
+            "{e}"
+        );
+
+        let mut pack = builtin.clone();
+        pack.add(custom(
+            "pinned-tags",
+            "image-tag-latest",
+            "overrides: image-tag-latest\n",
+        ))
+        .unwrap();
+        assert_eq!(pack.rules.len(), n);
+        assert_eq!(pack.origins["image-tag-latest"], "custom");
+        assert_eq!(pack.rule("image-tag-latest").unwrap().title, "t");
+
+        let mut pack = builtin.clone();
+        let e = pack
+            .add(custom(
+                "odoo",
+                "image-tag-latest",
+                "overrides: image-tag-latest\n",
+            ))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("keeps the domain"), "{e}");
+
+        let mut pack = builtin.clone();
+        let e = pack
+            .add(custom("odoo", "odoo-x", "overrides: odoo-y\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("names no loaded rule"), "{e}");
+
+        // A custom rule in a governed built-in domain keeps that domain's governance.
+        let p = custom("tenant-isolation", "acme-isolation", "");
+        assert!(!p.rule("acme-isolation").unwrap().suppressible);
+        // Names that are not kebab-case are refused with the rule.
+        let e = PolicyPack::from_files(
+            [(
+                "Odoo/r/rule.yaml".to_string(),
+                "id: r\ntitle: t\ndomain: Odoo\nseverity: warning\nkinds: [Pod]\n\
+                 description: d\nremediation: r\nexample: e\n"
+                    .to_string(),
+            )],
+            "custom",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("invalid domain `Odoo`"), "{e}");
     }
 }

@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::Parser;
 use plumbline_webhook::{App, Limits, ServeOptions, TlsSource};
 use policy_core::admission::AdmissionSettings;
-use policy_core::{Config, LintOptions, Linter, PolicyPack};
+use policy_core::{Config, LintOptions, Linter, PackSources};
 
 /// Plumbline validating admission webhook.
 #[derive(Parser, Debug)]
@@ -22,9 +22,14 @@ struct Args {
     /// plumbline.yaml (default: built-in production baseline).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Policy pack directory (default: the built-in pack).
+    /// Add the custom rules in DIR (laid out like policies/) to the built-in pack; repeatable,
+    /// and added to the `policies:` directories of the config, as `plumbline lint` does.
+    #[arg(long = "policies", value_name = "DIR")]
+    policies: Vec<PathBuf>,
+    /// Do not run the built-in rules (their libraries data.plumbline.lib.* stay loaded): only the
+    /// rules of --policies and `policies:` run.
     #[arg(long)]
-    policies: Option<PathBuf>,
+    no_builtin: bool,
     /// Certificate chain (PEM); reloaded when it changes.
     #[arg(long, required_unless_present = "self_signed")]
     tls_cert: Option<PathBuf>,
@@ -168,14 +173,11 @@ fn build(args: &Args) -> anyhow::Result<App> {
     if args.cluster_cache && !cfg!(feature = "cluster-cache") {
         anyhow::bail!("--cluster-cache: this binary was built without the `cluster-cache` feature");
     }
-    let pack = match &args.policies {
-        Some(dir) => PolicyPack::from_dir(dir)?,
-        None => PolicyPack::builtin()?,
-    };
     let config = match &args.config {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
+    let pack = load_pack(args, &config)?;
     let own_ns = args
         .namespace
         .clone()
@@ -212,6 +214,21 @@ fn build(args: &Args) -> anyhow::Result<App> {
     limits.large_body_budget_bytes = args.large_body_budget_bytes;
     limits.body_timeout = Duration::from_millis(args.body_timeout_ms);
     Ok(App::new(Arc::new(linter), settings, limits))
+}
+
+/// The same pack as the linter's: built-in (unless --no-builtin), the config's `policies:`
+/// (relative to the config file), then --policies.
+fn load_pack(args: &Args, config: &Config) -> anyhow::Result<policy_core::PolicyPack> {
+    let mut dirs = config.policy_dirs();
+    dirs.extend(args.policies.iter().cloned());
+    if args.no_builtin && dirs.is_empty() {
+        anyhow::bail!(
+            "--no-builtin leaves no rules: add --policies DIR or `policies:` in the config"
+        );
+    }
+    let mut sources = PackSources::with_dirs(dirs);
+    sources.builtin = !args.no_builtin;
+    Ok(sources.load()?)
 }
 
 /// `--tls-cert` and `--tls-key` must be readable files at startup: a wrong path is a bad flag
@@ -350,6 +367,48 @@ async fn shutdown_signal() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `policies:` of the config (relative to it) adds custom rules to the built-in pack, as in
+    /// the linter; --policies adds more; --no-builtin leaves only the custom ones.
+    #[test]
+    fn custom_policies_from_the_config_add_to_the_builtin_pack() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let config = root.join("examples/custom-policies/plumbline.yaml");
+        let parse = |extra: &[&str]| {
+            let mut argv = vec![
+                "plumbline-webhook".to_string(),
+                "--self-signed".to_string(),
+                "--config".to_string(),
+                config.display().to_string(),
+            ];
+            argv.extend(extra.iter().map(|s| s.to_string()));
+            match Args::try_parse_from(argv) {
+                Ok(a) => a,
+                Err(e) => panic!("flags parse: {e}"),
+            }
+        };
+        let loaded = |args: &Args| {
+            let cfg = Config::load(args.config.as_deref().unwrap_or(std::path::Path::new("")))
+                .map_err(|e| e.to_string())?;
+            load_pack(args, &cfg).map_err(|e| format!("{e:#}"))
+        };
+        let builtin = policy_core::PolicyPack::builtin().map_err(|e| e.to_string());
+        let Ok(builtin) = builtin else {
+            panic!("built-in pack: {builtin:?}")
+        };
+        let pack = loaded(&parse(&[]));
+        let Ok(pack) = pack else { panic!("{pack:?}") };
+        assert!(pack.rule("odoo-module-allowlist").is_some());
+        assert_eq!(pack.rules.len(), builtin.rules.len() + 1);
+        assert!(build(&parse(&[])).is_ok(), "the webhook starts with them");
+        let only = loaded(&parse(&["--no-builtin"]));
+        let Ok(only) = only else { panic!("{only:?}") };
+        assert_eq!(only.rules.len(), 1);
+        // The same directory from the config and the flag is loaded once.
+        let dir = root.join("examples/custom-policies/policies");
+        let twice = loaded(&parse(&["--policies", &dir.display().to_string()]));
+        assert!(twice.is_ok_and(|p| p.rules.len() == builtin.rules.len() + 1));
+    }
 
     #[test]
     fn missing_tls_file_is_named() {

@@ -19,9 +19,8 @@ pub(crate) struct AdmitArgs {
     /// Configuration file (default: plumbline.yaml in the current directory or its parents).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Load the policy pack from this directory instead of the built-in one.
-    #[arg(long)]
-    policies: Option<PathBuf>,
+    #[command(flatten)]
+    pack: super::PackArgs,
     /// Manifests (files or directories) standing in for the cluster: Namespaces, quotas, network
     /// policies… (the webhook's cache). Without it the inventory is unknown, as in a webhook
     /// without a cache.
@@ -45,8 +44,8 @@ pub(crate) fn run(args: AdmitArgs) -> anyhow::Result<u8> {
     } else {
         std::fs::read(&args.review).with_context(|| format!("reading {}", args.review.display()))?
     };
-    let pack = load_pack(args.policies.as_deref())?;
     let config = load_config(args.config.as_deref())?;
+    let pack = load_pack(&args.pack, &config)?;
     let mut settings = AdmissionSettings::from_config(&config, args.own_namespace.as_deref())?;
     let mut options = LintOptions::default();
     if let Some(at) = &args.at {

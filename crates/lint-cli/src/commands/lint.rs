@@ -55,9 +55,8 @@ pub(crate) struct LintArgs {
     /// Exit 1 when a finding at or above this severity remains.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
-    /// Load the policy pack from this directory instead of the built-in one.
-    #[arg(long)]
-    policies: Option<PathBuf>,
+    #[command(flatten)]
+    pack: super::PackArgs,
     /// File name under which stdin (`-`) is reported, e.g. overlays/prod/rendered.yaml; a
     /// directory (`chart/`) is refused, since findings and annotations must point at a file.
     #[arg(long, value_name = "FILE")]
@@ -122,10 +121,11 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         check_stdin_filename(name)?;
     }
     let stdin_name = args.stdin_filename.as_deref().unwrap_or("-");
-    let pack = load_pack(args.policies.as_deref())?;
+    let config = super::load_config(args.config.as_deref())?;
+    let pack = load_pack(&args.pack, &config)?;
     check_rule_ids(&pack, "--select", &args.select)?;
     check_rule_ids(&pack, "--ignore", &args.ignore)?;
-    let config = super::load_config(args.config.as_deref())?.validate(&pack)?;
+    let config = config.validate(&pack)?;
     let image_facts = if args.verify_signatures || args.signatures_from.is_some() {
         Some(super::verifier(
             &config,
@@ -536,14 +536,14 @@ fn check_stdin_filename(name: &str) -> anyhow::Result<()> {
 /// Every id of `--select`/`--ignore` is a rule id, a domain or `*`; a typo gets the closest one.
 fn check_rule_ids(pack: &PolicyPack, flag: &str, ids: &[String]) -> anyhow::Result<()> {
     for id in ids {
-        if id == "*" || id.parse::<Domain>().is_ok() || pack.rule(id).is_some() {
+        if id == "*" || pack.has_domain(id) || pack.rule(id).is_some() {
             continue;
         }
-        let candidates = pack
-            .rules
-            .iter()
-            .map(|r| r.meta.id.as_str())
-            .chain(Domain::ALL.iter().map(|d| d.as_str()));
+        let mut candidates: Vec<&str> = pack.rules.iter().map(|r| r.meta.id.as_str()).collect();
+        for d in Domain::ALL.into_iter().chain(pack.domains()) {
+            candidates.push(d.as_str());
+        }
+        let candidates = candidates.into_iter();
         let best = candidates
             .map(|c| (policy_core::config::edit_distance(id, c), c))
             .min()

@@ -5,16 +5,18 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use policy_core::fixtures::run_suite_with;
 use policy_core::imagefacts::ImageFacts;
-use policy_core::{Config, PolicyPack, ValidConfig};
+use policy_core::{Config, PackSources, PolicyPack, ValidConfig};
 
-use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use crate::EXIT_OK;
 
 pub(crate) mod admit;
 pub(crate) mod calendar;
 pub(crate) mod lint;
+pub(crate) mod new_rule;
 pub(crate) mod rules;
+pub(crate) mod schema;
+pub(crate) mod test;
 pub(crate) mod verify_image;
 
 /// The signature verifier for `signing:` in the config; keys are read relative to the config file.
@@ -46,12 +48,30 @@ pub(crate) fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     })
 }
 
-/// The built-in pack, or the one in `dir`.
-pub(crate) fn load_pack(dir: Option<&Path>) -> anyhow::Result<PolicyPack> {
-    Ok(match dir {
-        Some(d) => PolicyPack::from_dir(d)?,
-        None => PolicyPack::builtin()?,
-    })
+/// Which policies a command loads (`--policies DIR`..., `--no-builtin`).
+#[derive(clap::Args, Debug, Default, Clone)]
+pub(crate) struct PackArgs {
+    /// Add the custom rules in DIR (laid out like policies/: <domain>/<rule-id>/) to the built-in
+    /// pack; repeatable, and added to the `policies:` directories of plumbline.yaml.
+    #[arg(long = "policies", value_name = "DIR")]
+    pub(crate) policies: Vec<std::path::PathBuf>,
+    /// Do not run the built-in rules (their libraries data.plumbline.lib.* stay loaded): only the
+    /// rules of --policies and `policies:` run.
+    #[arg(long)]
+    pub(crate) no_builtin: bool,
+}
+
+/// The built-in pack (unless `--no-builtin`), plus the config's `policies:` directories, plus
+/// `--policies` directories.
+pub(crate) fn load_pack(args: &PackArgs, config: &Config) -> anyhow::Result<PolicyPack> {
+    let mut dirs = config.policy_dirs();
+    dirs.extend(args.policies.iter().cloned());
+    if args.no_builtin && dirs.is_empty() {
+        bail!("--no-builtin leaves no rules: add --policies DIR or `policies:` in plumbline.yaml");
+    }
+    let mut sources = PackSources::with_dirs(dirs);
+    sources.builtin = !args.no_builtin;
+    Ok(sources.load()?)
 }
 
 /// `plumbline init`.
@@ -65,52 +85,4 @@ pub(crate) fn init(path: &Path, force: bool) -> anyhow::Result<u8> {
     Config::parse(policy_core::config::TEMPLATE, &path.display().to_string())?;
     eprintln!("wrote {}", path.display());
     Ok(EXIT_OK)
-}
-
-/// `plumbline test`.
-pub(crate) fn test(policies: &Path, fixtures: &Path, rule: Option<&str>) -> anyhow::Result<u8> {
-    let pack = PolicyPack::from_dir(policies)?;
-    if let Some(r) = rule {
-        if pack.rule(r).is_none() && r.parse::<policy_core::Domain>().is_err() {
-            bail!("unknown rule or domain `{r}`");
-        }
-    }
-    let verifier = |signing: &serde_json::Value,
-                    dir: &Path,
-                    layout: &Path|
-     -> Result<Arc<dyn ImageFacts>, String> {
-        image_verify::Verifier::from_config(signing, dir, Some(layout))
-            .map(|v| Arc::new(v) as Arc<dyn ImageFacts>)
-            .map_err(|e| e.to_string())
-    };
-    let report = run_suite_with(&pack, fixtures, rule, Some(&verifier));
-    let mut failed = 0;
-    for c in &report.cases {
-        if c.failures.is_empty() {
-            println!(
-                "ok    {:<32} {} ({} objects)",
-                c.rule,
-                c.file.display(),
-                c.judged
-            );
-        } else {
-            failed += 1;
-            println!("FAIL  {:<32} {}", c.rule, c.file.display());
-            for f in &c.failures {
-                println!("      - {f}");
-            }
-        }
-    }
-    for i in &report.incomplete {
-        println!("INCOMPLETE  {i}");
-    }
-    let passed = report.cases.len() - failed;
-    println!("{passed} passed, {failed} failed");
-    Ok(if report.ok() {
-        EXIT_OK
-    } else if failed > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_ERROR
-    })
 }

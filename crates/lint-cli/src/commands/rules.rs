@@ -5,11 +5,15 @@ use std::path::Path;
 use anyhow::bail;
 use serde_json::json;
 
-use super::load_pack;
+use super::{load_config, load_pack, PackArgs};
 use crate::{ListFormat, EXIT_OK};
 
-pub(crate) fn list(format: ListFormat, policies: Option<&Path>) -> anyhow::Result<u8> {
-    let pack = load_pack(policies)?;
+pub(crate) fn list(
+    format: ListFormat,
+    pack: &PackArgs,
+    config: Option<&Path>,
+) -> anyhow::Result<u8> {
+    let pack = load_pack(pack, &load_config(config)?)?;
     match format {
         ListFormat::Json => {
             let rules: Vec<_> = pack
@@ -19,12 +23,16 @@ pub(crate) fn list(format: ListFormat, policies: Option<&Path>) -> anyhow::Resul
                     let m = &r.meta;
                     json!({"id": m.id, "title": m.title, "domain": m.domain, "severity": m.severity,
                            "kinds": m.kinds, "suppressible": m.suppressible, "params": m.params,
-                           "help": policy_core::docs::doc_path(m)})
+                           "help": policy_core::docs::doc_path(m),
+                           "builtin": pack.origins.get(&m.id).is_some_and(|o| o == "<built-in>"),
+                           "overrides": m.overrides})
                 })
                 .collect();
             println!(
                 "{}",
-                serde_json::to_string_pretty(&json!({"version": 1, "rules": rules}))?
+                serde_json::to_string_pretty(
+                    &json!({"version": 1, "domains": pack.domains(), "rules": rules})
+                )?
             );
         }
         ListFormat::Human => {
@@ -49,8 +57,8 @@ pub(crate) fn list(format: ListFormat, policies: Option<&Path>) -> anyhow::Resul
     Ok(EXIT_OK)
 }
 
-pub(crate) fn explain(rule: &str, policies: Option<&Path>) -> anyhow::Result<u8> {
-    let pack = load_pack(policies)?;
+pub(crate) fn explain(rule: &str, pack: &PackArgs, config: Option<&Path>) -> anyhow::Result<u8> {
+    let pack = load_pack(pack, &load_config(config)?)?;
     let Some(meta) = pack.rule(rule) else {
         let ids: Vec<&str> = pack.rules.iter().map(|r| r.meta.id.as_str()).collect();
         bail!("unknown rule `{rule}`; rules are: {}", ids.join(", "));

@@ -30,8 +30,9 @@ pub(crate) struct VerifyImageArgs {
 }
 
 pub(crate) fn run(args: VerifyImageArgs) -> anyhow::Result<u8> {
-    let pack = load_pack(None)?;
-    let config = load_config(args.config.as_deref())?.validate(&pack)?;
+    let config = load_config(args.config.as_deref())?;
+    let pack = load_pack(&super::PackArgs::default(), &config)?;
+    let config = config.validate(&pack)?;
     let dir = args
         .config
         .as_deref()

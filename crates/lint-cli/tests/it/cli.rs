@@ -263,7 +263,8 @@ fn plumbline_test_runs_the_fixture_suite() {
     let out = plumbline(&["test", "--rule", "image-tag-latest"]);
     let s = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{s}");
-    assert!(s.contains("2 passed, 0 failed"), "{s}");
+    // 2 fixture files and 4 Rego unit tests (policy_test.rego).
+    assert!(s.contains("6 passed, 0 failed"), "{s}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod corpus;
+mod custom;
 mod examples;
 mod formats;
 mod memory;
