@@ -32,7 +32,9 @@ done
 
 groups="$work/groups.tsv"
 : >"$groups"
-for dir in tests/fixtures/*/*/; do
+# Rule folders, and their parameter cases (params/<case>/ with their own plumbline.yaml).
+for dir in tests/fixtures/*/*/ tests/fixtures/*/*/params/*/; do
+  [ -d "$dir" ] || continue
   dir="${dir%/}"
   files=$(find "$dir" -maxdepth 1 -type f \( -name 'pass*.yaml' -o -name 'fail*.yaml' \) | sort | tr '\n' ' ')
   [ -n "$files" ] || continue

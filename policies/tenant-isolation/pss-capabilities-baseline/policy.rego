@@ -10,6 +10,12 @@ import data.plumbline.lib.pss
 # set. Names are compared exactly, as upstream does: "CAP_CHOWN", "chown" or "ALL" are not in the
 # set. capabilities.drop is not looked at (the restricted control pss-capabilities-restricted
 # requires dropping ALL).
+# At the restricted level, PSA's capabilities_restricted (policy 1.22+) replaces this check; for
+# restricted policy versions below 1.22 this check applies there too.
+# Parameters (Gatekeeper K8sPSPCapabilities): params.podSecurity.allowedCapabilities replaces the
+# default set ("*" allows any), params.podSecurity.requiredDropCapabilities lists capabilities
+# every container must drop (or drop ALL); both compare names case-insensitively with or without
+# CAP_.
 
 allowed := {
 	"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
@@ -18,9 +24,24 @@ allowed := {
 
 allowed_text := concat(", ", sort([a | some a in allowed]))
 
-violation contains v if {
-	not data.plumbline.lib.pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
+applies if {
+	not replaced # at restricted, the restricted control replaces this one (as Pod Security Admission does)
 	data.plumbline.lib.pss.baseline
+}
+
+replaced if {
+	data.plumbline.lib.pss.restricted
+	data.plumbline.lib.pss.minor >= 22
+}
+
+configured := object.get(data.plumbline.lib.pss.params, "allowedCapabilities", null)
+
+required_drop := object.get(data.plumbline.lib.pss.params, "requiredDropCapabilities", [])
+
+# The default set, names compared exactly.
+violation contains v if {
+	configured == null
+	applies
 	some c in data.plumbline.lib.k8s.containers
 	adds := c.sc.capabilities.add
 	is_array(adds)
@@ -33,6 +54,53 @@ violation contains v if {
 		"details": {"image": c.image, "container": c.name, "capability": cap},
 	}
 }
+
+# params.podSecurity.allowedCapabilities.
+violation contains v if {
+	is_array(configured)
+	not "*" in configured
+	applies
+	some c in data.plumbline.lib.k8s.containers
+	adds := c.sc.capabilities.add
+	is_array(adds)
+	some i, cap in adds
+	not configured_allows(cap)
+	not pss.exempt("pss-capabilities-baseline", c)
+	v := {
+		"msg": sprintf("%s adds capability %s in securityContext.capabilities.add; params.podSecurity.allowedCapabilities allows adding only %s", [c.desc, show(cap), list_text(configured)]),
+		"path": sprintf("%s/securityContext/capabilities/add/%d", [c.path, i]),
+		"details": {"image": c.image, "container": c.name, "capability": cap},
+	}
+}
+
+# params.podSecurity.requiredDropCapabilities (at restricted, pss-capabilities-restricted judges
+# the drop list).
+violation contains v if {
+	count(required_drop) > 0
+	applies
+	some c in data.plumbline.lib.k8s.containers
+	dropped := {pss.capability(d) | some d in object.get(c.sc, ["capabilities", "drop"], [])}
+	not "ALL" in dropped
+	missing := [d | some d in required_drop; not pss.capability(d) in dropped]
+	count(missing) > 0
+	not pss.exempt("pss-capabilities-baseline", c)
+	v := {
+		"msg": sprintf("%s does not drop %s; params.podSecurity.requiredDropCapabilities requires securityContext.capabilities.drop to include %s (or \"ALL\")", [c.desc, list_text(missing), list_text(required_drop)]),
+		"path": drop_path(c),
+		"details": {"image": c.image, "container": c.name, "missing": missing},
+	}
+}
+
+configured_allows(cap) if {
+	some a in configured
+	pss.capability(a) == pss.capability(cap)
+}
+
+drop_path(c) := concat("", [c.path, "/securityContext/capabilities/drop"]) if {
+	is_array(object.get(c.sc, ["capabilities", "drop"], null))
+} else := c.sc_path
+
+list_text(l) := concat(", ", [show(x) | some x in l])
 
 show(cap) := sprintf("%q", [cap]) if is_string(cap)
 

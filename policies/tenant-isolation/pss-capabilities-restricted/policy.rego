@@ -10,13 +10,29 @@ import data.plumbline.lib.pss
 # securityContext.capabilities.drop, and may list only "NET_BIND_SERVICE" in
 # securityContext.capabilities.add. Names are compared exactly, as upstream does ("all" or
 # "CAP_SYS_ADMIN" are not normalised). Windows pods (spec.os.name: windows) are exempt.
+# Policy versions: the check exists from 1.22 (below, pss-capabilities-baseline applies at
+# restricted); the Windows exemption from 1.25.
+# Parameters (Gatekeeper K8sPSPCapabilities): params.podSecurity.requiredDropCapabilities replaces
+# the "ALL" requirement (each listed capability, or ALL, must be dropped) and
+# params.podSecurity.allowedCapabilities replaces NET_BIND_SERVICE ("*" allows any); both compare
+# names case-insensitively with or without CAP_.
 
 allowed_add := "NET_BIND_SERVICE"
 
 applies if {
 	data.plumbline.lib.pss.restricted
-	not data.plumbline.lib.pss.windows_pod
+	data.plumbline.lib.pss.minor >= 22
+	not windows_exempt
 }
+
+windows_exempt if {
+	data.plumbline.lib.pss.minor >= 25
+	data.plumbline.lib.pss.windows_pod
+}
+
+configured_add := object.get(data.plumbline.lib.pss.params, "allowedCapabilities", null)
+
+configured_drop := object.get(data.plumbline.lib.pss.params, "requiredDropCapabilities", null)
 
 # The per-container lookups are inlined (c.sc is the container's securityContext, or {} when it
 # has none): they run for every container of every workload. A key that may be absent is read
@@ -27,6 +43,7 @@ applies if {
 # drop does not contain "ALL" (or is not a list: `"ALL" in` also matches an object's values, so
 # an object drop is caught by the second body).
 violation contains v if {
+	configured_drop == null
 	applies
 	some c in data.plumbline.lib.k8s.containers
 	not "ALL" in object.get(c.sc, ["capabilities", "drop"], null)
@@ -34,6 +51,7 @@ violation contains v if {
 }
 
 violation contains v if {
+	configured_drop == null
 	applies
 	some c in data.plumbline.lib.k8s.containers
 	drop := c.sc.capabilities.drop
@@ -52,8 +70,53 @@ drop_violation(c) := v if {
 	}
 }
 
+# params.podSecurity.requiredDropCapabilities: each listed capability, or ALL, dropped.
+violation contains v if {
+	is_array(configured_drop)
+	applies
+	some c in data.plumbline.lib.k8s.containers
+	dropped := {pss.capability(d) | some d in object.get(c.sc, ["capabilities", "drop"], [])}
+	not "ALL" in dropped
+	missing := [d | some d in configured_drop; not pss.capability(d) in dropped]
+	count(missing) > 0
+	not pss.exempt("pss-capabilities-restricted", c)
+	v := {
+		"msg": sprintf("%s does not drop %s; params.podSecurity.requiredDropCapabilities requires securityContext.capabilities.drop to include %s (or \"ALL\")", [c.desc, show_list(missing), show_list(configured_drop)]),
+		"path": drop_path(c),
+		"details": {"image": c.image, "container": c.name, "missing": missing},
+	}
+}
+
+drop_path(c) := concat("", [c.path, "/securityContext/capabilities/drop"]) if {
+	is_array(object.get(c.sc, ["capabilities", "drop"], null))
+} else := c.sc_path
+
+# params.podSecurity.allowedCapabilities.
+violation contains v if {
+	is_array(configured_add)
+	not "*" in configured_add
+	applies
+	some c in data.plumbline.lib.k8s.containers
+	add := c.sc.capabilities.add
+	is_array(add)
+	some i, cap in add
+	not configured_allows(cap)
+	not pss.exempt("pss-capabilities-restricted", c)
+	v := {
+		"msg": sprintf("%s adds capability %v in securityContext.capabilities.add; params.podSecurity.allowedCapabilities allows adding only %s", [c.desc, show(cap), show_list(configured_add)]),
+		"path": sprintf("%s/securityContext/capabilities/add/%d", [c.path, i]),
+		"details": {"image": c.image, "container": c.name, "capability": cap},
+	}
+}
+
+configured_allows(cap) if {
+	some a in configured_add
+	pss.capability(a) == pss.capability(cap)
+}
+
 # Each added capability other than NET_BIND_SERVICE.
 violation contains v if {
+	configured_add == null
 	applies
 	some c in data.plumbline.lib.k8s.containers
 	add := c.sc.capabilities.add

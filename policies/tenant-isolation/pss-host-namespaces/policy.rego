@@ -7,7 +7,8 @@ import data.plumbline.lib.pss
 
 # Pod Security Standards, baseline: "Host Namespaces" (PSA check hostNamespaces, policy 1.0+).
 # spec.hostNetwork, spec.hostPID and spec.hostIPC must be unset or false. Pod-level fields, so
-# there is no per-image exemption.
+# there is no per-image exemption. params.podSecurity.allowHostNetwork: true allows hostNetwork
+# (Gatekeeper K8sPSPHostNetworkingPorts `hostNetwork`; host ports stay with pss-host-ports).
 
 namespaces := {
 	"hostNetwork": "network",
@@ -20,11 +21,17 @@ violation contains v if {
 	ps := data.plumbline.lib.k8s.pod_spec
 	some field, what in namespaces
 	ps.spec[field] == true
+	not allowed(field)
 	v := {
 		"msg": sprintf("%s sets %s.%s=true; baseline forbids sharing the host's %s namespace (allowed: unset or false)", [subject, dotted(ps.path), field, what]),
 		"path": concat("/", [ps.path, field]),
 		"details": {"field": field, "value": true},
 	}
+}
+
+allowed(field) if {
+	field == "hostNetwork"
+	object.get(data.plumbline.lib.pss.params, "allowHostNetwork", false) == true
 }
 
 subject := "pod" if input.object.kind == "Pod"

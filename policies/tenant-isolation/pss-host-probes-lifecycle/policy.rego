@@ -8,7 +8,8 @@ import data.plumbline.lib.pss
 # Pod Security Standards, baseline: "Probes / Lifecycle Hooks" (PSA check
 # hostProbesAndHostLifecycle, policy 1.34+). The host field of httpGet and tcpSocket handlers in
 # livenessProbe, readinessProbe, startupProbe and lifecycle.postStart / lifecycle.preStop must be
-# unset or empty, on every container, init container and ephemeral container.
+# unset or empty, on every container, init container and ephemeral container. Not checked at
+# policy versions below 1.34, where the check does not exist.
 
 probes := ["livenessProbe", "readinessProbe", "startupProbe"]
 
@@ -22,6 +23,7 @@ actions := ["httpGet", "tcpSocket"]
 # skipped.
 violation contains v if {
 	data.plumbline.lib.pss.baseline
+	data.plumbline.lib.pss.minor >= 34
 	some c in data.plumbline.lib.k8s.containers
 	some probe, handler in object.filter(c.container, probes)
 	some action in actions
@@ -34,6 +36,7 @@ violation contains v if {
 
 violation contains v if {
 	data.plumbline.lib.pss.baseline
+	data.plumbline.lib.pss.minor >= 34
 	some c in data.plumbline.lib.k8s.containers
 	lifecycle := c.container.lifecycle
 	is_object(lifecycle)

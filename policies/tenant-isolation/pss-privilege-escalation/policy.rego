@@ -15,9 +15,11 @@ import data.plumbline.lib.pss
 # runs for every container of every workload. A key that may be absent is read with object.get
 # inside a `not` (`not f(x.absent)` holds in regorus but is undefined in OPA, which evaluates the
 # ref before the negation; tests/opa/repro/not-call-absent-ref.rego).
+# Policy versions: the check exists from 1.8; the Windows exemption from 1.25.
 violation contains v if {
 	data.plumbline.lib.pss.restricted
-	not data.plumbline.lib.pss.windows_pod
+	data.plumbline.lib.pss.minor >= 8
+	not windows_exempt
 	some c in data.plumbline.lib.k8s.containers
 	not c.sc.allowPrivilegeEscalation == false
 	not pss.exempt("pss-privilege-escalation", c)
@@ -27,6 +29,11 @@ violation contains v if {
 		"path": problem.path,
 		"details": {"image": c.image, "container": c.name, "allowPrivilegeEscalation": problem.value},
 	}
+}
+
+windows_exempt if {
+	data.plumbline.lib.pss.minor >= 25
+	data.plumbline.lib.pss.windows_pod
 }
 
 # No securityContext at all.

@@ -12,9 +12,16 @@ import data.plumbline.lib.pss
 #   (spec.hostUsers: false), where any value is allowed;
 # - restricted `procMount_restricted` (overrides the baseline check): unset or "Default" even in a
 #   user namespace.
+# Policy versions below 1.35 have neither the user-namespace relaxation nor the restricted check:
+# unset or Default everywhere.
+# Parameter (Gatekeeper K8sPSPProcMount procMount): params.podSecurity.allowedProcMount "Unmasked"
+# allows any procMount; "Default" allows only Default, also in a user namespace.
+
+configured := object.get(data.plumbline.lib.pss.params, "allowedProcMount", null)
 
 violation contains v if {
 	data.plumbline.lib.pss.baseline
+	configured != "Unmasked"
 	not relaxed
 	some c in data.plumbline.lib.k8s.containers
 	pm := c.sc.procMount
@@ -30,10 +37,26 @@ violation contains v if {
 
 # Baseline lets pods in a user namespace unmask /proc; restricted does not.
 relaxed if {
+	configured == null
 	not data.plumbline.lib.pss.restricted
+	data.plumbline.lib.pss.minor >= 35
 	data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
 }
 
-rule_text := "restricted requires it unset or Default, even for pods with hostUsers: false" if data.plumbline.lib.pss.restricted
+rule_text := "params.podSecurity.allowedProcMount requires it unset or Default" if {
+	configured == "Default"
+} else := "restricted requires it unset or Default, even for pods with hostUsers: false" if {
+	data.plumbline.lib.pss.restricted
+	data.plumbline.lib.pss.minor >= 35
+}
 
-rule_text := "baseline requires it unset or Default unless the pod sets hostUsers: false (user namespace)" if not data.plumbline.lib.pss.restricted
+rule_text := "baseline requires it unset or Default unless the pod sets hostUsers: false (user namespace)" if {
+	configured == null
+	not data.plumbline.lib.pss.restricted
+	data.plumbline.lib.pss.minor >= 35
+}
+
+rule_text := sprintf("policy version %s requires it unset or Default", [data.plumbline.lib.pss.version]) if {
+	configured == null
+	data.plumbline.lib.pss.minor < 35
+}

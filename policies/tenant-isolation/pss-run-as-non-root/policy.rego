@@ -16,7 +16,11 @@ pod_label := "pod" if input.object.kind == "Pod"
 
 pod_label := "pod template" if input.object.kind != "Pod"
 
-user_namespace_pod if data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
+# The user-namespace exemption exists from policy version 1.35 (runAsNonRoot1_35).
+user_namespace_pod if {
+	data.plumbline.lib.pss.minor >= 35
+	data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
+}
 
 # The pod's runAsNonRoot; null when unset, or when the pod has no securityContext object
 # (object.get with a path yields the default when a step is not an object).

@@ -15,12 +15,17 @@ pod_label := "pod" if input.object.kind == "Pod"
 
 pod_label := "pod template" if input.object.kind != "Pod"
 
-user_namespace_pod if data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
+# The user-namespace exemption exists from policy version 1.35 (runAsUser1_35).
+user_namespace_pod if {
+	data.plumbline.lib.pss.minor >= 35
+	data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
+}
 
 # runAsUser: 0 at pod level. Reported unless every container of the pod is exempt from this
 # control (params.podSecurity.exemptImages).
 violation contains v if {
 	data.plumbline.lib.pss.restricted
+	data.plumbline.lib.pss.minor >= 23 # the check exists from policy version 1.23
 	not user_namespace_pod
 	data.plumbline.lib.k8s.pod_spec.spec.securityContext.runAsUser == 0
 	not all_containers_exempt
@@ -34,6 +39,7 @@ violation contains v if {
 # runAsUser: 0 on a container, init container or ephemeral container.
 violation contains v if {
 	data.plumbline.lib.pss.restricted
+	data.plumbline.lib.pss.minor >= 23
 	not user_namespace_pod
 	some c in data.plumbline.lib.k8s.containers
 	c.sc.runAsUser == 0 # c.sc: the securityContext, or {} when it is not an object

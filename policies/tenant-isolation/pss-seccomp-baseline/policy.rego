@@ -10,16 +10,81 @@ import data.plumbline.lib.pss
 # container and ephemeral container, must be unset or have type RuntimeDefault or Localhost;
 # Unconfined (or a profile without a type) is forbidden. Unset is allowed here (restricted requires
 # an explicit profile: pss-seccomp-restricted).
-# The alpha annotations seccomp.security.alpha.kubernetes.io/pod and
-# container.seccomp.security.alpha.kubernetes.io/* are only checked by PSA for policy versions
-# below 1.19, and the kubelet has ignored them since Kubernetes 1.27, so they are not checked here.
+# Policy versions below 1.19 check the alpha annotations instead (seccompProfileBaseline_1_0):
+# seccomp.security.alpha.kubernetes.io/pod and container.seccomp.security.alpha.kubernetes.io/<name>
+# must be runtime/default, docker/default or localhost/<profile>; the fields are not looked at
+# there. (The kubelet has ignored the annotations since Kubernetes 1.27.) At the restricted level,
+# PSA's seccompProfile_restricted (1.19+) replaces this check; below 1.19 this one applies there.
 
 allowed_types := {"RuntimeDefault", "Localhost"}
 
+applies if {
+	not replaced # at restricted, the restricted control replaces this one (as Pod Security Admission does)
+	data.plumbline.lib.pss.baseline
+}
+
+replaced if {
+	data.plumbline.lib.pss.restricted
+	data.plumbline.lib.pss.minor >= 19
+}
+
+fields_checked if {
+	applies
+	data.plumbline.lib.pss.minor >= 19
+}
+
+annotations_checked if {
+	applies
+	data.plumbline.lib.pss.minor < 19
+}
+
+pod_annotation := "seccomp.security.alpha.kubernetes.io/pod"
+
+container_annotation_prefix := "container.seccomp.security.alpha.kubernetes.io/"
+
+# Policy versions below 1.19: the pod annotation.
+violation contains v if {
+	annotations_checked
+	annotations := object.get(data.plumbline.lib.k8s.pod_metadata, "annotations", {})
+	value := object.get(annotations, pod_annotation, null)
+	value != null
+	not allowed_annotation(value)
+	v := annotation_violation(pod_annotation, value, {})
+}
+
+# Policy versions below 1.19: each container's annotation.
+violation contains v if {
+	annotations_checked
+	annotations := object.get(data.plumbline.lib.k8s.pod_metadata, "annotations", {})
+	some c in data.plumbline.lib.k8s.containers
+	key := concat("", [container_annotation_prefix, c.name])
+	value := object.get(annotations, key, null)
+	value != null
+	not allowed_annotation(value)
+	not pss.exempt("pss-seccomp-baseline", c)
+	v := annotation_violation(key, value, {"image": c.image, "container": c.name})
+}
+
+allowed_annotation(value) if value in {"runtime/default", "docker/default"}
+
+allowed_annotation(value) if {
+	is_string(value)
+	startswith(value, "localhost/")
+}
+
+annotation_violation(key, value, extra) := {
+	"msg": sprintf("%s annotation %s=%v sets a forbidden seccomp profile; baseline at policy version %s allows only runtime/default, docker/default or localhost/<profile>", [subject, key, show(value), data.plumbline.lib.pss.version]),
+	"path": concat("/", [data.plumbline.lib.k8s.pod_metadata_path, "annotations", k8s.escape(key)]),
+	"details": object.union({"annotation": key, "value": value}, extra),
+}
+
+show(x) := sprintf("%q", [x]) if is_string(x)
+
+show(x) := sprintf("%v", [x]) if not is_string(x)
+
 # Pod level.
 violation contains v if {
-	not data.plumbline.lib.pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
-	data.plumbline.lib.pss.baseline
+	fields_checked
 	ps := data.plumbline.lib.k8s.pod_spec
 	profile := ps.spec.securityContext.seccompProfile
 	profile != null
@@ -34,8 +99,7 @@ violation contains v if {
 
 # Containers.
 violation contains v if {
-	not data.plumbline.lib.pss.restricted # at restricted, the restricted control replaces this one (as Pod Security Admission does)
-	data.plumbline.lib.pss.baseline
+	fields_checked
 	some c in data.plumbline.lib.k8s.containers
 	profile := c.sc.seccompProfile
 	profile != null

@@ -27,9 +27,17 @@ pod_profile := p if {
 
 allowed_profile(p) if p.type in allowed_types
 
+# Policy versions: the check exists from 1.19 (below, pss-seccomp-baseline's annotation check
+# applies at restricted); the Windows exemption from 1.25.
 applies if {
 	data.plumbline.lib.pss.restricted
-	not data.plumbline.lib.pss.windows_pod
+	data.plumbline.lib.pss.minor >= 19
+	not windows_exempt
+}
+
+windows_exempt if {
+	data.plumbline.lib.pss.minor >= 25
+	data.plumbline.lib.pss.windows_pod
 }
 
 # A profile is valid when it is an object whose type is one of allowed_types: `p.type` is

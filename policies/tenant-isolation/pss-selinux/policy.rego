@@ -10,14 +10,65 @@ import data.plumbline.lib.pss
 # ephemeral container:
 # - seLinuxOptions.type must be unset/empty or one of the allowed container types;
 # - seLinuxOptions.user and seLinuxOptions.role must be unset/empty.
-# seLinuxOptions.level is not restricted.
+# seLinuxOptions.level is not restricted. Policy versions below 1.31 do not allow
+# container_engine_t.
+# Parameter (Gatekeeper K8sPSPSELinuxV2 allowedSELinuxOptions): params.podSecurity.
+# allowedSELinuxOptions, a list of {level, role, type, user}, replaces the baseline rules: every
+# seLinuxOptions must match one entry, each of its fields either unset or equal to the entry's.
 
-allowed_types := {"container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+allowed_types := {"container_t", "container_init_t", "container_kvm_t", "container_engine_t"} if {
+	data.plumbline.lib.pss.minor >= 31
+} else := {"container_t", "container_init_t", "container_kvm_t"}
 
-allowed_text := "container_t, container_init_t, container_kvm_t, container_engine_t"
+allowed_text := concat(", ", sort([t | some t in allowed_types]))
+
+configured := object.get(data.plumbline.lib.pss.params, "allowedSELinuxOptions", null)
+
+option_fields := ["level", "role", "type", "user"]
+
+# params.podSecurity.allowedSELinuxOptions, pod level.
+violation contains v if {
+	is_array(configured)
+	data.plumbline.lib.pss.baseline
+	ps := data.plumbline.lib.k8s.pod_spec
+	opts := ps.spec.securityContext.seLinuxOptions
+	is_object(opts)
+	not configured_allows(opts)
+	v := {
+		"msg": sprintf("%s sets securityContext.seLinuxOptions %v, which matches no entry of params.podSecurity.allowedSELinuxOptions", [subject, opts]),
+		"path": concat("", [ps.path, "/securityContext/seLinuxOptions"]),
+		"details": {"seLinuxOptions": opts},
+	}
+}
+
+# params.podSecurity.allowedSELinuxOptions, containers.
+violation contains v if {
+	is_array(configured)
+	data.plumbline.lib.pss.baseline
+	some c in data.plumbline.lib.k8s.containers
+	opts := c.sc.seLinuxOptions
+	is_object(opts)
+	not configured_allows(opts)
+	not pss.exempt("pss-selinux", c)
+	v := {
+		"msg": sprintf("%s sets securityContext.seLinuxOptions %v, which matches no entry of params.podSecurity.allowedSELinuxOptions", [c.desc, opts]),
+		"path": concat("", [c.path, "/securityContext/seLinuxOptions"]),
+		"details": {"image": c.image, "container": c.name, "seLinuxOptions": opts},
+	}
+}
+
+configured_allows(opts) if {
+	some entry in configured
+	count([f | some f in option_fields; not field_allowed(f, opts, entry)]) == 0
+}
+
+field_allowed(f, opts, _) if object.get(opts, f, null) == null
+
+field_allowed(f, opts, entry) if object.get(opts, f, null) == object.get(entry, f, null)
 
 # Pod level.
 violation contains v if {
+	configured == null
 	data.plumbline.lib.pss.baseline
 	ps := data.plumbline.lib.k8s.pod_spec
 	opts := ps.spec.securityContext.seLinuxOptions
@@ -32,6 +83,7 @@ violation contains v if {
 
 # Containers.
 violation contains v if {
+	configured == null
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
 	opts := c.sc.seLinuxOptions

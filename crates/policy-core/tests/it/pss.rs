@@ -167,3 +167,96 @@ fn pss_fail_fixtures_give_exactly_their_rule() {
         failures.join("\n")
     );
 }
+
+/// Parameter and version cases (issue 17): each `tests/fixtures/<domain>/<rule>/params/<case>/`
+/// holds a `plumbline.yaml` that sets the rule's parameters (or `podSecurity.version`) and
+/// `pass*.yaml` / `fail*.yaml`, judged with that config and only that rule as the fixture suite
+/// judges a rule folder: every object of a fail file gets a finding of the rule, no object of a
+/// pass file does (objects annotated `plumbline.dev/fixture: context` are not judged).
+#[test]
+fn parameter_cases_give_their_verdicts() {
+    let pack = PolicyPack::from_dir(&root().join("policies")).unwrap();
+    let fixtures = root().join("tests/fixtures");
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for rule in &pack.rules {
+        let id = rule.meta.id.as_str();
+        let dir = fixtures
+            .join(rule.meta.domain.as_str())
+            .join(id)
+            .join("params");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut case_dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        case_dirs.sort();
+        for case in case_dirs {
+            cases += 1;
+            let shown = case
+                .strip_prefix(&fixtures)
+                .unwrap_or(&case)
+                .display()
+                .to_string();
+            let config = Config::load(&case.join("plumbline.yaml"))
+                .and_then(|c| c.validate(&pack))
+                .unwrap_or_else(|e| panic!("{shown}/plumbline.yaml: {e}"));
+            #[allow(clippy::field_reassign_with_default)] // LintOptions is non_exhaustive
+            let linter = {
+                let mut options = LintOptions::default();
+                options.select = vec![id.to_string()];
+                options.now = FIXTURE_NOW.parse().unwrap();
+                Linter::new(pack.clone(), config, options).unwrap()
+            };
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&case)
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                    (name.starts_with("pass") || name.starts_with("fail"))
+                        && name.ends_with(".yaml")
+                })
+                .collect();
+            files.sort();
+            let mut judged = 0;
+            for file in files {
+                let expect_fail = file
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("fail"));
+                let objects = objects(&file);
+                let report = linter.lint_objects(&objects);
+                for p in &report.problems {
+                    failures.push(format!("{shown}: rule error: {p}"));
+                }
+                for o in objects.iter().filter(|o| !is_context(o)) {
+                    judged += 1;
+                    let own = report
+                        .findings
+                        .iter()
+                        .filter(|f| f.rule == id && f.object == o.reference && f.document == o.document)
+                        .count();
+                    if expect_fail && own == 0 {
+                        failures.push(format!("{shown} {}: no `{id}` finding", o.reference));
+                    }
+                    if !expect_fail && own > 0 {
+                        failures.push(format!(
+                            "{shown} {}: unexpected `{id}` finding",
+                            o.reference
+                        ));
+                    }
+                }
+            }
+            if judged == 0 {
+                failures.push(format!("{shown}: no judged object"));
+            }
+        }
+    }
+    assert!(cases >= 15, "only {cases} parameter cases");
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
