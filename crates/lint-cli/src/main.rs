@@ -64,6 +64,8 @@ enum Command {
     },
     /// Replay an AdmissionReview offline: print the webhook's exact response (exit 1 when denied).
     Admit(commands::admit::AdmitArgs),
+    /// Audit a live cluster: list what the pack judges, report findings, write OpenReports.
+    Audit(commands::audit::AuditArgs),
     /// Verify one image's signatures: digest, signatures found, which key verified, and why not.
     VerifyImage(commands::verify_image::VerifyImageArgs),
     /// Print the change-freeze windows ahead, to plan releases.
@@ -115,6 +117,7 @@ fn main() -> ExitCode {
         Command::Init { path, force } => commands::init(&path, force),
         Command::Calendar(args) => commands::calendar::run(args),
         Command::Admit(args) => commands::admit::run(args),
+        Command::Audit(args) => commands::audit::run(args),
         Command::VerifyImage(args) => commands::verify_image::run(args),
         Command::Test(args) => commands::test::run(args),
         Command::NewRule(args) => commands::new_rule::run(args),

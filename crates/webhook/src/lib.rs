@@ -4,6 +4,7 @@
 //! The binary (`plumbline-webhook`) only parses flags, loads the config and calls [`start`]; tests
 //! drive the same [`start`] on `127.0.0.1:0`.
 
+pub mod audit;
 pub mod budget;
 pub mod cache;
 mod handler;

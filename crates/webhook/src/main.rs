@@ -97,6 +97,14 @@ struct Args {
     /// using the in-cluster service account (needs the `cluster-cache` build feature).
     #[arg(long)]
     cluster_cache: bool,
+    /// Audit the live cluster every this many seconds (0: never), as `plumbline audit` does, and
+    /// export violation counts by rule and namespace on /metrics (needs --cluster-cache).
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    audit_interval: u64,
+    /// With --audit-interval: write OpenReports after each audit (a Report per namespace, a
+    /// ClusterReport); needs the OpenReports CRDs and RBAC to write them.
+    #[arg(long)]
+    audit_write_reports: bool,
     /// Mutual TLS: PEM bundle of the CA issuing the API server's client certificate; only callers
     /// presenting one reach /validate and /metrics (overrides `admission.clientAuth.caFile`).
     #[arg(long)]
@@ -172,6 +180,12 @@ fn init_tracing(format: &str) {
 fn build(args: &Args) -> anyhow::Result<App> {
     if args.cluster_cache && !cfg!(feature = "cluster-cache") {
         anyhow::bail!("--cluster-cache: this binary was built without the `cluster-cache` feature");
+    }
+    if args.audit_interval > 0 && !args.cluster_cache {
+        anyhow::bail!("--audit-interval needs --cluster-cache (the audit reads the cluster with its client)");
+    }
+    if args.audit_write_reports && args.audit_interval == 0 {
+        anyhow::bail!("--audit-write-reports needs --audit-interval");
     }
     let config = match &args.config {
         Some(p) => Config::load(p)?,
@@ -302,6 +316,18 @@ async fn run(
             client,
             plumbline_webhook::cache::default_kinds(),
         ))
+    } else {
+        None
+    };
+    #[cfg(feature = "cluster-cache")]
+    let _audit = if args.audit_interval > 0 {
+        let client = kube::Client::try_default()
+            .await
+            .context("--audit-interval: no usable in-cluster or kubeconfig credentials")?;
+        let mut settings =
+            plumbline_webhook::audit::AuditSettings::new(Duration::from_secs(args.audit_interval));
+        settings.write_reports = args.audit_write_reports;
+        Some(plumbline_webhook::audit::spawn(&app, client, settings))
     } else {
         None
     };

@@ -32,9 +32,10 @@ pub struct Metrics {
     over_budget: AtomicU64,
     connections_refused: Mutex<BTreeMap<&'static str, u64>>,
 }
+    audit: std::sync::Arc<crate::audit::AuditStatus>,
 
 /// A label value as stored: at most [`MAX_LABEL_CHARS`] characters, control characters as `?`.
-fn label(s: &str) -> String {
+pub(crate) fn label(s: &str) -> String {
     s.chars()
         .take(MAX_LABEL_CHARS)
         .map(|c| if c.is_control() { '?' } else { c })
@@ -171,6 +172,11 @@ impl Metrics {
             for ((rule, sev), n) in m.iter() {
                 let _ = writeln!(
                     out,
+    /// The background audit's results (exported with the other metrics).
+    pub fn audit_status(&self) -> &std::sync::Arc<crate::audit::AuditStatus> {
+        &self.audit
+    }
+
                     "plumbline_webhook_findings_total{{rule=\"{}\",severity=\"{}\"}} {n}",
                     esc(rule),
                     esc(sev)
@@ -273,7 +279,7 @@ impl Drop for InFlight {
 }
 
 /// Escape a label value.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars().take(MAX_LABEL_CHARS) {
         match c {
@@ -291,6 +297,7 @@ fn esc(s: &str) -> String {
 mod tests {
     use super::*;
 
+        self.audit.render(&mut out);
     #[test]
     fn renders_escaped_labels_and_histogram() {
         let m = Metrics::default();

@@ -11,6 +11,7 @@ use policy_core::{Config, PackSources, PolicyPack, ValidConfig};
 use crate::EXIT_OK;
 
 pub(crate) mod admit;
+pub(crate) mod audit;
 pub(crate) mod calendar;
 pub(crate) mod lint;
 pub(crate) mod new_rule;
