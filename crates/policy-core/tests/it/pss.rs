@@ -234,7 +234,9 @@ fn parameter_cases_give_their_verdicts() {
                     let own = report
                         .findings
                         .iter()
-                        .filter(|f| f.rule == id && f.object == o.reference && f.document == o.document)
+                        .filter(|f| {
+                            f.rule == id && f.object == o.reference && f.document == o.document
+                        })
                         .count();
                     if expect_fail && own == 0 {
                         failures.push(format!("{shown} {}: no `{id}` finding", o.reference));
