@@ -224,10 +224,20 @@ pub struct Finding {
     pub file: String,
     /// 0-based document index.
     pub document: usize,
-    /// 1-based line of the offending field.
+    /// 0-based index in the `items` of a `List` document, when the object is one of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<usize>,
+    /// 1-based line where the offending text starts: a scalar value on one line, else the key
+    /// of the offending field (or of its nearest existing ancestor); for a match inside a literal
+    /// block scalar, the line of the match.
     pub line: u32,
-    /// 1-based column of the offending field.
+    /// 1-based column where the offending text starts.
     pub column: u32,
+    /// 1-based line where the offending text ends.
+    pub end_line: u32,
+    /// 1-based column after the offending text's last character (`column` when only a position
+    /// is known; column 1 of the next line when the text ends with its line).
+    pub end_column: u32,
     /// JSON pointer of the offending field within the object.
     pub path: String,
     /// Rule-specific details.

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::problem::Problem;
 use crate::source::Source;
-use crate::yaml::{self, Position, Positions, YamlNote};
+use crate::yaml::{self, NoteKind, Position, Positions, Span, YamlNote};
 
 /// apiVersion, kind, namespace and name of an object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
@@ -94,6 +94,27 @@ impl Object {
         self.positions
             .nearest(pointer)
             .unwrap_or(Position { line: 1, column: 1 })
+    }
+
+    /// What a finding at `pointer` underlines (see [`Positions::nearest_span`]). A rule that
+    /// matched inside a multi-line string reports the 0-based line of the match in
+    /// `details.line_in_value`; in a literal block scalar (`|`), whose lines are the source's,
+    /// the span is that line.
+    pub fn span_of(&self, pointer: &str, details: &Value) -> Span {
+        let line = details
+            .get("line_in_value")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok());
+        let text = self.value.pointer(pointer).and_then(Value::as_str);
+        if let (Some(n), Some(text)) = (line, text) {
+            if let Some(span) = self.positions.line_in_value(pointer, n, text) {
+                return span;
+            }
+        }
+        self.positions.nearest_span(pointer).unwrap_or_else(|| {
+            let p = self.position_of(pointer);
+            Span { start: p, end: p }
+        })
     }
 
     /// The object's own position (its first line).
@@ -194,6 +215,39 @@ fn push_object(
         Some(i) => format!("item {i} of the List"),
         None => "document".to_string(),
     };
+    // Two manifests concatenated without `---` (`cat a.yaml b.yaml`) make one mapping whose
+    // identity is the second's, holding fields of both: not an object to judge.
+    let repeated: Vec<&YamlNote> = notes
+        .iter()
+        .filter(|n| {
+            n.kind == NoteKind::DuplicateKey
+                && matches!(n.pointer.as_str(), "/apiVersion" | "/kind")
+        })
+        .collect();
+    if let Some(first) = repeated.first() {
+        let fields: Vec<String> = repeated
+            .iter()
+            .map(|n| format!("`{}` (line {})", &n.pointer[1..], n.position.line))
+            .collect();
+        problems.push(
+            Problem::at(
+                file,
+                document,
+                first.position.line,
+                first.position.column,
+                format!(
+                    "the {where_} starting at line {} holds a second {}: two manifests joined \
+                     without a `---` line (e.g. `cat a.yaml b.yaml`)? Put `---` on a line of its \
+                     own between them; this {where_} is not checked",
+                    pos.line,
+                    fields.join(" and "),
+                    where_ = if item.is_some() { "item" } else { "document" },
+                ),
+            )
+            .with_path(first.pointer.clone()),
+        );
+        return;
+    }
     if !value.is_object() {
         problems.push(Problem::at(
             file,
@@ -264,6 +318,7 @@ fn push_object(
                         message: format!(
                             "{field} value of `{k}` must be a string, got {v}; quote it (kubectl rejects this object)"
                         ),
+                        kind: NoteKind::Kubernetes,
                     });
                 }
             }
@@ -271,7 +326,8 @@ fn push_object(
     }
     let kind = value["kind"].as_str().unwrap_or_default();
     for n in &mut notes {
-        if is_sensitive_pointer(kind, &n.pointer) {
+        // A duplicate-key note names the key only; the others may quote the value.
+        if n.kind != NoteKind::DuplicateKey && is_sensitive_pointer(kind, &n.pointer) {
             n.message = format!(
                 "the value at {} is read by kubectl as YAML 1.1 (not as the string written); quote it \
                  (value not shown: it may be secret)",
@@ -316,6 +372,48 @@ mod tests {
         assert_eq!(objs[1].reference.kind, "Service");
         assert_eq!(objs[1].item, Some(1));
         assert_eq!(objs[1].position_of("/kind").line, 8);
+    }
+
+    #[test]
+    fn concatenated_manifests_are_an_input_error_not_one_object() {
+        let src = Source::new(
+            "-",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\n",
+        );
+        let (objs, problems) = objects_from_source(&src);
+        assert!(objs.is_empty());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let p = &problems[0];
+        assert_eq!((p.document, p.line), (Some(0), Some(4)));
+        assert_eq!(p.path.as_deref(), Some("/apiVersion"));
+        assert!(
+            p.message
+                .contains("holds a second `apiVersion` (line 4) and `kind` (line 5)")
+                && p.message.contains("`---`"),
+            "{}",
+            p.message
+        );
+    }
+
+    #[test]
+    fn a_duplicate_key_in_a_secret_is_noted_as_a_duplicate() {
+        let src = Source::new(
+            "s.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  password: a\n  password: b\n  flag: yes\n",
+        );
+        let (objs, problems) = objects_from_source(&src);
+        assert!(problems.is_empty());
+        let notes: Vec<&str> = objs[0].notes.iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(
+            notes[0].starts_with("duplicate key `password`"),
+            "{notes:?}"
+        );
+        // The YAML 1.1 note in a Secret does not show the value.
+        assert!(
+            notes[1].contains("value not shown") && !notes[1].contains("yes"),
+            "{notes:?}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as ParserSpan, Tag};
 use serde_json::{Map, Number, Value};
 
 /// A 1-based line and column in a source text.
@@ -24,25 +24,100 @@ pub struct Position {
     pub column: u32,
 }
 
-/// JSON pointer → position of the node (for a mapping entry, the position of its key).
+/// A range of a source text: `start` inclusive, `end` exclusive (both 1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// First character.
+    pub start: Position,
+    /// The character after the last one (on the next line's column 1 for a block scalar that
+    /// ends with its line).
+    pub end: Position,
+}
+
+/// What the index keeps of one node.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// The node's position (for a mapping entry, its key's).
+    pos: Position,
+    /// Its key (for a sequence item or the root: the node's first character, empty).
+    key: Span,
+    /// A scalar's value (a collection's: `key`).
+    value: Span,
+    /// A literal block scalar (`|`): line `n` of the value is line `value.start.line + n` of the
+    /// source, at the block's indentation.
+    literal: bool,
+}
+
+/// JSON pointer → position of the node (for a mapping entry, the position of its key) and the
+/// spans of its key and value.
 #[derive(Debug, Clone, Default)]
 pub struct Positions {
-    map: HashMap<Box<str>, Position>,
+    map: HashMap<Box<str>, Entry>,
 }
 
 impl Positions {
     /// Position of the node at `pointer`, if the document had one there.
     pub fn get(&self, pointer: &str) -> Option<Position> {
-        self.map.get(pointer).copied()
+        self.map.get(pointer).map(|e| e.pos)
     }
 
     /// Position of `pointer`, or of its nearest ancestor that exists (a finding about a missing
     /// field points at the object that should hold it).
     pub fn nearest(&self, pointer: &str) -> Option<Position> {
+        self.nearest_entry(pointer).map(|(_, e)| e.pos)
+    }
+
+    /// The span a finding about `pointer` underlines: a scalar value on one line; the key of a
+    /// collection or of a value over several lines; for a missing field, the key of its nearest
+    /// existing ancestor.
+    pub fn nearest_span(&self, pointer: &str) -> Option<Span> {
+        self.nearest_entry(pointer).map(|(exact, e)| {
+            let one_line = e.value.end.line == e.value.start.line;
+            if exact && one_line {
+                e.value
+            } else {
+                e.key
+            }
+        })
+    }
+
+    /// Where line `n` (0-based) of `value`, the string at `pointer`, is in the source, when it
+    /// is a literal block scalar, whose lines are the source's lines (`None` otherwise: folded
+    /// and quoted scalars join lines).
+    pub fn line_in_value(&self, pointer: &str, n: u32, value: &str) -> Option<Span> {
+        let e = self.map.get(pointer)?;
+        if !e.literal {
+            return None;
+        }
+        // The span starts at the first line with content.
+        let leading_blank = value.bytes().take_while(|b| *b == b'\n').count();
+        let lines = value.trim_end_matches('\n').split('\n').count();
+        let n = usize::try_from(n).ok()?;
+        if n < leading_blank || n >= lines {
+            return None;
+        }
+        let line = e
+            .value
+            .start
+            .line
+            .checked_add(u32::try_from(n - leading_blank).ok()?)?;
+        Some(Span {
+            start: Position {
+                line,
+                column: e.value.start.column,
+            },
+            end: Position {
+                line: line + 1,
+                column: 1,
+            },
+        })
+    }
+
+    fn nearest_entry(&self, pointer: &str) -> Option<(bool, Entry)> {
         let mut p = pointer;
         loop {
-            if let Some(pos) = self.get(p) {
-                return Some(pos);
+            if let Some(e) = self.map.get(p) {
+                return Some((p.len() == pointer.len(), *e));
             }
             match p.rfind('/') {
                 Some(i) => p = &p[..i],
@@ -74,13 +149,25 @@ impl Positions {
         self.map.is_empty()
     }
 
-    fn insert(&mut self, pointer: &str, pos: Position) {
-        self.map.insert(pointer.into(), pos);
+    fn insert(&mut self, pointer: &str, pos: Position, key: Span, value: Span, literal: bool) {
+        self.map.insert(
+            pointer.into(),
+            Entry {
+                pos,
+                key,
+                value,
+                literal,
+            },
+        );
     }
 
     pub(crate) fn from_single(pos: Position) -> Positions {
         let mut p = Positions::default();
-        p.insert("", pos);
+        let span = Span {
+            start: pos,
+            end: pos,
+        };
+        p.insert("", pos, span, span, false);
         p
     }
 }
@@ -94,6 +181,21 @@ pub struct YamlNote {
     pub position: Position,
     /// What is odd about it.
     pub message: String,
+    /// Which kind of oddity.
+    pub kind: NoteKind,
+}
+
+/// What a [`YamlNote`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NoteKind {
+    /// A scalar (value or key) that YAML 1.1, as kubectl reads it, resolves differently than
+    /// written, or a document read with kubectl's lenient rules.
+    Yaml11,
+    /// A key repeated in a mapping (the message names the key, never a value).
+    DuplicateKey,
+    /// A value kubectl rejects (a label or annotation that is not a string).
+    Kubernetes,
 }
 
 /// One parsed document of a stream.
@@ -267,6 +369,7 @@ fn lenient(
                 "not valid YAML 1.2 ({strict_msg}) but accepted by kubectl's YAML 1.1 reader; \
                  read leniently, so findings in this document point at its first line"
             ),
+            kind: NoteKind::Yaml11,
         }],
     })
 }
@@ -602,6 +705,8 @@ fn parse_chunk(
 fn parse_events(text: &str, b: &mut Builder) -> Result<(), (Position, String)> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = 0usize;
+    // Byte offset of each line's start, computed when the first quoted scalar needs it.
+    let mut line_starts: Option<Vec<usize>> = None;
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(x) => x,
@@ -621,16 +726,84 @@ fn parse_events(text: &str, b: &mut Builder) -> Result<(), (Position, String)> {
                 }
             }
             Event::StreamEnd => break,
-            other => b.event(other, &span)?,
+            other => {
+                let mut span = span;
+                if let Event::Scalar(
+                    _,
+                    style @ (ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted),
+                    ..,
+                ) = &other
+                {
+                    // The parser's span of a quoted scalar runs on over a comment after it
+                    // (`"a" # b`): end it at its closing quote.
+                    let starts = line_starts.get_or_insert_with(|| {
+                        std::iter::once(0)
+                            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                            .collect()
+                    });
+                    let single = matches!(style, ScalarStyle::SingleQuoted);
+                    if let Some((line, col)) = closing_quote(text, starts, &span, single) {
+                        span.end = saphyr_parser::Marker::new(span.end.index(), line, col);
+                    }
+                }
+                b.event(other, &span)?
+            }
         }
     }
     Ok(())
 }
 
+/// The (1-based line, 0-based column) after the closing quote of the quoted scalar at `span`.
+fn closing_quote(
+    text: &str,
+    starts: &[usize],
+    span: &ParserSpan,
+    single: bool,
+) -> Option<(usize, usize)> {
+    let (mut line, mut col) = (span.start.line(), span.start.col());
+    let line_start = *starts.get(line.checked_sub(1)?)?;
+    let offset = text
+        .get(line_start..)?
+        .char_indices()
+        .nth(col)
+        .map(|(i, _)| i)?;
+    let mut chars = text.get(line_start + offset..)?.chars().peekable();
+    let quote = if single { '\'' } else { '"' };
+    if chars.next()? != quote {
+        return None;
+    }
+    col += 1;
+    while let Some(c) = chars.next() {
+        col += 1;
+        match c {
+            '\n' => {
+                line += 1;
+                col = 0;
+            }
+            '\\' if !single => {
+                if chars.next()? == '\n' {
+                    line += 1;
+                    col = 0;
+                } else {
+                    col += 1;
+                }
+            }
+            '\'' if single && chars.peek() == Some(&'\'') => {
+                chars.next();
+                col += 1;
+            }
+            c if c == quote => return Some((line, col)),
+            _ => {}
+        }
+    }
+    None
+}
+
 enum Frame {
     Map {
         map: Map<String, Value>,
-        key: Option<(String, Position)>,
+        /// The pending key, its position and its span.
+        key: Option<(String, Position, Span)>,
         anchor: usize,
         /// Keys that came from `<<` merges: an explicit key may override them.
         merged: Vec<String>,
@@ -710,7 +883,7 @@ impl Builder {
         }
     }
 
-    fn pos(&self, span: &Span) -> Position {
+    fn pos(&self, span: &ParserSpan) -> Position {
         self.pos_of(span.start.line(), span.start.col())
     }
 
@@ -727,13 +900,13 @@ impl Builder {
             None => Some(String::new()),
             Some(Frame::Seq { items, .. }) => Some(format!("/{}", items.len())),
             Some(Frame::Map {
-                key: Some((k, _)), ..
+                key: Some((k, ..)), ..
             }) => Some(format!("/{}", escape(k))),
             Some(Frame::Map { key: None, .. }) => None,
         }
     }
 
-    fn event(&mut self, event: Event<'_>, span: &Span) -> Result<(), (Position, String)> {
+    fn event(&mut self, event: Event<'_>, span: &ParserSpan) -> Result<(), (Position, String)> {
         let pos = self.pos(span);
         match event {
             Event::Scalar(text, style, anchor, tag) => {
@@ -747,10 +920,12 @@ impl Builder {
                             pointer,
                             position: pos,
                             message: msg,
+                            kind: NoteKind::Yaml11,
                         });
                     }
+                    let kspan = self.span(span);
                     if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
-                        *slot = Some((key, pos));
+                        *slot = Some((key, pos, kspan));
                     }
                     return Ok(());
                 }
@@ -761,12 +936,14 @@ impl Builder {
                         pointer: format!("{}{}", self.pointer, seg),
                         position: pos,
                         message: msg,
+                        kind: NoteKind::Yaml11,
                     });
                 }
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.clone());
                 }
-                self.complete(value, pos)
+                let literal = matches!(style, ScalarStyle::Literal);
+                self.complete(value, pos, self.span(span), literal)
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 self.spend(pos, 1, 0)?;
@@ -780,10 +957,12 @@ impl Builder {
                     pos,
                     "a mapping or sequence used as a mapping key".to_string(),
                 ))?;
+                let entry_span = self.entry_span(pos);
                 let pos = self.entry_pos(pos);
                 self.pointer_marks.push(self.pointer.len());
                 self.pointer.push_str(&seg);
-                self.positions.insert(&self.pointer, pos);
+                self.positions
+                    .insert(&self.pointer, pos, entry_span, entry_span, false);
                 let is_seq = matches!(event, Event::SequenceStart(..));
                 self.stack.push(if is_seq {
                     Frame::Seq {
@@ -843,12 +1022,13 @@ impl Builder {
                         }
                         other => other.to_string(),
                     };
+                    let kspan = self.span(span);
                     if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
-                        *slot = Some((key, pos));
+                        *slot = Some((key, pos, kspan));
                     }
                     return Ok(());
                 }
-                self.complete(value, pos)
+                self.complete(value, pos, self.span(span), false)
             }
             Event::Nothing
             | Event::StreamStart
@@ -862,20 +1042,46 @@ impl Builder {
     fn entry_pos(&self, pos: Position) -> Position {
         match self.stack.last() {
             Some(Frame::Map {
-                key: Some((_, kpos)),
+                key: Some((_, kpos, _)),
                 ..
             }) => *kpos,
             _ => pos,
         }
     }
 
+    /// Span to underline for a collection starting at `start`: its key inside a mapping, its
+    /// first character in a sequence or at the root.
+    fn entry_span(&self, start: Position) -> Span {
+        match self.stack.last() {
+            Some(Frame::Map {
+                key: Some((_, _, kspan)),
+                ..
+            }) => *kspan,
+            _ => Span { start, end: start },
+        }
+    }
+
+    fn span(&self, span: &ParserSpan) -> Span {
+        Span {
+            start: self.pos(span),
+            end: self.pos_of(span.end.line(), span.end.col()),
+        }
+    }
+
     /// A finished scalar or alias value: index it and attach it to its parent.
-    fn complete(&mut self, value: Value, pos: Position) -> Result<(), (Position, String)> {
+    fn complete(
+        &mut self,
+        value: Value,
+        pos: Position,
+        span: Span,
+        literal: bool,
+    ) -> Result<(), (Position, String)> {
         let seg = self.child_segment().unwrap_or_default();
         let p = self.entry_pos(pos);
+        let key = self.entry_span(pos);
         let len = self.pointer.len();
         self.pointer.push_str(&seg);
-        self.positions.insert(&self.pointer, p);
+        self.positions.insert(&self.pointer, p, key, span, literal);
         self.pointer.truncate(len);
         self.attach(value)
     }
@@ -894,7 +1100,7 @@ impl Builder {
             Some(Frame::Map {
                 map, key, merged, ..
             }) => {
-                let Some((k, kpos)) = key.take() else {
+                let Some((k, kpos, _)) = key.take() else {
                     return Err((Position::default(), "mapping value without a key".into()));
                 };
                 if k == "<<" {
@@ -911,6 +1117,7 @@ impl Builder {
                             "duplicate key `{k}`: the last value wins here, \
                              but strict parsers (kubectl apply --validate=strict) reject it"
                         ),
+                        kind: NoteKind::DuplicateKey,
                     });
                 }
                 map.insert(k, value);
@@ -1194,6 +1401,85 @@ mod tests {
             d.positions.nearest("/spec/containers/0/resources/limits"),
             Some(Position { line: 5, column: 5 })
         );
+    }
+
+    #[test]
+    fn spans_underline_values_on_one_line_and_keys_otherwise() {
+        let d = one("spec:\n  image: \"nginx:1.25\"\n  tag: v1 # c\n  conf: |\n\n    a=1\n    b=2\n  folded: >\n    x\n    y\n");
+        let span = |p: &str| d.positions.nearest_span(p).unwrap();
+        let at = |line, column| Position { line, column };
+        // The quoted value, quotes included (and not a comment after it).
+        assert_eq!(
+            span("/spec/image"),
+            Span {
+                start: at(2, 10),
+                end: at(2, 22)
+            }
+        );
+        let q = one("a: \"x\\\"y\" # c\nb: 'it''s' # c\nc: \"p\n  q\" # c\n");
+        let qspan = |p: &str| q.positions.nearest_span(p).unwrap();
+        assert_eq!(
+            qspan("/a"),
+            Span {
+                start: at(1, 4),
+                end: at(1, 10)
+            }
+        );
+        assert_eq!(
+            qspan("/b"),
+            Span {
+                start: at(2, 4),
+                end: at(2, 11)
+            }
+        );
+        // A quoted value over two lines: its key.
+        assert_eq!(
+            qspan("/c"),
+            Span {
+                start: at(3, 1),
+                end: at(3, 2)
+            }
+        );
+        assert_eq!(
+            span("/spec/tag"),
+            Span {
+                start: at(3, 8),
+                end: at(3, 10)
+            }
+        );
+        // A collection, a missing field and a multi-line value: the key.
+        assert_eq!(
+            span("/spec"),
+            Span {
+                start: at(1, 1),
+                end: at(1, 5)
+            }
+        );
+        assert_eq!(
+            span("/spec/missing"),
+            Span {
+                start: at(1, 1),
+                end: at(1, 5)
+            }
+        );
+        assert_eq!(
+            span("/spec/conf"),
+            Span {
+                start: at(4, 3),
+                end: at(4, 7)
+            }
+        );
+        // Lines of a literal block (which starts with an empty line) are source lines.
+        let line = |p: &str, n| {
+            let v = d.value.pointer(p).and_then(Value::as_str).unwrap();
+            d.positions.line_in_value(p, n, v).map(|s| s.start)
+        };
+        assert_eq!(line("/spec/conf", 1), Some(at(6, 5)));
+        assert_eq!(line("/spec/conf", 2), Some(at(7, 5)));
+        assert_eq!(line("/spec/conf", 3), None);
+        assert_eq!(line("/spec/conf", 0), None);
+        // Folded lines are joined: no line of the source to give.
+        assert_eq!(line("/spec/folded", 1), None);
     }
 
     #[test]

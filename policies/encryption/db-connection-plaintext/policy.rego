@@ -155,7 +155,9 @@ violation contains v if {
 	v := {
 		"msg": sprintf("ConfigMap key %q line %d %s", [key, n + 1, p]),
 		"path": sprintf("/data/%s", [k8s.escape(key)]),
-		"details": {"key": key, "line": n + 1},
+		# line_in_value (0-based) lets the linter point at the line itself in a literal block
+		# scalar (`odoo.conf: |`), not at the key.
+		"details": {"key": key, "line": n + 1, "line_in_value": n},
 	}
 }
 

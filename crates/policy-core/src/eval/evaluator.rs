@@ -399,7 +399,7 @@ impl Evaluator {
             match outcome {
                 Ok(violations) => {
                     for v in violations {
-                        let pos = object.position_of(&v.path);
+                        let span = object.span_of(&v.path, &v.details);
                         let mut f = Finding {
                             rule: meta.id.clone(),
                             domain: meta.domain,
@@ -414,8 +414,10 @@ impl Evaluator {
                             file: object.file.to_string(),
                             document: object.document,
                             item: object.item,
-                            line: pos.line,
-                            column: pos.column,
+                            line: span.start.line,
+                            column: span.start.column,
+                            end_line: span.end.line,
+                            end_column: span.end.column,
                             path: v.path,
                             details: v.details,
                             suppressed: None,
