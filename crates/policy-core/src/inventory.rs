@@ -133,8 +133,19 @@ impl Inventory {
         let mut spaces: BTreeMap<String, Value> = BTreeMap::new();
         let mut hosts = Vec::new();
         let mut pdbs: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut storage_classes = Map::new();
         for o in objects {
             let kind = o.reference.kind.as_str();
+            if kind == "StorageClass" && o.reference.group() == "storage.k8s.io" {
+                let default = o.value["metadata"]["annotations"]
+                    ["storageclass.kubernetes.io/is-default-class"]
+                    == "true";
+                storage_classes.insert(
+                    o.reference.name.clone(),
+                    json!({"provisioner": o.value["provisioner"], "parameters": o.value["parameters"], "default": default}),
+                );
+                continue;
+            }
             if kind == "Namespace" && o.reference.api_version == "v1" {
                 let m = &o.value["metadata"];
                 inv.namespaces.insert(
@@ -252,6 +263,7 @@ impl Inventory {
             "hosts": hosts,
             "podDisruptionBudgets": pdbs,
             "middlewares": inv.middlewares,
+            "storageClasses": storage_classes,
         });
         inv
     }
