@@ -6,13 +6,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use policy_core::{Domain, LintOptions, Linter, PolicyPack, Problem, Report, Severity, Source};
+use policy_core::{
+    Config, Domain, LintOptions, Linter, PolicyPack, Problem, Report, Severity, Source, ValidConfig,
+};
 use rayon::prelude::*;
 
 use super::load_pack;
 use crate::emit::human::count;
-use crate::emit::{self, EmitContext, Format};
+use crate::emit::{self, ConfigUsed, EmitContext, Format};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+
+mod configs;
 
 #[derive(Args)]
 pub(crate) struct LintArgs {
@@ -23,9 +27,15 @@ pub(crate) struct LintArgs {
     /// directories, or the file name (`charts/*/templates`, `*.tpl.yaml`).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// Configuration file (default: plumbline.yaml in the current directory or its parents).
+    /// Configuration file for every path. Default: for each file, the nearest plumbline.yaml in
+    /// its directory or their parents, else the working directory's (or its parents'); files
+    /// under different configurations are each judged by their own.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Print which configuration judges the paths and the effective configuration (its file
+    /// with every rule parameter, defaults merged), then exit 0.
+    #[arg(long)]
+    show_config: bool,
     /// Output format; repeat with --output to write several (`--format sarif --output a.sarif --format human`).
     /// Without --format, each --output's extension decides: .sarif (or .sarif.json) SARIF,
     /// .json JSON, .xml JUnit, anything else human.
@@ -121,132 +131,169 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         check_stdin_filename(name)?;
     }
     let stdin_name = args.stdin_filename.as_deref().unwrap_or("-");
-    let config = super::load_config(args.config.as_deref())?;
-    let pack = load_pack(&args.pack, &config)?;
-    check_rule_ids(&pack, "--select", &args.select)?;
-    check_rule_ids(&pack, "--ignore", &args.ignore)?;
-    let config = config.validate(&pack)?;
-    let image_facts = if args.verify_signatures || args.signatures_from.is_some() {
-        Some(super::verifier(
-            &config,
-            args.config.as_deref(),
-            args.signatures_from.as_deref(),
-        )?)
-    } else {
-        None
-    };
-    let mut options = LintOptions::default();
-    options.select = args.select.clone();
-    options.ignore = args.ignore.clone();
-    options.strict = args.strict;
-    options.environment = args.environment.clone();
-    options.image_facts = image_facts;
-    if let Some(at) = &args.at {
-        options.now = parse_instant(at)?;
-    }
-    // A progress line on stderr for long interactive runs only (never in CI logs or pipes).
-    let total_files = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    if !args.quiet && std::io::stderr().is_terminal() {
-        let total = total_files.clone();
-        options.progress = Some(std::sync::Arc::new(move |n: usize| {
-            let total = total.load(std::sync::atomic::Ordering::Relaxed);
-            if total >= PROGRESS_MIN_FILES && (n.is_multiple_of(50) || n == total) {
-                if n == total {
-                    eprint!("\r\x1b[2K");
-                } else {
-                    eprint!("\r\x1b[2Kplumbline: parsed {n}/{total} files");
-                }
-            }
-        }));
-    }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
-    let mut sources = Vec::new();
-    let mut problems: Vec<Problem> = Vec::new();
-    let mut file_paths = Vec::new();
-    let mut stdin_read = false;
-    for p in &paths {
-        if p.as_os_str() == "-" {
-            if stdin_read {
-                continue;
-            }
-            stdin_read = true;
-            match Source::stdin(stdin_name) {
-                Ok(s) => sources.push(s),
-                Err(e) => problems.push(e),
-            }
-        } else {
-            file_paths.push(p.clone());
-        }
-    }
-    let (mut files, expand_problems, mut skipped) =
-        Source::expand(&file_paths, args.follow_symlinks);
-    // Never lint the config or the baseline in use (both live next to the manifests, and
-    // `plumbline init && plumbline lint` would read plumbline.yaml as one); skip excluded paths.
-    let excludes: Vec<String> = args
-        .exclude
+    let file_paths: Vec<PathBuf> = paths
         .iter()
-        .chain(&config.config.exclude)
+        .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
-    let in_use: Vec<PathBuf> = [
-        Some(PathBuf::from(&config.config.path)).filter(|p| !p.as_os_str().is_empty()),
-        args.baseline.clone(),
-        args.write_baseline.clone(),
-    ]
-    .into_iter()
-    .flatten()
-    .filter_map(|p| std::fs::canonicalize(p).ok())
-    .collect();
-    files.retain(|f| {
-        let explicit = file_paths.contains(f);
-        let is_in_use = in_use.iter().any(|u| {
-            u.file_name() == f.file_name() && std::fs::canonicalize(f).is_ok_and(|c| c == *u)
+    let stdin_read = reads_stdin;
+    let (files, expand_problems, mut skipped) = Source::expand(&file_paths, args.follow_symlinks);
+    let cwd = std::env::current_dir().context("the working directory")?;
+    let (groups, walked_configs) = configs::group(
+        args.config.as_deref(),
+        files,
+        stdin_read.then_some(stdin_name),
+        &cwd,
+    );
+    let mut plans = Vec::with_capacity(groups.len());
+    for group in groups {
+        plans.push(Plan::load(&args, group)?);
+    }
+    if args.show_config {
+        return show_config(&plans);
+    }
+    // A progress line on stderr for long interactive runs only (never in CI logs or pipes).
+    let total_files = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let done_before = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let progress: Option<std::sync::Arc<dyn Fn(usize) + Send + Sync>> =
+        (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+            let total = total_files.clone();
+            let before = done_before.clone();
+            std::sync::Arc::new(move |n: usize| {
+                let total = total.load(std::sync::atomic::Ordering::Relaxed);
+                let n = n + before.load(std::sync::atomic::Ordering::Relaxed);
+                if total >= PROGRESS_MIN_FILES && (n.is_multiple_of(50) || n == total) {
+                    if n == total {
+                        eprint!("\r\x1b[2K");
+                    } else {
+                        eprint!("\r\x1b[2Kplumbline: parsed {n}/{total} files");
+                    }
+                }
+            }) as std::sync::Arc<dyn Fn(usize) + Send + Sync>
         });
-        if is_in_use {
-            if explicit {
-                skipped.push(Problem::file(
-                    &display_name(f),
-                    "the configuration or baseline file in use, not a manifest; skipped",
-                ));
-            }
-            return false;
+    let now = args.at.as_deref().map(parse_instant).transpose()?;
+    // Never lint a config or the baseline in use (both live next to the manifests, and
+    // `plumbline init && plumbline lint` would read plumbline.yaml as one); skip excluded paths.
+    let in_use: Vec<PathBuf> = plans
+        .iter()
+        .filter_map(|p| p.group.path.clone())
+        .chain(args.baseline.clone())
+        .chain(args.write_baseline.clone())
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    for f in &walked_configs {
+        if file_paths.contains(f) {
+            skipped.push(Problem::file(
+                &display_name(f),
+                "a configuration file (plumbline.yaml of its directory), not a manifest; skipped",
+            ));
         }
-        explicit || !is_excluded(f, &excludes)
-    });
-    skipped.retain(|n| !is_excluded(Path::new(&n.file), &excludes));
+    }
+    let mut all_excludes: Vec<String> = args.exclude.clone();
+    for plan in &mut plans {
+        let excludes: Vec<String> = args
+            .exclude
+            .iter()
+            .chain(&plan.config.config.exclude)
+            .cloned()
+            .collect();
+        plan.group.files.retain(|f| {
+            let explicit = file_paths.contains(f);
+            let is_in_use = in_use.iter().any(|u| {
+                u.file_name() == f.file_name() && std::fs::canonicalize(f).is_ok_and(|c| c == *u)
+            });
+            if is_in_use {
+                if explicit {
+                    skipped.push(Problem::file(
+                        &display_name(f),
+                        "the configuration or baseline file in use, not a manifest; skipped",
+                    ));
+                }
+                return false;
+            }
+            explicit || !is_excluded(f, &excludes)
+        });
+        all_excludes.extend(plan.config.config.exclude.iter().cloned());
+    }
+    skipped.retain(|n| !is_excluded(Path::new(&n.file), &all_excludes));
     let explicit_names: HashSet<String> = file_paths
         .iter()
         .map(|p| display_name(p))
         .chain(std::iter::once(stdin_name.to_string()))
         .collect();
     total_files.store(
-        files.len() + usize::from(stdin_read),
+        plans.iter().map(|p| p.group.files.len()).sum::<usize>() + usize::from(stdin_read),
         std::sync::atomic::Ordering::Relaxed,
     );
-    problems.extend(expand_problems);
-    // Compile the pack while the files are read (in parallel, in order): both are serial
-    // start-up costs otherwise, and they count against the parallel speed-up on large trees.
-    let (linter, read) = rayon::join(
-        || Linter::new(pack, config, options),
-        || {
-            files
-                .par_iter()
-                .map(|f| Source::read(f))
-                .collect::<Vec<_>>()
-        },
-    );
-    let linter = linter?;
-    for r in read {
-        match r {
-            Ok(s) => sources.push(s),
-            Err(e) => problems.push(e),
+    let mut sources: Vec<Source> = Vec::new();
+    let mut problems: Vec<Problem> = expand_problems;
+    let mut report = Report::default();
+    let mut linters = Vec::with_capacity(plans.len());
+    let mut used = Vec::with_capacity(plans.len());
+    for plan in plans {
+        let mut options = LintOptions::default();
+        options.select = args.select.clone();
+        options.ignore = args.ignore.clone();
+        options.strict = args.strict;
+        options.environment = args.environment.clone();
+        options.image_facts = plan.image_facts;
+        options.progress = progress.clone();
+        if let Some(now) = now {
+            options.now = now;
         }
+        let mut group_sources = Vec::new();
+        if plan.group.stdin {
+            match Source::stdin(stdin_name) {
+                Ok(s) => group_sources.push(s),
+                Err(e) => problems.push(e),
+            }
+        }
+        // Compile the pack while the files are read (in parallel, in order): both are serial
+        // start-up costs otherwise, and they count against the parallel speed-up on large trees.
+        let files = &plan.group.files;
+        let (linter, read) = rayon::join(
+            || Linter::new(plan.pack, plan.config, options),
+            || {
+                files
+                    .par_iter()
+                    .map(|f| Source::read(f))
+                    .collect::<Vec<_>>()
+            },
+        );
+        let linter = linter?;
+        for r in read {
+            match r {
+                Ok(s) => group_sources.push(s),
+                Err(e) => problems.push(e),
+            }
+        }
+        let part = linter.lint_sources(&group_sources);
+        done_before.fetch_add(group_sources.len(), std::sync::atomic::Ordering::Relaxed);
+        used.push(ConfigUsed {
+            path: plan.group.path.map(|p| p.display().to_string()),
+            files: group_sources.len(),
+        });
+        report.findings.extend(part.findings);
+        report.problems.extend(part.problems);
+        report.notes.extend(part.notes);
+        report.objects += part.objects;
+        sources.extend(group_sources);
+        linters.push(linter);
     }
-    let mut report: Report = linter.lint_sources(&sources);
+    if linters.len() > 1 {
+        report.findings.sort_by(|a, b| {
+            (&a.file, a.document, a.line, a.column, &a.rule, &a.message)
+                .cmp(&(&b.file, b.document, b.line, b.column, &b.rule, &b.message))
+        });
+    }
+    let Some(linter) = linters.first() else {
+        bail!("no configuration to lint with");
+    };
     report.problems.extend(problems);
     explain_problems(&mut report, &sources, &explicit_names);
     report.notes.extend(skipped);
@@ -299,6 +346,7 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
             show_suppressed: args.show_suppressed,
             quiet: args.quiet,
             fail_on: threshold,
+            configs: &used,
         };
         // Written as produced, not through a buffer of the whole output (the JSON of a large
         // run is as large as its input).
@@ -331,6 +379,87 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         Some(s) if report.count_at_least(s) > 0 => EXIT_FINDINGS,
         _ => EXIT_OK,
     })
+}
+
+/// One group of files with its configuration loaded and validated, and its pack.
+struct Plan {
+    group: configs::ConfigGroup,
+    config: ValidConfig,
+    pack: PolicyPack,
+    image_facts: Option<std::sync::Arc<dyn policy_core::imagefacts::ImageFacts>>,
+}
+
+impl Plan {
+    fn load(args: &LintArgs, group: configs::ConfigGroup) -> anyhow::Result<Plan> {
+        let config = match &group.path {
+            Some(p) => Config::load(p)?,
+            None => Config::default(),
+        };
+        let pack = load_pack(&args.pack, &config)?;
+        check_rule_ids(&pack, "--select", &args.select)?;
+        check_rule_ids(&pack, "--ignore", &args.ignore)?;
+        let config = config.validate(&pack)?;
+        let image_facts = if args.verify_signatures || args.signatures_from.is_some() {
+            Some(super::verifier(
+                &config,
+                group.path.as_deref(),
+                args.signatures_from.as_deref(),
+            )?)
+        } else {
+            None
+        };
+        Ok(Plan {
+            group,
+            config,
+            pack,
+            image_facts,
+        })
+    }
+}
+
+/// `--show-config`: for each configuration, a comment naming it and what it judges, then the
+/// effective configuration (the file's sections, `params` with every rule default merged) as
+/// JSON; several are separated by `---`, so the output is one YAML stream.
+fn show_config(plans: &[Plan]) -> anyhow::Result<u8> {
+    let mut out = String::new();
+    for (i, plan) in plans.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        let g = &plan.group;
+        let what = {
+            let mut w = count(g.files.len(), "file");
+            if g.stdin {
+                w.push_str(" and standard input");
+            }
+            w
+        };
+        let mut effective = match &g.path {
+            Some(p) => {
+                out.push_str(&format!("# config: {} (judges {what})\n", p.display()));
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading {}", p.display()))?;
+                policy_core::yaml::parse_stream(&text)
+                    .into_iter()
+                    .find_map(Result::ok)
+                    .map_or_else(|| serde_json::json!({}), |d| d.value)
+            }
+            None => {
+                out.push_str(&format!(
+                    "# config: none found, built-in defaults (judges {what}); `plumbline init` writes one\n"
+                ));
+                serde_json::json!({})
+            }
+        };
+        if !effective.is_object() {
+            effective = serde_json::json!({});
+        }
+        effective["params"] = plan.config.params.clone();
+        out.push_str(&serde_json::to_string_pretty(&effective)?);
+        out.push('\n');
+    }
+    print!("{out}");
+    Ok(EXIT_OK)
 }
 
 /// A path as sources and problems name it (without a leading `./`).

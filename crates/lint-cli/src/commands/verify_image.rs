@@ -6,7 +6,7 @@ use clap::Args;
 use policy_core::imagefacts::{ImageContext, SignatureState};
 
 use super::{load_config, load_pack};
-use crate::{EXIT_FINDINGS, EXIT_OK};
+use crate::{ListFormat, EXIT_FINDINGS, EXIT_OK};
 
 #[derive(Args)]
 pub(crate) struct VerifyImageArgs {
@@ -24,8 +24,11 @@ pub(crate) struct VerifyImageArgs {
     /// Judge keys as in this environment.
     #[arg(long)]
     environment: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
+    /// Output format (as for `plumbline lint` and `plumbline rules`).
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    format: ListFormat,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     json: bool,
 }
 
@@ -33,10 +36,9 @@ pub(crate) fn run(args: VerifyImageArgs) -> anyhow::Result<u8> {
     let config = load_config(args.config.as_deref())?;
     let pack = load_pack(&super::PackArgs::default(), &config)?;
     let config = config.validate(&pack)?;
-    let dir = args
-        .config
-        .as_deref()
-        .and_then(std::path::Path::parent)
+    // Keys are read relative to the config in use, given or found.
+    let dir = std::path::Path::new(&config.config.path)
+        .parent()
         .unwrap_or(std::path::Path::new("."));
     let verifier = image_verify::Verifier::from_config(
         &config.config.signing,
@@ -53,7 +55,7 @@ pub(crate) fn run(args: VerifyImageArgs) -> anyhow::Result<u8> {
     };
     let scoped = args.tenant.is_some() || args.environment.is_some();
     let report = verifier.verify_image(&args.reference, scoped.then_some(&ctx));
-    if args.json {
+    if args.json || matches!(args.format, ListFormat::Json) {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         let text = report.to_string();

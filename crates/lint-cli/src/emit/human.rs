@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use policy_core::{Finding, Problem, Report, Severity};
 
-use super::{mask, EmitContext, Emitter};
+use super::{mask, ConfigUsed, EmitContext, Emitter};
 
 pub(crate) struct Human;
 
@@ -62,6 +62,7 @@ impl Emitter for Human {
             for n in &report.notes {
                 problem(out, &st, ctx, n, "note", "1;36")?;
             }
+            configs(out, &st, ctx.ctx.configs)?;
             summary(out, &st, report)?;
         }
         Ok(())
@@ -81,9 +82,13 @@ fn finding(out: &mut dyn Write, st: &Style, ctx: &Frames<'_>, f: &Finding) -> io
         st.paint("1", &f.rule),
         f.message
     )?;
+    let item = f
+        .item
+        .map(|i| format!(", List item {i}"))
+        .unwrap_or_default();
     writeln!(
         out,
-        "  {} {}:{}:{} ({}, document {})",
+        "  {} {}:{}:{} ({}, document {}{item})",
         st.paint("1;34", "-->"),
         f.file,
         f.line,
@@ -96,7 +101,16 @@ fn finding(out: &mut dyn Write, st: &Style, ctx: &Frames<'_>, f: &Finding) -> io
     let sensitive = policy_core::is_sensitive_pointer(&f.object.kind, &f.path)
         || (f.object.kind == "Secret"
             && source_line(ctx, &f.file, f.line).is_some_and(|l| l.contains(['{', '['])));
-    frame(out, st, ctx, &f.file, f.line, f.column, sensitive)?;
+    let caret = Caret {
+        line: f.line,
+        column: f.column,
+        // Underlined to the end of the span on its line (to the line's end when it goes on).
+        width: (f.end_line == f.line)
+            .then(|| f.end_column.saturating_sub(f.column) as usize)
+            .or((f.end_line > f.line).then_some(usize::MAX)),
+        color: severity_color(f.severity),
+    };
+    frame(out, st, ctx, &f.file, caret, sensitive)?;
     if let Some(s) = &f.suppressed {
         let exp = s
             .expires
@@ -115,13 +129,16 @@ fn finding(out: &mut dyn Write, st: &Style, ctx: &Frames<'_>, f: &Finding) -> io
         )?;
     }
     if let Some(meta) = ctx.ctx.pack.rule(&f.rule) {
-        let fix = meta
-            .remediation
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or_default();
-        writeln!(out, "   {} fix: {fix}", st.paint("1;34", "="))?;
+        let mut lines = reflow(&meta.remediation, FIX_WIDTH).into_iter();
+        writeln!(
+            out,
+            "   {} fix: {}",
+            st.paint("1;34", "="),
+            lines.next().unwrap_or_default()
+        )?;
+        for l in lines {
+            writeln!(out, "          {l}")?;
+        }
         writeln!(
             out,
             "   {} see: plumbline explain {}",
@@ -166,7 +183,13 @@ fn problem(
                 .texts
                 .get(p.file.as_str())
                 .is_some_and(|t| t.may_hold_secret(l));
-        frame(out, st, ctx, &p.file, l, c, sensitive)?;
+        let caret = Caret {
+            line: l,
+            column: c,
+            width: None,
+            color,
+        };
+        frame(out, st, ctx, &p.file, caret, sensitive)?;
     }
     writeln!(out)
 }
@@ -175,7 +198,26 @@ fn source_line<'a>(ctx: &Frames<'a>, file: &str, line: u32) -> Option<&'a str> {
     ctx.texts.get(file)?.line(line)
 }
 
-/// The offending line with a caret under the column; with `redact`, the value after the key is
+/// Where the caret goes and how it looks.
+struct Caret<'a> {
+    line: u32,
+    column: u32,
+    /// Characters to underline; `None`: the key at the column (up to its `:`), `usize::MAX`: to
+    /// the end of the line.
+    width: Option<usize>,
+    /// The colour of the severity or label.
+    color: &'a str,
+}
+
+fn severity_color(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Info => "1;36",
+    }
+}
+
+/// The offending line with a caret under the span; with `redact`, the value after the key is
 /// masked (the line may hold a secret). Credentials (URL passwords, `password=` settings, flow
 /// env values) are masked on every line shown.
 fn frame(
@@ -183,11 +225,10 @@ fn frame(
     st: &Style,
     ctx: &Frames<'_>,
     file: &str,
-    line: u32,
-    column: u32,
+    caret: Caret<'_>,
     redact: bool,
 ) -> io::Result<()> {
-    let Some(src) = source_line(ctx, file, line) else {
+    let Some(src) = source_line(ctx, file, caret.line) else {
         return Ok(());
     };
     let masked = if redact {
@@ -196,18 +237,24 @@ fn frame(
         src.to_string()
     };
     let masked = mask::credentials(&masked);
-    let src: &str = &masked;
-    let num = line.to_string();
+    let src: &str = masked.trim_end();
+    let num = caret.line.to_string();
     let pad = " ".repeat(num.len());
     let bar = st.paint("1;34", "|");
     writeln!(out, "  {pad} {bar}")?;
-    writeln!(out, "  {} {bar} {}", st.paint("1;34", &num), src.trim_end())?;
-    let col = column.saturating_sub(1) as usize;
+    writeln!(out, "  {} {bar} {src}", st.paint("1;34", &num))?;
+    let col = caret.column.saturating_sub(1) as usize;
     let rest: String = src.chars().skip(col).collect();
-    let width = rest
-        .split(':')
-        .next()
-        .map_or(1, |w| w.trim_end().chars().count().clamp(1, 60));
+    let rest_len = rest.chars().count();
+    let width = match caret.width {
+        // A masked value is shorter or longer than the source's: never past the line shown.
+        Some(w) if w > 0 => w.min(rest_len),
+        _ => rest
+            .split(':')
+            .next()
+            .map_or(1, |w| w.trim_end().chars().count().min(60)),
+    }
+    .max(1);
     let indent: String = src
         .chars()
         .take(col)
@@ -216,8 +263,90 @@ fn frame(
     writeln!(
         out,
         "  {pad} {bar} {indent}{}",
-        st.paint("1;31", &"^".repeat(width))
+        st.paint(caret.color, &"^".repeat(width))
     )
+}
+
+/// Width of the remediation text after `= fix: `.
+const FIX_WIDTH: usize = 88;
+
+fn in_item(blocks: &[(String, String)]) -> bool {
+    blocks.last().is_some_and(|(bullet, _)| !bullet.is_empty())
+}
+
+/// A hard-wrapped text as lines of at most `width` characters (longer words stay whole):
+/// paragraphs (split at empty lines) and list items (`- `) each start a line, other line breaks
+/// are spaces.
+fn reflow(text: &str, width: usize) -> Vec<String> {
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    let mut open = false;
+    for line in text.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            open = false;
+            continue;
+        }
+        if let Some(item) = t.strip_prefix("- ") {
+            blocks.push(("- ".into(), item.trim().to_string()));
+            open = true;
+        } else if open && !(line.starts_with(char::is_alphanumeric) && in_item(&blocks)) {
+            // An unindented line after a list item starts a paragraph of its own.
+            if let Some((_, body)) = blocks.last_mut() {
+                body.push(' ');
+                body.push_str(t);
+            }
+        } else {
+            blocks.push((String::new(), t.to_string()));
+            open = true;
+        }
+    }
+    let mut out = Vec::new();
+    for (bullet, body) in blocks {
+        let hang = " ".repeat(bullet.len());
+        let mut cur = bullet.clone();
+        let mut empty = true;
+        for word in body.split_whitespace() {
+            let len = cur.chars().count();
+            if !empty && len + 1 + word.chars().count() > width {
+                out.push(std::mem::replace(&mut cur, hang.clone()));
+                empty = true;
+            }
+            if !empty {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            empty = false;
+        }
+        out.push(cur);
+    }
+    out
+}
+
+/// Which configuration judged the files: one line before the summary.
+fn configs(out: &mut dyn Write, st: &Style, used: &[ConfigUsed]) -> io::Result<()> {
+    let name = |c: &ConfigUsed| {
+        c.path
+            .clone()
+            .unwrap_or_else(|| "none found, built-in defaults".to_string())
+    };
+    match used {
+        [] => Ok(()),
+        [one] => {
+            let hint = if one.path.is_none() {
+                " (`plumbline init` writes one)"
+            } else {
+                ""
+            };
+            writeln!(out, "{} {}{hint}", st.paint("1", "config:"), name(one))
+        }
+        many => {
+            let list: Vec<String> = many
+                .iter()
+                .map(|c| format!("{} ({})", name(c), count(c.files, "file")))
+                .collect();
+            writeln!(out, "{} {}", st.paint("1", "configs:"), list.join(", "))
+        }
+    }
 }
 
 fn summary(out: &mut dyn Write, st: &Style, r: &Report) -> io::Result<()> {
@@ -258,7 +387,27 @@ pub(crate) fn count(n: usize, noun: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::count;
+    use super::{count, reflow};
+
+    #[test]
+    fn remediation_is_reflowed_whole() {
+        let text = "Use a digest, e.g.\n`odoo@sha256:...`, and keep\nit.\n\nAlso:\n- one item\n  wrapped\n- two\nThen this.\n";
+        assert_eq!(
+            reflow(text, 32),
+            [
+                "Use a digest, e.g.",
+                "`odoo@sha256:...`, and keep it.",
+                "Also:",
+                "- one item wrapped",
+                "- two",
+                "Then this."
+            ]
+        );
+        // Nothing is cut: every word of the source is printed.
+        let words = |s: &str| s.split_whitespace().filter(|w| *w != "-").count();
+        let joined = reflow(text, 32).join(" ");
+        assert_eq!(words(&joined), words(text));
+    }
 
     #[test]
     fn counts_are_singular_for_one_only() {

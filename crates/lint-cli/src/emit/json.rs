@@ -1,4 +1,4 @@
-//! `--format json`: one object, `{"version":1,"summary":{…},"findings":[…],"errors":[…]}`.
+//! `--format json`: one object, `{"version":1,"summary":{…},"configs":[…],"findings":[…],"errors":[…],"notes":[…]}`.
 
 use std::io::{self, Write};
 
@@ -15,8 +15,11 @@ impl Emitter for Json {
             let mut v = json!({
                 "rule": f.rule, "domain": f.domain, "severity": f.severity, "message": f.message,
                 "object": f.object, "file": f.file, "document": f.document, "line": f.line,
-                "column": f.column, "path": f.path,
+                "column": f.column, "endLine": f.end_line, "endColumn": f.end_column, "path": f.path,
             });
+            if let Some(i) = f.item {
+                v["item"] = json!(i);
+            }
             if let Some(s) = &f.suppressed {
                 v["suppressed"] = json!(s);
             }
@@ -49,7 +52,12 @@ impl Emitter for Json {
             "suppressed": report.findings.iter().filter(|f| f.suppressed.is_some()).count(),
             "inputErrors": report.problems.len(),
         });
-        let doc = json!({"version": 1, "summary": summary, "findings": stream::slot(0), "errors": errors, "notes": notes});
+        let configs: Vec<Value> = ctx
+            .configs
+            .iter()
+            .map(|c| json!({"path": c.path, "files": c.files}))
+            .collect();
+        let doc = json!({"version": 1, "summary": summary, "configs": configs, "findings": stream::slot(0), "errors": errors, "notes": notes});
         stream::write_pretty(out, &doc, vec![Box::new(findings)])?;
         writeln!(out)
     }

@@ -39,6 +39,18 @@ pub(crate) struct EmitContext<'a> {
     pub(crate) quiet: bool,
     /// `--fail-on`: findings at or above it fail the run (`None`: `--fail-on never`).
     pub(crate) fail_on: Option<policy_core::Severity>,
+    /// The configurations that judged the files (empty: not a lint run over files).
+    pub(crate) configs: &'a [ConfigUsed],
+}
+
+/// One configuration of a run and how many files it judged.
+#[derive(Debug, Clone)]
+pub(crate) struct ConfigUsed {
+    /// The file as given or found (relative to the working directory when inside it); `None`:
+    /// none was found, the built-in defaults judged.
+    pub(crate) path: Option<String>,
+    /// Files (stdin included) it judged.
+    pub(crate) files: usize,
 }
 
 impl EmitContext<'_> {

@@ -128,13 +128,16 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": artifact_uri(&f.file)},
-                "region": {"startLine": f.line, "startColumn": f.column},
+                "region": region(f),
             },
             "logicalLocations": [{"fullyQualifiedName": f.object.to_string(), "kind": "object"}],
         }],
         "partialFingerprints": {"plumbline/v1": f.fingerprint()},
         "properties": {"domain": f.domain, "path": f.path, "document": f.document},
     });
+    if let Some(i) = f.item {
+        r["properties"]["item"] = json!(i);
+    }
     if let Some(i) = rule_index {
         r["ruleIndex"] = json!(i);
     }
@@ -148,6 +151,23 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
             sup["properties"] = json!({"expires": e});
         }
         r["suppressions"] = json!([sup]);
+    }
+    r
+}
+
+/// A finding's region. SARIF's `endColumn` is exclusive, like the finding's; an empty span is a
+/// position only, and a span that ends with its line ends at `endLine` without `endColumn`
+/// (which then means the whole last line).
+fn region(f: &Finding) -> Value {
+    let mut r = json!({"startLine": f.line, "startColumn": f.column});
+    if (f.end_line, f.end_column) <= (f.line, f.column) {
+        return r;
+    }
+    if f.end_column == 1 && f.end_line > f.line {
+        r["endLine"] = json!(f.end_line - 1);
+    } else {
+        r["endLine"] = json!(f.end_line);
+        r["endColumn"] = json!(f.end_column);
     }
     r
 }

@@ -82,7 +82,9 @@ fn human_format_shows_the_offending_line() {
     let out = plumbline_stdin(&["lint", "-", "--select", "image-tag-latest"], Some(BROKEN));
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("error[image-tag-latest]"), "{s}");
-    assert!(s.contains("-:7:5"), "{s}");
+    // The image value (column 12), underlined, not its key.
+    assert!(s.contains("-:7:12"), "{s}");
+    assert!(s.contains("|            ^^^^^^^^^^^^\n"), "{s}");
     assert!(s.contains("image: nginx:latest"), "{s}");
     assert!(s.contains("fix:"), "{s}");
     assert!(s.contains("input error: YAML syntax error"), "{s}");

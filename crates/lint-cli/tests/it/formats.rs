@@ -58,7 +58,7 @@ fn snapshot_junit() {
 #[test]
 fn snapshot_github() {
     let out = run("github", &[]);
-    assert!(out.contains("::error file=crates/lint-cli/tests/it/snapshots/input.yaml,line=11,col=5,title=image-tag-latest"), "{out}");
+    assert!(out.contains("::error file=crates/lint-cli/tests/it/snapshots/input.yaml,line=11,col=12,title=image-tag-latest"), "{out}");
     check_snapshot("github.txt", &out);
 }
 

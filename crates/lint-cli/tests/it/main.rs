@@ -1,12 +1,15 @@
 //! End-to-end tests of the `plumbline` binary: exit codes, formats, errors, stdin, the corpus.
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a message
 
+mod ci;
 mod cli;
+mod configs;
 mod corpus;
 mod custom;
 mod examples;
 mod formats;
 mod memory;
+mod output;
 mod secrets;
 mod symlinks;
 mod usability;

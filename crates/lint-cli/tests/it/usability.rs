@@ -106,7 +106,8 @@ fn stdin_filename_must_name_a_file() {
         Some(POD),
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stdout(&out).contains("chart/rendered.yaml:7:5"));
+    // Column 12: the finding points at the image value, not its key.
+    assert!(stdout(&out).contains("chart/rendered.yaml:7:12"));
 }
 
 #[test]
