@@ -54,7 +54,15 @@ fn policies_flag_keeps_the_builtin_findings_and_adds_custom_ones() {
     let cfg = empty.to_str().unwrap();
     let builtin = plumbline(&["lint", m, o, "--config", cfg, "--format", "json"]);
     let both = plumbline(&[
-        "lint", m, o, "--config", cfg, "--format", "json", "--policies", c,
+        "lint",
+        m,
+        o,
+        "--config",
+        cfg,
+        "--format",
+        "json",
+        "--policies",
+        c,
     ]);
     let builtin = findings(&builtin);
     let both = findings(&both);
@@ -62,7 +70,10 @@ fn policies_flag_keeps_the_builtin_findings_and_adds_custom_ones() {
     assert!(builtin.is_subset(&both), "built-in findings were lost");
     let added: Vec<_> = both.difference(&builtin).collect();
     assert!(
-        !added.is_empty() && added.iter().all(|(r, d, _)| r == "odoo-module-allowlist" && d == "odoo"),
+        !added.is_empty()
+            && added
+                .iter()
+                .all(|(r, d, _)| r == "odoo-module-allowlist" && d == "odoo"),
         "{added:?}"
     );
     let only = plumbline(&[
@@ -80,7 +91,16 @@ fn policies_flag_keeps_the_builtin_findings_and_adds_custom_ones() {
     let only = findings(&only);
     assert_eq!(only.iter().collect::<Vec<_>>(), added);
     let sarif = plumbline(&[
-        "lint", o, "--config", cfg, "--format", "sarif", "--policies", c, "--select", "odoo",
+        "lint",
+        o,
+        "--config",
+        cfg,
+        "--format",
+        "sarif",
+        "--policies",
+        c,
+        "--select",
+        "odoo",
     ]);
     let sarif = json_of(&sarif);
     let rule = sarif["runs"][0]["tool"]["driver"]["rules"]
@@ -108,7 +128,10 @@ fn policies_flag_keeps_the_builtin_findings_and_adds_custom_ones() {
         .iter()
         .find(|r| r["id"] == "odoo-module-allowlist")
         .unwrap();
-    assert_eq!((&r["domain"], &r["builtin"]), (&"odoo".into(), &false.into()));
+    assert_eq!(
+        (&r["domain"], &r["builtin"]),
+        (&"odoo".into(), &false.into())
+    );
 }
 
 /// `policies:` in plumbline.yaml is read relative to the config file, from any directory.
@@ -176,7 +199,12 @@ fn reusing_a_builtin_id_needs_overrides() {
     )
     .unwrap();
     let out = crate::plumbline_stdin(&args, Some(pod));
-    assert_eq!(out.status.code(), Some(0), "the override finds nothing: {}", text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the override finds nothing: {}",
+        text(&out)
+    );
 }
 
 /// `plumbline new-rule` scaffolds a rule that passes `plumbline test` at once, outside the
@@ -277,7 +305,10 @@ fn plumbline_test_runs_the_pack_with_its_unit_tests() {
     let out = plumbline(&["test", "policies", "--rule", "image-tag-latest"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
-    assert!(t.contains("fail.yaml") && t.contains("policy_test.rego test_"), "{t}");
+    assert!(
+        t.contains("fail.yaml") && t.contains("policy_test.rego test_"),
+        "{t}"
+    );
 }
 
 /// `plumbline schema` prints the config schema and the policy input schema, as JSON.
