@@ -5,6 +5,7 @@
 //! state is shared across threads and each object is evaluated only against the rules for its kind.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,8 +15,9 @@ use regorus::Value as RValue;
 use crate::pack::{PolicyPack, RuleMeta};
 use crate::Error;
 
-/// Instruction budget of one rule evaluation: a runaway rule on hostile input stops here.
-const MAX_INSTRUCTIONS: usize = 50_000_000;
+/// Instruction budget of one execution (every rule of an object, or one rule alone): a runaway
+/// rule on hostile input stops here.
+pub(crate) const MAX_INSTRUCTIONS: usize = 50_000_000;
 
 /// A violation as a rule emitted it.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +48,9 @@ pub struct CompiledPack {
     dispatch: HashMap<String, String>,
     pool: Mutex<Vec<RegoVM>>,
     deadline: Option<Duration>,
+    /// Rules that exceeded their budget once: objects of their kinds are then evaluated rule by
+    /// rule, so the slow rule no longer stalls the single execution of all rules.
+    slow: Vec<AtomicBool>,
 }
 
 impl std::fmt::Debug for CompiledPack {
@@ -186,7 +191,9 @@ impl CompiledPack {
                     path: "<pack>".into(),
                     message: explain_engine_error(format!("RVM compilation failed: {e}")),
                 })?;
+        let slow = rules.iter().map(|_| AtomicBool::new(false)).collect();
         Ok(CompiledPack {
+            slow,
             rules,
             entry_points,
             program,
@@ -229,7 +236,10 @@ impl CompiledPack {
             .collect()
     }
 
-    /// Set a wall-clock limit for each rule evaluation.
+    /// Set the wall-clock limit of one object's evaluation. It is also each rule's budget: when
+    /// the execution of every rule of a kind fails, each rule is evaluated alone within half of
+    /// it, and the rule that exceeds that (or [`MAX_INSTRUCTIONS`]) fails with
+    /// [`BUDGET_EXCEEDED`], naming it (see [`budget_exceeded_rule`]).
     pub fn set_deadline(&mut self, deadline: Option<Duration>) {
         self.deadline = deadline;
     }
@@ -284,11 +294,17 @@ impl CompiledPack {
         if rules.is_empty() {
             return Vec::new();
         }
+        if rules
+            .iter()
+            .any(|&r| self.slow.get(r).is_some_and(|s| s.load(Ordering::Relaxed)))
+        {
+            return self.evaluate(input, &rules);
+        }
         let mut vm = match self.checkout() {
             Ok(vm) => vm,
             Err(e) => return rules.iter().map(|&r| (r, Err(e.clone()))).collect(),
         };
-        self.arm_timer(&mut vm);
+        self.arm_timer(&mut vm, self.deadline);
         vm.set_input(input.clone());
         let result = vm.execute_entry_point_by_name(entry);
         self.checkin(vm);
@@ -301,10 +317,10 @@ impl CompiledPack {
         }
     }
 
-    fn arm_timer(&self, vm: &mut RegoVM) {
+    fn arm_timer(&self, vm: &mut RegoVM, limit: Option<Duration>) {
         // The clock is read every 1,024 instructions, not on each one: a read costs about as much
         // as an instruction, and 1,024 instructions take well under a millisecond.
-        vm.set_execution_timer_config(self.deadline.map(|limit| {
+        vm.set_execution_timer_config(limit.map(|limit| {
             regorus::utils::limits::ExecutionTimerConfig {
                 limit,
                 check_interval: std::num::NonZeroU32::new(1024)
@@ -322,7 +338,10 @@ impl CompiledPack {
             Ok(vm) => vm,
             Err(e) => return rules.iter().map(|&r| (r, Err(e.clone()))).collect(),
         };
-        self.arm_timer(&mut vm);
+        // Each rule alone gets half of the object's limit: after a failed execution of all rules
+        // (at most the whole limit), the slow rule is named within 1.5 times the limit.
+        let budget = self.deadline.map(|d| (d / 2).max(Duration::from_millis(1)));
+        self.arm_timer(&mut vm, budget);
         vm.set_input(input);
         let mut out = Vec::with_capacity(rules.len());
         for &r in rules {
@@ -331,7 +350,26 @@ impl CompiledPack {
             };
             let outcome = match vm.execute_entry_point_by_name(ep) {
                 Ok(v) => Ok(violations(&v)),
-                Err(e) => Err(e.to_string()),
+                Err(e) => {
+                    let e = e.to_string();
+                    if e.contains("exceeded time limit") || e.contains("instruction limit") {
+                        if let Some(s) = self.slow.get(r) {
+                            s.store(true, Ordering::Relaxed);
+                        }
+                        Err(format!(
+                            "{BUDGET_EXCEEDED} ({}; the rule was stopped): {e}",
+                            match budget {
+                                Some(b) => format!(
+                                    "{} ms or {MAX_INSTRUCTIONS} instructions",
+                                    b.as_millis()
+                                ),
+                                None => format!("{MAX_INSTRUCTIONS} instructions"),
+                            }
+                        ))
+                    } else {
+                        Err(e)
+                    }
+                }
             };
             out.push((r, outcome));
         }
@@ -345,6 +383,17 @@ impl CompiledPack {
 /// line): a 1.4 MiB ConfigMap of sslmode lines made 24,000 findings and took the webhook from 24
 /// to 131 MiB.
 pub(crate) const MAX_VIOLATIONS_PER_RULE: usize = 100;
+
+/// How the error of a rule that exceeded its evaluation budget begins.
+pub const BUDGET_EXCEEDED: &str = "evaluation budget exceeded";
+
+/// The rule named by a rule failure (`rule `<id>` failed on …`, as the linter reports engine
+/// errors) when the failure is an exceeded budget: what the webhook counts per rule.
+pub fn budget_exceeded_rule(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("rule `")?;
+    let (id, rest) = rest.split_once('`')?;
+    rest.contains(BUDGET_EXCEEDED).then_some(id)
+}
 
 /// The message of a violation without a string `msg` (`plumbline test` fails it).
 pub(crate) const NO_MSG: &str = "rule emitted a violation without a `msg`";
@@ -654,6 +703,63 @@ const REGORUS_VERSION: &str = "0.14.1";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rule that exceeds its budget fails alone, named, while the other rules of the object
+    /// keep their verdicts; later objects of its kind are evaluated rule by rule.
+    #[test]
+    fn a_runaway_rule_fails_alone_within_its_budget() {
+        let meta = |id: &str| {
+            format!(
+                "id: {id}\ntitle: t\ndomain: acme\nseverity: warning\nkinds: [ConfigMap]\n\
+                 description: d\nremediation: r\nexample: e\n"
+            )
+        };
+        let runaway = "package plumbline.rules.runaway\nimport rego.v1\nviolation contains v if {\n\
+            n := count([x | some x in numbers.range(1, 100000); some y in numbers.range(1, 100000); x != y])\n\
+            n > 0\nv := {\"msg\": \"never\", \"path\": \"\"}\n}\n";
+        let quick = "package plumbline.rules.quick\nimport rego.v1\n\
+            violation contains {\"msg\": \"quick\", \"path\": \"/metadata\"} if true\n";
+        let pack = PolicyPack::from_files(
+            [
+                ("acme/runaway/rule.yaml".to_string(), meta("runaway")),
+                ("acme/runaway/policy.rego".to_string(), runaway.to_string()),
+                ("acme/quick/rule.yaml".to_string(), meta("quick")),
+                ("acme/quick/policy.rego".to_string(), quick.to_string()),
+            ],
+            "test",
+        )
+        .unwrap();
+        let mut compiled = CompiledPack::compile(&pack, &serde_json::json!({}), |_| true).unwrap();
+        compiled.set_deadline(Some(Duration::from_millis(200)));
+        let input = RValue::from(serde_json::json!({"object": {"kind": "ConfigMap"}}));
+        for round in 0..2 {
+            let started = std::time::Instant::now();
+            let out = compiled.evaluate_kind(input.clone(), "ConfigMap");
+            let took = started.elapsed();
+            let by_id = |id: &str| {
+                out.iter()
+                    .find(|(i, _)| compiled.rules()[*i].id == id)
+                    .map(|(_, o)| o.clone())
+                    .unwrap()
+            };
+            let e = by_id("runaway").unwrap_err();
+            assert!(e.starts_with(BUDGET_EXCEEDED), "{e}");
+            assert_eq!(by_id("quick").unwrap().len(), 1);
+            // Round 0: the execution of both (200 ms) then the rule alone (100 ms); round 1:
+            // the rule alone only.
+            let bound = if round == 0 { 2000 } else { 1000 };
+            assert!(
+                took < Duration::from_millis(bound),
+                "round {round}: {took:?}"
+            );
+        }
+        let msg = format!("rule `runaway` failed on ConfigMap/a/b: {BUDGET_EXCEEDED} (100 ms)");
+        assert_eq!(budget_exceeded_rule(&msg), Some("runaway"));
+        assert_eq!(
+            budget_exceeded_rule("rule `x` failed on C/a/b: other"),
+            None
+        );
+    }
 
     /// A function regorus lacks is named, and whether OPA has it is said; load errors of a
     /// custom rule point at file:line:column.

@@ -43,7 +43,7 @@ pub mod workloads;
 pub mod yaml;
 
 pub use config::{Config, ValidConfig};
-pub use engine::{CompiledPack, RuleOutcome, Violation};
+pub use engine::{budget_exceeded_rule, CompiledPack, RuleOutcome, Violation, BUDGET_EXCEEDED};
 pub use eval::{pod_spec_pointer, Request};
 pub use finding::{Domain, Finding, Severity, Suppression, SuppressionKind};
 pub use imagefacts::{ImageContext, ImageFact, ImageFacts, SignatureFact, SignatureState};

@@ -390,6 +390,7 @@ fn record(app: &App, req: &AdmissionRequest, o: &Outcome, started: Instant) {
     );
     app.metrics
         .request(&req.operation, &req.kind, o.decision.as_str(), latency);
+    app.metrics.rule_errors(&o.errors);
     // Dry-run requests change nothing in the cluster; they do not count as policy findings.
     if !req.dry_run {
         for f in &o.findings {

@@ -21,6 +21,7 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, String), u64>>,
     findings: Mutex<BTreeMap<(String, String), u64>>,
     suppressions: Mutex<BTreeMap<(String, String), u64>>,
+    rule_budget: Mutex<BTreeMap<String, u64>>,
     rejected: Mutex<BTreeMap<u16, u64>>,
     buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
@@ -90,6 +91,23 @@ impl Metrics {
         );
     }
 
+    /// The rules that exceeded their evaluation budget in one review (from its errors).
+    pub fn rule_errors(&self, errors: &[String]) {
+        for e in errors {
+            if let Some(rule) = policy_core::budget_exceeded_rule(e) {
+                bump(&self.rule_budget, label(rule), "other".into());
+            }
+        }
+    }
+
+    /// How often `rule` exceeded its evaluation budget.
+    pub fn rule_budget_exceeded(&self, rule: &str) -> u64 {
+        self.rule_budget
+            .lock()
+            .map(|m| m.get(rule).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
     /// A request refused before evaluation (400, 413, …).
     pub fn rejected(&self, status: u16) {
         bump(&self.rejected, status, 0);
@@ -116,7 +134,11 @@ impl Metrics {
             m.lock()
                 .map_or(0, |m| m.keys().map(|(a, b)| a.len() + b.len()).sum())
         };
-        three(&self.requests) + two(&self.findings) + two(&self.suppressions)
+        let one = self
+            .rule_budget
+            .lock()
+            .map_or(0, |m| m.keys().map(String::len).sum::<usize>());
+        three(&self.requests) + two(&self.findings) + two(&self.suppressions) + one
     }
 
     /// An evaluation that ran out of time.
@@ -192,6 +214,17 @@ impl Metrics {
                     "plumbline_webhook_suppressions_total{{rule=\"{}\",kind=\"{}\"}} {n}",
                     esc(rule),
                     esc(kind)
+                );
+            }
+        }
+        out.push_str("# HELP plumbline_webhook_rule_budget_exceeded_total Rule evaluations stopped at their time or instruction budget, by rule (the review then gets the failure mode).\n");
+        out.push_str("# TYPE plumbline_webhook_rule_budget_exceeded_total counter\n");
+        if let Ok(m) = self.rule_budget.lock() {
+            for (rule, n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "plumbline_webhook_rule_budget_exceeded_total{{rule=\"{}\"}} {n}",
+                    esc(rule)
                 );
             }
         }

@@ -1,5 +1,6 @@
 //! End-to-end tests of plumbline-webhook: the real server on 127.0.0.1:0, real TLS handshakes.
 
+mod budget;
 #[cfg(feature = "cluster-cache")]
 mod cluster_cache;
 mod hardening;
