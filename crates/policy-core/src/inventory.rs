@@ -47,13 +47,13 @@ fn is_traefik(o: &Object) -> bool {
     matches!(o.reference.group(), "traefik.io" | "traefik.containo.us")
 }
 
-/// Namespace of a namespaced object; `default` when unset (kubectl's default context).
+/// Namespace of a namespaced object as filed in the inventory: its `metadata.namespace`, or `""`
+/// when it sets none. Objects without a namespace share one unnamed namespace per run (they are
+/// applied together, into whatever namespace `kubectl -n` or a kustomization sets), so a
+/// namespace-less Deployment finds a namespace-less PodDisruptionBudget; they are not filed under
+/// `default`, which is a guess (docs/policy-input.md, "Objects without a namespace").
 fn ns_of(o: &Object) -> String {
-    if o.reference.namespace.is_empty() {
-        "default".to_string()
-    } else {
-        o.reference.namespace.clone()
-    }
+    o.reference.namespace.clone()
 }
 
 /// Whether a NetworkPolicy denies all ingress (or egress) to every pod of its namespace.
@@ -242,11 +242,9 @@ impl Inventory {
         // (quadratic on large trees, where many objects share a host).
         let mut by_host: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
         for mut h in hosts {
-            let tenant = h["namespace"]
-                .as_str()
-                .and_then(|n| namespaces.get(n))
-                .map(|e| e["tenant"].clone());
-            h["tenant"] = tenant.unwrap_or(json!(""));
+            let entry = h["namespace"].as_str().and_then(|n| namespaces.get(n));
+            h["tenant"] = entry.map_or(json!(""), |e| e["tenant"].clone());
+            h["environment"] = entry.map_or(json!(""), |e| e["environment"].clone());
             let host = h["host"].as_str().unwrap_or_default().to_lowercase();
             let path = norm_path(h["path"].as_str().unwrap_or_default()).to_string();
             by_host

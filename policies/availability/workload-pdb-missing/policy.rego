@@ -22,9 +22,9 @@ governed if environment in object.get(params, "environments", ["production"])
 
 name := object.get(object.get(input.object, "metadata", {}), "name", "")
 
-own_namespace := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
-
-own_namespace := object.get(object.get(input, "namespace", {}), "name", "") if data.plumbline.lib.k8s.namespace == ""
+# metadata.namespace; "" (the run's unnamed namespace, shared by every object without one) when
+# unset: a namespace-less workload is covered by a namespace-less PodDisruptionBudget.
+own_namespace := data.plumbline.lib.k8s.namespace
 
 replicas := r if {
 	r := input.object.spec.replicas
@@ -94,9 +94,9 @@ has_label(labels, key) if {
 	k == key
 }
 
-existing := "there is no PodDisruptionBudget in the namespace" if count(budgets) == 0
+existing := "no PodDisruptionBudget in its namespace" if count(budgets) == 0
 
-existing := sprintf("none of the namespace's PodDisruptionBudgets (%s) selects its pod labels %s", [concat(", ", sort([sprintf("%q", [object.get(b, "name", "")]) | some b in budgets])), json.marshal(pod_labels)]) if count(budgets) > 0
+existing := sprintf("no PodDisruptionBudget selecting its pods (%s)", [concat(", ", sort([sprintf("%q", [object.get(b, "name", "")]) | some b in budgets]))]) if count(budgets) > 0
 
 violation contains v if {
 	input.object.kind in {"Deployment", "StatefulSet"}
@@ -105,7 +105,7 @@ violation contains v if {
 	replicas > 1
 	not covered
 	v := {
-		"msg": sprintf("%s %q runs %v replicas in environment %q but %s; a node drain or cluster upgrade may evict all its Pods at once. Add a PodDisruptionBudget (e.g. maxUnavailable: 1) whose selector matches the pod template's labels", [input.object.kind, name, replicas, environment, existing]),
+		"msg": sprintf("%s %q runs %v replicas in %s with %s", [input.object.kind, name, replicas, environment, existing]),
 		"path": "/spec/replicas",
 		"details": {"namespace": own_namespace, "replicas": replicas, "podLabels": pod_labels, "budgets": [object.get(b, "name", "") | some b in budgets]},
 	}

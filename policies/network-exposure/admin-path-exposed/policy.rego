@@ -24,21 +24,16 @@ under(x, a) if x == a
 
 under(x, a) if startswith(x, concat("", [a, "/"]))
 
+# metadata.namespace, or "" for the run's unnamed namespace (docs/policy-input.md); in admission
+# the request's namespace.
 object_namespace := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
 
-object_namespace := object.get(object.get(input, "namespace", {}), "name", "") if {
-	data.plumbline.lib.k8s.namespace == ""
-	object.get(object.get(input, "namespace", {}), "name", "") != ""
-}
-
-object_namespace := "default" if {
-	data.plumbline.lib.k8s.namespace == ""
-	object.get(object.get(input, "namespace", {}), "name", "") == ""
-}
+object_namespace := object.get(object.get(input, "namespace", {}), "name", "") if data.plumbline.lib.k8s.namespace == ""
 
 spec := object.get(input.object, "spec", {})
 
-hits_text(hits) := concat(", ", sort([h | some h in hits]))
+# The shortest admin path hit (the others lie under it or beside it; details list them all).
+hits_text(hits) := sprintf("database manager (%s)", [sort([h | some h in hits])[0]])
 
 # ---------------------------------------------------------------------------------------------
 # Which middlewares count as an IP allow-list. A rule sees one object at a time, so it cannot read
@@ -176,22 +171,48 @@ ingress_routes(pt, p, a) if {
 
 # ---------------------------------------------------------------------------------------------
 # Which routes lead to Odoo: a route that names an admin path always counts; a catch-all route
-# counts when its backend Service looks like Odoo (params.network.adminPathBackends, globs; an
-# empty list judges every catch-all route).
+# counts when its backend looks like Odoo: a Service name matching params.network.adminPathBackends
+# (globs; an empty list: every name) on a port in params.network.adminPathPorts (numbers or port
+# names; an empty list, or a backend naming no port: every port). A route to Service `odoo` port
+# 8025 (MailHog beside Odoo) does not serve the database manager.
 
-backend_patterns := object.get(object.get(data.plumbline.params, "network", {}), "adminPathBackends", ["*odoo*"])
+backend_patterns := object.get(params, "adminPathBackends", ["*odoo*"])
 
-odoo_backend(_) if count(backend_patterns) == 0
+backend_ports := object.get(params, "adminPathPorts", [80, 443, 8069, 8072, "http", "https", "odoo"])
 
-odoo_backend(name) if {
+odoo_backend(name, port) if {
+	odoo_name(name)
+	odoo_port(port)
+}
+
+odoo_name(_) if count(backend_patterns) == 0
+
+odoo_name(name) if {
 	is_string(name)
 	some pattern in backend_patterns
 	glob.match(pattern, null, name)
 }
 
+odoo_port(_) if count(backend_ports) == 0
+
+odoo_port(port) if port == null
+
+odoo_port(port) if {
+	port != null
+	some p in backend_ports
+	p == port
+}
+
 ingress_backend_name(backend) := backend.service.name if is_object(backend.service)
 
 ingress_backend_name(backend) := backend.serviceName if is_string(backend.serviceName)
+
+# networking.k8s.io/v1: service.port.number or .name; v1beta1: servicePort (number or name).
+ingress_backend_port(backend) := p if {
+	port := object.get(object.get(backend, "service", {}), "port", {})
+	is_object(port)
+	p := object.get(port, "number", object.get(port, "name", null))
+} else := object.get(backend, "servicePort", null)
 
 names_admin_path(p) if {
 	p != ""
@@ -201,7 +222,10 @@ names_admin_path(p) if {
 
 ingress_to_odoo(p, _) if names_admin_path(p)
 
-ingress_to_odoo(_, path) if odoo_backend(ingress_backend_name(object.get(path, "backend", {})))
+ingress_to_odoo(_, path) if {
+	backend := object.get(path, "backend", {})
+	odoo_backend(ingress_backend_name(backend), ingress_backend_port(backend))
+}
 
 route_to_odoo(_, m) if {
 	some a in admin_paths
@@ -210,7 +234,7 @@ route_to_odoo(_, m) if {
 
 route_to_odoo(route, _) if {
 	some svc in object.get(route, "services", [])
-	odoo_backend(object.get(svc, "name", ""))
+	odoo_backend(object.get(svc, "name", ""), object.get(svc, "port", null))
 }
 
 violation contains v if {
@@ -227,7 +251,7 @@ violation contains v if {
 	hits := {a | some a in admin_paths; ingress_routes(pt, p, a)}
 	count(hits) > 0
 	v := {
-		"msg": sprintf("Ingress rule %d (host %q) path %q (%s) routes Odoo's database manager (%s) with no IP allow-list; restrict it with an allow-list middleware or source-range annotation, or do not route it", [i, object.get(rule, "host", "*"), p, pt, hits_text(hits)]),
+		"msg": sprintf("Ingress rule %d (host %q) path %q routes Odoo's %s with no IP allow-list", [i, object.get(rule, "host", "*"), p, hits_text(hits)]),
 		"path": ingress_path_pointer(path, i, j),
 		"details": {"rule": i, "host": object.get(rule, "host", ""), "ingressPath": p, "pathType": pt, "adminPaths": sort([h | some h in hits])},
 	}
@@ -243,10 +267,10 @@ violation contains v if {
 	count(ingress_protection) == 0
 	some field in ["defaultBackend", "backend"]
 	is_object(spec[field])
-	odoo_backend(ingress_backend_name(spec[field]))
+	odoo_backend(ingress_backend_name(spec[field]), ingress_backend_port(spec[field]))
 	count(admin_paths) > 0
 	v := {
-		"msg": sprintf("Ingress spec.%s receives every request no rule matches, including Odoo's database manager (%s), with no IP allow-list", [field, hits_text(admin_paths)]),
+		"msg": sprintf("Ingress spec.%s routes Odoo's %s with no IP allow-list", [field, hits_text(admin_paths)]),
 		"path": sprintf("/spec/%s", [field]),
 		"details": {"field": field, "adminPaths": sort([h | some h in admin_paths])},
 	}
@@ -358,7 +382,7 @@ violation contains v if {
 	}
 	count(hits) > 0
 	v := {
-		"msg": sprintf("IngressRoute route %d (match %q) routes Odoo's database manager (%s) with no IP allow-list middleware; add an ipAllowList middleware to the route or exclude the path", [i, m, hits_text(hits)]),
+		"msg": sprintf("IngressRoute route %d (match %q) routes Odoo's %s with no IP allow-list", [i, m, hits_text(hits)]),
 		"path": route_pointer(route, i),
 		"details": {"route": i, "match": m, "adminPaths": sort([h | some h in hits])},
 	}

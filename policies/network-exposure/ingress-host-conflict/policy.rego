@@ -16,10 +16,10 @@ inventory := object.get(input, "inventory", {})
 # normalised as norm_path does).
 claims(host, path) := [c | some c in inventory.hosts[host][norm_path(path)]; is_object(c)] if inventory.known == true
 
-own_namespace := data.plumbline.lib.k8s.namespace if data.plumbline.lib.k8s.namespace != ""
-
-# An object without metadata.namespace lands in kubectl's default namespace, as the inventory files it.
-own_namespace := "default" if data.plumbline.lib.k8s.namespace == ""
+# metadata.namespace, or "" for the run's unnamed namespace (as the inventory files it). The
+# unnamed namespace is wherever kubectl -n or a kustomization puts it, possibly the other claim's
+# own: a claim there conflicts with no other namespace's claim (docs/policy-input.md).
+own_namespace := data.plumbline.lib.k8s.namespace
 
 name := object.get(object.get(input.object, "metadata", {}), "name", "")
 
@@ -113,13 +113,14 @@ route_paths(calls) := p if {
 
 violation contains v if {
 	some [host, path, pointer] in own
+	own_namespace != ""
 	others := {sprintf("%s %s/%s", [c.kind, c.namespace, c.name]) |
 		some c in claims(host, path)
-		c.namespace != own_namespace
+		rival(c)
 	}
 	count(others) > 0
 	v := {
-		"msg": sprintf("%s %q in namespace %q claims host %q path %q, which %s in another namespace also claims%s; the ingress controller sends those requests to only one of them (which one depends on priorities and creation order), so one tenant's or environment's users may land on another's Odoo. Give each namespace its own host names", [input.object.kind, name, own_namespace, host, display_path(path), concat(", ", sort(others)), tenant_note(host, path)]),
+		"msg": sprintf("%s %q claims host %q path %q, also claimed by %s%s", [input.object.kind, name, host, display_path(path), concat(", ", sort(others)), tenant_note(host, path)]),
 		"path": pointer,
 		"details": {"host": host, "path": norm_path(path), "namespace": own_namespace, "claimants": sort(others)},
 	}
@@ -129,11 +130,34 @@ display_path(p) := "/" if norm_path(p) == "/"
 
 display_path(p) := p if norm_path(p) != "/"
 
+# A claim by another named namespace through the same kind of route.
+rival(c) if {
+	c.namespace != own_namespace
+	c.namespace != ""
+	c.kind == input.object.kind
+}
+
+# An Ingress and a Traefik IngressRoute are served by different providers (an IngressClass
+# controller; Traefik's CRD provider): manifests that ship both for one host offer alternatives for
+# clusters with either provider (a Traefik base with an Ingress and an IngressRoute for its
+# dashboard). They count as rivals only across tenants or environments, where whichever provider
+# serves the host, one side's users land on the other's Odoo.
+rival(c) if {
+	c.namespace != own_namespace
+	c.namespace != ""
+	c.kind != input.object.kind
+	crosses_owner(c)
+}
+
+crosses_owner(c) if object.get(c, "tenant", "") != object.get(input, "tenant", "")
+
+crosses_owner(c) if object.get(c, "environment", "") != object.get(object.get(input, "environment", {}), "name", "")
+
 # Say so when the other claimant belongs to another tenant.
-tenant_note(host, path) := sprintf(" (tenant %s, while this object's tenant is %q)", [concat(", ", sort(tenants)), object.get(input, "tenant", "")]) if {
+tenant_note(host, path) := sprintf(" (tenant %s, not %q)", [concat(", ", sort(tenants)), object.get(input, "tenant", "")]) if {
 	tenants := {sprintf("%q", [c.tenant]) |
 		some c in claims(host, path)
-		c.namespace != own_namespace
+		rival(c)
 		is_string(c.tenant)
 		c.tenant != ""
 		c.tenant != object.get(input, "tenant", "")
