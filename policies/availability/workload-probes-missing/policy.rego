@@ -11,10 +11,8 @@ long_running_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "Replica
 # (Most common first: the check stops at the first handler found.)
 handlers := ["httpGet", "tcpSocket", "exec", "grpc"]
 
-probes := {
-	"readinessProbe": "without a working one the Service sends requests to the container as soon as it starts and keeps sending them while it cannot serve (Odoo loading its registry, PostgreSQL in recovery), and a rolling update does not wait for the new Pod",
-	"livenessProbe": "without a working one a hung process (a deadlocked Odoo worker, a wedged Redis) keeps its Pod Running and is never restarted",
-}
+# Why each matters is in rule.yaml (the message names only what is missing).
+probes := {"readinessProbe", "livenessProbe"}
 
 # Regular containers and native sidecars (init containers with restartPolicy: Always run for the
 # pod's whole life and are probed like regular ones). Ordinary init containers and ephemeral
@@ -26,12 +24,12 @@ judged := array.concat(
 
 violation contains v if {
 	some c in judged
-	some probe, why in probes
+	some probe in probes
 	p := object.get(c.container, probe, null)
 	count([h | some h in handlers; is_object(p[h])]) == 0
 	problem := probe_problem(p)
 	v := {
-		"msg": sprintf("%s%s %s; %s. Set %s with an httpGet, tcpSocket, grpc or exec check", [c.desc, sidecar_note(c), problem_text(problem, probe), why, probe]),
+		"msg": sprintf("%s%s %s", [c.desc, sidecar_note(c), problem_text(problem, probe)]),
 		"path": probe_path(c, probe),
 		"details": {"container": c.name, "image": c.image, "probe": probe, "problem": problem},
 	}
@@ -44,12 +42,12 @@ probe_problem(p) := "missing" if {
 
 problem_text(problem, probe) := sprintf("has no %s", [probe]) if {
 	problem == "missing"
-} else := sprintf("sets %s without a handler (none of exec, httpGet, tcpSocket, grpc), which checks nothing", [probe]) if {
+} else := sprintf("sets %s without a handler, which checks nothing", [probe]) if {
 	problem == "no-handler"
 }
 
 # Judged init containers are all native sidecars.
-sidecar_note(c) := " (a native sidecar: restartPolicy Always)" if c.field == "initContainers" else := ""
+sidecar_note(c) := " (native sidecar)" if c.field == "initContainers" else := ""
 
 # The probe when it is written (but has no handler), else the container that should hold it.
 probe_path(c, probe) := sprintf("%s/%s", [c.path, probe]) if probe in object.keys(c.container) else := c.path

@@ -28,10 +28,6 @@ spec := s if {
 
 name := object.get(object.get(input.object, "metadata", {}), "name", "")
 
-stateful_note := " A StatefulSet only becomes highly available if the application replicates (PostgreSQL needs streaming replication, e.g. through an operator such as CloudNativePG; Redis needs replicas with Sentinel): raising replicas of a plain PostgreSQL StatefulSet creates independent, empty databases." if {
-	input.object.kind == "StatefulSet"
-} else := ""
-
 violation contains v if {
 	input.object.kind in {"Deployment", "StatefulSet"}
 	governed
@@ -41,7 +37,7 @@ violation contains v if {
 	r > 0
 	r < min_replicas
 	v := {
-		"msg": sprintf("%s %q runs spec.replicas=%v in environment %q; %s. Run at least %v replicas (with a PodDisruptionBudget and pod anti-affinity or topology spread).%s", [input.object.kind, name, r, environment, outage, min_replicas, stateful_note]),
+		"msg": sprintf("%s %q has replicas: %v in %s; run at least %v", [input.object.kind, name, r, environment, min_replicas]),
 		"path": "/spec/replicas",
 		"details": {"replicas": r, "environment": environment},
 	}
@@ -53,13 +49,11 @@ violation contains v if {
 	min_replicas > 1
 	not replicas_set
 	v := {
-		"msg": sprintf("%s %q sets no spec.replicas, so it runs 1 replica in environment %q; %s. Set replicas to %v or more; if a HorizontalPodAutoscaler manages it (and so replicas is left out on purpose), give the HPA minReplicas >= %v and suppress this finding with ignore.plumbline.dev/workload-single-replica naming the HPA.%s", [input.object.kind, name, environment, outage, min_replicas, min_replicas, stateful_note]),
+		"msg": sprintf("%s %q sets no spec.replicas (1 replica) in %s; run at least %v", [input.object.kind, name, environment, min_replicas]),
 		"path": spec_path,
 		"details": {"replicas": null, "environment": environment},
 	}
 }
-
-outage := "a node drain, an eviction or a crash takes the service down until a new Pod is scheduled and ready"
 
 replicas_set if {
 	"replicas" in object.keys(spec)

@@ -72,7 +72,7 @@ where := sprintf("namespace %q, environment %q", [namespace, env]) if {
 	env := object.get(object.get(input, "environment", {}), "name", "")
 } else := sprintf("environment %q", [object.get(object.get(input, "environment", {}), "name", "")])
 
-emergency_hint := sprintf(" (its %s annotation names no ticket matching %q: an emergency needs a change ticket id)", [emergency_key, ticket_pattern]) if {
+emergency_hint := sprintf(" (%s names no ticket matching %q)", [emergency_key, ticket_pattern]) if {
 	emergency_key in object.keys(annotations)
 } else := ""
 
@@ -88,7 +88,7 @@ violation contains v if {
 	input.change.frozen == true # read inline: no rule call while nothing is frozen
 	not emergency
 	v := {
-		"msg": sprintf("%s %q cannot be %s now: %s is frozen by %s%s. Wait until the freeze ends, or, for an emergency, have an emergency requester annotate the object %s: \"<ticket id>; expires=<RFC 3339 instant>\" (the change is then allowed and recorded)", [obj.kind, name, verb, where, frozen_by, emergency_hint, emergency_key]),
+		"msg": sprintf("%s %q cannot be %s now: %s is frozen by %s%s; emergencies: %s", [obj.kind, name, verb, where, frozen_by, emergency_hint, emergency_key]),
 		"path": path,
 		"details": {"windows": windows, "operation": object.get(input, "operation", "")},
 	}

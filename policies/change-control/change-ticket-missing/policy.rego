@@ -55,7 +55,7 @@ problem := "has no change.plumbline.dev/ticket annotation" if {
 	not is_string(t)
 } else := "has an empty change.plumbline.dev/ticket annotation" if {
 	trim_space(annotations["change.plumbline.dev/ticket"]) == ""
-} else := sprintf("has change.plumbline.dev/ticket=%q, which does not match the ticket pattern %q", [annotations["change.plumbline.dev/ticket"], pattern])
+} else := sprintf("has change.plumbline.dev/ticket=%q, not matching %q", [annotations["change.plumbline.dev/ticket"], pattern])
 
 # The pointer of the ticket annotation, else of where it would go.
 path := "/metadata/annotations/change.plumbline.dev~1ticket" if {
@@ -71,7 +71,7 @@ violation contains v if {
 	not has_ticket
 	tier := object.get(object.get(input, "environment", {}), "tier", "")
 	v := {
-		"msg": sprintf("%s %q %s; changes in tier %q must name the approved change ticket (e.g. change.plumbline.dev/ticket: \"CHG-1234\") so every production change can be traced to its approval", [obj.kind, object.get(metadata, "name", ""), problem, tier]),
+		"msg": sprintf("%s %q %s (required in tier %s)", [obj.kind, object.get(metadata, "name", ""), problem, tier]),
 		"path": path,
 		"details": {"annotation": "change.plumbline.dev/ticket", "pattern": pattern, "tier": tier},
 	}

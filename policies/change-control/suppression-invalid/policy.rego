@@ -14,7 +14,7 @@ violation contains v if {
 	problem != null
 	key := concat("", ["ignore.plumbline.dev/", rule_id])
 	v := {
-		"msg": sprintf("suppression annotation %q %s; it is not honoured", [key, problem]),
+		"msg": sprintf("suppression %q %s; not honoured", [key, problem]),
 		"path": concat("", ["/metadata/annotations/", k8s.escape(key)]),
 		"details": {"suppressedRule": rule_id},
 		"severity": severity(s),

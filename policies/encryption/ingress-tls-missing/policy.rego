@@ -27,7 +27,7 @@ violation contains v if {
 	enabled
 	count(tls_entries) == 0
 	v := {
-		"msg": sprintf("Ingress has no spec.tls, so %s not served over HTTPS; add a spec.tls entry (hosts and secretName) covering every host%s", [served_text, allow_http_note]),
+		"msg": sprintf("Ingress has no spec.tls, so %s not served over HTTPS%s", [served_text, allow_http_note]),
 		"path": tls_pointer,
 		"details": {"hosts": sort(rule_hosts)},
 	}
@@ -62,7 +62,7 @@ violation contains v if {
 	host != ""
 	not covered(lower(host))
 	v := {
-		"msg": sprintf("Ingress rule %d host %q is not listed in any spec.tls[].hosts, so it is not served over HTTPS; add it to a TLS entry%s", [i, host, allow_http_note]),
+		"msg": sprintf("Ingress rule %d host %q is in no spec.tls[].hosts (no HTTPS)%s", [i, host, allow_http_note]),
 		"path": sprintf("/spec/rules/%d/host", [i]),
 		"details": {"rule": i, "host": host, "tlsHosts": sort(tls_hosts)},
 	}
@@ -79,7 +79,7 @@ violation contains v if {
 	is_object(rule)
 	object.get(rule, "host", "") in {"", null}
 	v := {
-		"msg": sprintf("Ingress rule %d has no host and every spec.tls entry lists specific hosts, so requests for other names are not served over HTTPS; give the rule a host covered by TLS%s", [i, allow_http_note]),
+		"msg": sprintf("Ingress rule %d has no host, and spec.tls covers only named hosts%s", [i, allow_http_note]),
 		"path": sprintf("/spec/rules/%d", [i]),
 		"details": {"rule": i, "tlsHosts": sort(tls_hosts)},
 	}

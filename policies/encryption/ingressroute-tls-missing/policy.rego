@@ -55,7 +55,7 @@ violation contains v if {
 	not redirect_only
 	count(entry_points) == 0
 	v := {
-		"msg": "IngressRoute has no spec.entryPoints and no spec.tls, so Traefik serves it on every entry point, plain-HTTP `web` included; set entryPoints: [websecure] and spec.tls",
+		"msg": "IngressRoute has no spec.entryPoints and no spec.tls: served on every entry point, plain HTTP included",
 		"path": ep_pointer,
 		"details": {"entryPoints": []},
 	}
@@ -72,7 +72,7 @@ violation contains v if {
 	some i, ep in entry_points
 	not secure_entrypoint(ep)
 	v := {
-		"msg": sprintf("IngressRoute is served on entry point %q without spec.tls, so its traffic is plain HTTP; serve it on a TLS entry point (websecure) with spec.tls, or make this route only redirect to HTTPS", [sprintf("%v", [ep])]),
+		"msg": sprintf("IngressRoute is served on entry point %q without spec.tls (plain HTTP)", [sprintf("%v", [ep])]),
 		"path": sprintf("/spec/entryPoints/%d", [i]),
 		"details": {"entryPoint": ep, "entryPoints": entry_points},
 	}

@@ -26,8 +26,8 @@ violation contains v if {
 	c.container.image == img
 	v := {
 		"msg": sprintf(
-			"%s uses image %q from %s, which matches the denied registry %q (params.images.deniedRegistries); pull it from an approved registry instead",
-			[c.desc, img, name(ref), hits[0]],
+			"%s uses image %q from denied registry %q",
+			[c.desc, img, hits[0]],
 		),
 		"path": concat("", [c.path, "/image"]),
 		"details": {"image": img, "container": c.name, "registry": ref.registry, "repository": ref.repository, "denied": hits[0]},
@@ -47,8 +47,8 @@ violation contains v if {
 	c.container.image == img
 	v := {
 		"msg": sprintf(
-			"%s uses image %q from %s, which matches none of the allowed registries %v (params.images.allowedRegistries)",
-			[c.desc, img, name(ref), allowed],
+			"%s uses image %q from %s, not an allowed registry",
+			[c.desc, img, ref.registry],
 		),
 		"path": concat("", [c.path, "/image"]),
 		"details": {"image": img, "container": c.name, "registry": ref.registry, "repository": ref.repository},

@@ -19,7 +19,7 @@ violation contains v if {
 	some c in data.plumbline.lib.k8s.containers
 	c.container.image == img
 	v := {
-		"msg": sprintf("%s uses image %q without a valid signature from a key trusted for it here: %s", [c.desc, img, reason(sig)]),
+		"msg": sprintf("%s uses image %q without a trusted signature: %s", [c.desc, img, reason(sig)]),
 		"path": concat("", [c.path, "/image"]),
 		"details": {"image": img, "container": c.name, "digest": fact.digest, "state": sig.state, "error": reason(sig)},
 	}

@@ -16,7 +16,7 @@ violation contains v if {
 	is_object(rule)
 	object.get(rule, "host", "") in {"", null}
 	v := {
-		"msg": sprintf("Ingress rule %d has no host, so it matches requests for every host name that reaches the ingress controller; set spec.rules[%d].host to the exact host it serves", [i, i]),
+		"msg": sprintf("Ingress rule %d has no host, so it matches every host name", [i]),
 		"path": host_path(rule, i),
 		"details": {"rule": i, "host": ""},
 	}
@@ -32,7 +32,7 @@ violation contains v if {
 	is_string(host)
 	contains(host, "*")
 	v := {
-		"msg": sprintf("Ingress rule %d has the wildcard host %q, which matches every name under that domain; list the exact host names instead", [i, host]),
+		"msg": sprintf("Ingress rule %d has the wildcard host %q", [i, host]),
 		"path": sprintf("/spec/rules/%d/host", [i]),
 		"details": {"rule": i, "host": host},
 	}
@@ -45,7 +45,7 @@ violation contains v if {
 	some field in ["defaultBackend", "backend"]
 	is_object(spec[field])
 	v := {
-		"msg": sprintf("Ingress sets spec.%s, which receives requests for every host name no rule matches; route by explicit hosts in spec.rules instead", [field]),
+		"msg": sprintf("Ingress sets spec.%s, which receives requests for every unmatched host", [field]),
 		"path": sprintf("/spec/%s", [field]),
 		"details": {"field": field},
 	}

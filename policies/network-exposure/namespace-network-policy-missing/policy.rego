@@ -26,9 +26,9 @@ default_deny if {
 
 others := [sprintf("%q", [p.name]) | some p in policies]
 
-existing := "it has no NetworkPolicy at all" if count(others) == 0
+existing := "it has no NetworkPolicy" if count(others) == 0
 
-existing := sprintf("none of its NetworkPolicies (%s) is one (they select only some pods, allow some ingress, or govern egress only)", [concat(", ", others)]) if count(others) > 0
+existing := sprintf("none of %s is one", [concat(", ", others)]) if count(others) > 0
 
 violation contains v if {
 	input.object.kind == "Namespace"
@@ -36,7 +36,7 @@ violation contains v if {
 	tenant
 	not default_deny
 	v := {
-		"msg": sprintf("Namespace %q of tenant %q has no default-deny ingress NetworkPolicy (podSelector {}, policyTypes [Ingress], no ingress rules): %s, so its pods that no policy isolates (Odoo, PostgreSQL, Redis …) accept connections from every pod of every namespace, other tenants' included; add one and allow the needed traffic with further policies", [name, tenant, existing]),
+		"msg": sprintf("Namespace %q of tenant %q has no default-deny ingress NetworkPolicy: %s", [name, tenant, existing]),
 		"path": "/metadata/name",
 		"details": {"namespace": name, "tenant": tenant, "networkPolicies": [p.name | some p in policies]},
 	}

@@ -13,7 +13,7 @@ violation contains v if {
 	some i, ip in ips
 	not permitted(ip)
 	v := {
-		"msg": sprintf("Service lists externalIPs[%d] %q, %s; allowed: %s. Any Service may claim an external IP and intercept its traffic (CVE-2020-8554)", [i, format_ip(ip), problem(ip), allowed_text]),
+		"msg": sprintf("Service lists externalIPs[%d] %q, %s (allowed: %s)", [i, format_ip(ip), problem(ip), allowed_text]),
 		"path": sprintf("/spec/externalIPs/%d", [i]),
 		"details": {"externalIP": ip, "allowed": allowed},
 	}

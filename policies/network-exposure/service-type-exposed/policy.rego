@@ -37,8 +37,8 @@ violation contains v if {
 	t := service_type
 	not t in allowed
 	v := {
-		"msg": sprintf("Service type %q is not allowed (%s); allowed types: %s", [t, object.get(why, t, "it is not a known Service type"), concat(", ", allowed)]),
+		"msg": sprintf("Service type %q is not allowed (allowed: %s)", [t, concat(", ", allowed)]),
 		"path": type_path,
-		"details": {"type": t, "allowed": allowed},
+		"details": {"type": t, "allowed": allowed, "why": object.get(why, t, "it is not a known Service type")},
 	}
 }

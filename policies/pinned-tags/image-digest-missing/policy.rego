@@ -20,7 +20,7 @@ violation contains v if {
 	ref.digest == null
 	v := {
 		"msg": sprintf(
-			"%s uses image %q %s; params.images.requireDigest requires every image pinned by digest (name@sha256:<digest>)",
+			"%s uses image %q %s",
 			[c.desc, img, how(ref)],
 		),
 		"path": concat("", [c.path, "/image"]),
@@ -28,6 +28,6 @@ violation contains v if {
 	}
 }
 
-how(ref) := sprintf("by the tag %q only, which can be moved to other content", [ref.tag]) if ref.tag != null
+how(ref) := "without a digest" if ref.tag != null
 
 how(ref) := "without a tag or digest" if ref.tag == null

@@ -15,7 +15,7 @@ violation contains v if {
 	reason := object.get(entry, "error", null)
 	v := {
 		"msg": sprintf(
-			"%s has image %q, which is not a valid image reference (%s); use [registry[:port]/]repository[:tag][@sha256:digest] with a lower-case repository",
+			"%s has invalid image reference %q: %s",
 			[c.desc, img, why(reason)],
 		),
 		"path": concat("", [c.path, "/image"]),
@@ -32,7 +32,7 @@ violation contains v if {
 	img != null
 	v := {
 		"msg": sprintf(
-			"%s sets image to a %s; image must be a string such as registry.example.com/erp/odoo:17.0",
+			"%s sets image to a %s, not a string",
 			[c.desc, type_name(img)],
 		),
 		"path": concat("", [c.path, "/image"]),
@@ -48,7 +48,7 @@ violation contains v if {
 	object.get(c.container, "image", null) == null
 	v := {
 		"msg": sprintf(
-			"%s has no image; every container must name the image it runs",
+			"%s has no image",
 			[c.desc],
 		),
 		"path": path_of_missing(c),

@@ -17,14 +17,14 @@ violation contains v if {
 	some c in data.plumbline.lib.k8s.containers
 	c.container.image == img
 	v := {
-		"msg": sprintf("%s uses image %q %s; pin a specific version or a digest", [c.desc, img, problem]),
+		"msg": sprintf("%s uses image %q %s", [c.desc, img, problem]),
 		"path": concat("", [c.path, "/image"]),
 		"details": {"image": img, "container": c.name, "tag": ref.tag},
 	}
 }
 
-tag_problem(tag) := "without a tag (it means :latest, which moves)" if {
+tag_problem(tag) := "without a tag (:latest)" if {
 	tag == null
-} else := sprintf("with the mutable tag %q", [tag]) if {
+} else := sprintf("with the moving tag %q", [tag]) if {
 	tag in data.plumbline.lib.images.params.disallowedTags
 }

@@ -27,8 +27,8 @@ violation contains v if {
 	ratio := round((limit / request) * 1000) / 1000
 	v := {
 		"msg": sprintf(
-			"%s sets resources.limits.%s=%v and resources.requests.%s=%v, a limit/request ratio of %v; at most %v is allowed (params.resources.maxLimitRequestRatio.%s)",
-			[c.desc, resource, limit_value, resource, request_value, ratio, max_ratio, resource],
+			"%s: %s limit/request ratio %v (%v/%v) is above %v",
+			[c.desc, resource, ratio, limit_value, request_value, max_ratio],
 		),
 		"path": sprintf("%s/resources/limits/%s", [c.path, k8s.escape(resource)]),
 		"details": {

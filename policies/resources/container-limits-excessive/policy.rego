@@ -27,8 +27,8 @@ violation contains v if {
 	qty(value) > limit
 	v := {
 		"msg": sprintf(
-			"%s sets resources.%s.%s to %v, above the maximum of %v (params.resources.%s.%s)",
-			[c.desc, kind, resource, value, max, m.param, resource],
+			"%s sets resources.%s.%s to %v, above the maximum %v",
+			[c.desc, kind, resource, value, max],
 		),
 		"path": value_path(c, kind, resource),
 		"details": details(c, kind, resource, value, max),
@@ -44,8 +44,8 @@ violation contains v if {
 	not qty(value)
 	v := {
 		"msg": sprintf(
-			"%s sets resources.%s.%s to %q, which is not a valid quantity (e.g. 500m, 0.5, 512Mi, 2Gi); it cannot be checked against the maximum of %v",
-			[c.desc, kind, resource, sprintf("%v", [value]), max],
+			"%s sets resources.%s.%s to %q, not a quantity (e.g. 500m, 512Mi)",
+			[c.desc, kind, resource, sprintf("%v", [value])],
 		),
 		"path": value_path(c, kind, resource),
 		"details": details(c, kind, resource, value, max),

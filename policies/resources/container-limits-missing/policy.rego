@@ -16,8 +16,8 @@ violation contains v if {
 	count(missing) > 0
 	v := {
 		"msg": sprintf(
-			"%s sets no resources.limits for %s; params.resources.requireLimits requires a limit for %s",
-			[c.desc, concat(", ", missing), concat(", ", required)],
+			"%s sets no resources.limits.%s",
+			[c.desc, concat("/", missing)],
 		),
 		"path": parent_path(c, "limits"),
 		"details": {

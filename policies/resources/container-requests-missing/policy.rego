@@ -16,8 +16,8 @@ violation contains v if {
 	count(missing) > 0
 	v := {
 		"msg": sprintf(
-			"%s sets no resources.requests for %s; params.resources.requireRequests requires an explicit request for %s%s",
-			[c.desc, concat(", ", missing), concat(", ", required), limit_hint(c, missing)],
+			"%s sets no resources.requests.%s%s",
+			[c.desc, concat("/", missing), limit_hint(c, missing)],
 		),
 		"path": parent_path(c, "requests"),
 		"details": {
@@ -32,7 +32,7 @@ violation contains v if {
 # Kubernetes defaults a missing request to the limit; say so, but still ask for the request
 # (as Gatekeeper and Kyverno do: the manifest should state what the container needs).
 limit_hint(c, missing) := sprintf(
-	" (the API server would copy the limit of %s into the request; state what the container really needs)",
+	" (only the limit of %s, copied as the request)",
 	[concat(", ", defaulted)],
 ) if {
 	defaulted := [r | some r in missing; not object.get(c.container, ["resources", "limits", r], null) in {null, "", false}]

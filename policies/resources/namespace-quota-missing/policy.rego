@@ -43,8 +43,8 @@ violation contains v if {
 	some field, w in what
 	count(names(object.get(info, field, []))) == 0
 	v := {
-		"msg": sprintf("Namespace %q of tenant %q has no %s; %s. Add a %s to the namespace", [name, tenant, w.kind, w.why, w.kind]),
+		"msg": sprintf("Namespace %q of tenant %q has no %s", [name, tenant, w.kind]),
 		"path": "/metadata/name",
-		"details": {"namespace": name, "tenant": tenant, "missing": w.kind},
+		"details": {"namespace": name, "tenant": tenant, "missing": w.kind, "why": w.why},
 	}
 }

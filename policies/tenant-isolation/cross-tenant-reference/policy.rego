@@ -60,7 +60,7 @@ other_tenant(ns) := t if {
 }
 
 finding(path, what, ns, tenant) := {
-	"msg": sprintf("%s %q in namespace %q (tenant %q) %s namespace %q of tenant %q; a tenant's objects must only reach its own namespaces (shared services belong in platform namespaces)", [kind, name, own_namespace, own_tenant, what, ns, tenant]),
+	"msg": sprintf("%s %q (tenant %q) %s namespace %q of tenant %q", [kind, name, own_tenant, what, ns, tenant]),
 	"path": path,
 	"details": {"namespace": own_namespace, "tenant": own_tenant, "otherNamespace": ns, "otherTenant": tenant},
 }
@@ -192,7 +192,7 @@ violation contains v if {
 	object.get(s, "kind", "") == "Group"
 	s.name == "system:serviceaccounts"
 	v := {
-		"msg": sprintf("RoleBinding %q in namespace %q (tenant %q) grants %s to the group \"system:serviceaccounts\", i.e. to every ServiceAccount of every namespace, other tenants' included; bind the tenant's own ServiceAccounts by name", [name, own_namespace, own_tenant, role_text]),
+		"msg": sprintf("RoleBinding %q (tenant %q) grants %s to every ServiceAccount of every namespace (group system:serviceaccounts)", [name, own_tenant, role_text]),
 		"path": sprintf("/subjects/%d/name", [i]),
 		"details": {"namespace": own_namespace, "tenant": own_tenant, "otherNamespace": "*"},
 	}
@@ -233,7 +233,7 @@ violation contains v if {
 	some [path, verb, sel] in peers
 	empty_selector(sel)
 	v := {
-		"msg": sprintf("NetworkPolicy %q in namespace %q (tenant %q) %s every namespace (namespaceSelector {}), other tenants' included; select the tenant's own namespaces (e.g. matchLabels plumbline.dev/tenant: %s) or the platform namespaces it needs by name", [name, own_namespace, own_tenant, verb, own_tenant]),
+		"msg": sprintf("NetworkPolicy %q (tenant %q) %s every namespace (namespaceSelector {})", [name, own_tenant, verb]),
 		"path": path,
 		"details": {"namespace": own_namespace, "tenant": own_tenant, "otherNamespace": "*"},
 	}
@@ -252,7 +252,7 @@ violation contains v if {
 	}
 	count(reached) > 0
 	v := {
-		"msg": sprintf("NetworkPolicy %q in namespace %q (tenant %q) %s namespaces of other tenants: its namespaceSelector %s selects %s; select only the tenant's own namespaces and the platform namespaces it needs", [name, own_namespace, own_tenant, verb, json.marshal(sel), concat(", ", sort(reached))]),
+		"msg": sprintf("NetworkPolicy %q (tenant %q) %s other tenants' namespaces: %s", [name, own_tenant, verb, concat(", ", sort(reached))]),
 		"path": path,
 		"details": {"namespace": own_namespace, "tenant": own_tenant, "otherNamespaces": sort([ns |
 			some ns, info in namespaces

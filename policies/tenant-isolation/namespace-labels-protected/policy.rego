@@ -130,7 +130,7 @@ violation contains v if {
 	governed
 	name := object.get(input.object.metadata, "name", "")
 	v := {
-		"msg": sprintf("Namespace %q: %s %s %s, which only params.namespaceLabels.requesters may set or change: these labels decide the namespace's tenant, environment (enforcement, freeze calendars), Pod Security level and whether admission sees it at all. Ask the platform team to change them", [name, who, verb, concat(", ", [describe(k) | some k in changed])]),
+		"msg": sprintf("Namespace %q: %s %s %s, which only params.namespaceLabels.requesters may change", [name, who, verb, concat(", ", [describe(k) | some k in changed])]),
 		"path": path,
 		"details": {"labels": changed, "requester": username},
 	}
