@@ -526,7 +526,11 @@ metadata: {name: erp}
     #[test]
     fn feature_rules_wait_for_their_configuration_and_say_so_once() {
         let r = lint("version: 1\n", &[], UNANNOTATED);
-        for rule in ["change-ticket-missing", "tenant-label-missing", "namespace-quota-missing"] {
+        for rule in [
+            "change-ticket-missing",
+            "tenant-label-missing",
+            "namespace-quota-missing",
+        ] {
             assert_eq!(fired(&r, rule), 0, "{rule}: {:?}", r.findings);
         }
         let notes: Vec<_> = r
@@ -542,6 +546,18 @@ metadata: {name: erp}
         );
         assert!(m.contains("tenant-label-missing"), "{m}");
         assert!(m.contains("label a Namespace plumbline.dev/tenant"), "{m}");
+    }
+
+    /// Opt-in rules are off by their parameter: `odoo:17` passes until
+    /// params.images.requireVersionedTags turns image-tag-unversioned on.
+    #[test]
+    fn opt_in_rules_report_nothing_until_their_parameter_is_set() {
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: odoo}\nspec:\n  containers:\n  - {name: odoo, image: 'odoo:17'}\n";
+        let r = lint("version: 1\n", &[], pod);
+        assert_eq!(fired(&r, "image-tag-unversioned"), 0, "{:?}", r.findings);
+        let on = "version: 1\nparams: {images: {requireVersionedTags: true}}\n";
+        let r = lint(on, &[], pod);
+        assert_eq!(fired(&r, "image-tag-unversioned"), 1, "{:?}", r.findings);
     }
 
     /// Configured (or labelled, or named by id), they run as before and no note is given.
