@@ -66,7 +66,13 @@ struct Outcome {
 pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     let dirs = if args.dirs.is_empty() {
         let config = super::load_config(args.config.as_deref())?;
-        let from_config = config.policy_dirs();
+        // Shown relative to the working directory, as a DIR argument would be.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let from_config: Vec<PathBuf> = config
+            .policy_dirs()
+            .into_iter()
+            .map(|d| d.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or(d))
+            .collect();
         if !from_config.is_empty() {
             from_config
         } else if Path::new("policies").is_dir() {

@@ -12,6 +12,7 @@ mod memory;
 mod output;
 mod secrets;
 mod symlinks;
+mod tutorial;
 mod usability;
 
 use std::path::{Path, PathBuf};
