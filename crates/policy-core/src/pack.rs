@@ -105,6 +105,8 @@ pub struct Rule {
     pub rego_path: String,
     /// Rego source.
     pub rego: String,
+    /// The rule's CEL form (`cel.yaml` beside it), for `plumbline export vap`.
+    pub cel: Option<String>,
 }
 
 /// A complete policy pack.
@@ -210,6 +212,7 @@ impl PolicyPack {
         for (path, _) in &mut pack.libs {
             *path = format!("{root}/{path}");
         }
+        pack.check_rego()?;
         if pack.rules.is_empty() && pack.libs.is_empty() {
             return Err(Error::Policy {
                 path: dir.display().to_string(),
@@ -219,6 +222,39 @@ impl PolicyPack {
             });
         }
         Ok(pack)
+    }
+
+    /// Parse every Rego file and check each rule's package against its folder, so a directory
+    /// of custom rules fails when it is loaded (any command, `plumbline rules` included) with the
+    /// file, line and column of a syntax error. Functions regorus lacks show when the pack is
+    /// compiled (lint, test, admit, the webhook's start), with whether OPA has them.
+    fn check_rego(&self) -> Result<(), Error> {
+        let parse = |path: &str, text: &str| -> Result<String, Error> {
+            regorus::Engine::new()
+                .add_policy(path.to_string(), text.to_string())
+                .map_err(|e| Error::Policy {
+                    path: path.to_string(),
+                    message: e.to_string(),
+                })
+        };
+        for (path, text) in &self.libs {
+            parse(path, text)?;
+        }
+        for r in &self.rules {
+            let pkg = parse(&r.rego_path, &r.rego)?;
+            let expected = format!("data.{}", r.meta.package());
+            if pkg != expected {
+                return Err(Error::Policy {
+                    path: r.rego_path.clone(),
+                    message: format!(
+                        "package is `{pkg}`, expected `{expected}` (the package names the rule's \
+                         folder: `{}`)",
+                        r.meta.id
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Add the rules, libraries and parameters of `other` (a custom directory) to this pack.
@@ -297,6 +333,7 @@ impl PolicyPack {
     ) -> Result<PolicyPack, Error> {
         let mut metas: BTreeMap<String, (String, String)> = BTreeMap::new();
         let mut regos: BTreeMap<String, (String, String)> = BTreeMap::new();
+        let mut cels: BTreeMap<String, String> = BTreeMap::new();
         let mut pack = PolicyPack::default();
         for (path, text) in files {
             let parts: Vec<&str> = path.split('/').collect();
@@ -310,6 +347,9 @@ impl PolicyPack {
                 }
                 [_domain, rule, "policy.rego"] => {
                     regos.insert(rule.to_string(), (path.clone(), text));
+                }
+                [_domain, rule, "cel.yaml"] => {
+                    cels.insert(rule.to_string(), text);
                 }
                 // Rego unit tests and other files are not part of the evaluated pack.
                 _ => {}
@@ -346,6 +386,7 @@ impl PolicyPack {
                 .ok_or_else(|| err("rule.yaml without a policy.rego beside it".into()))?;
             pack.origins.insert(meta.id.clone(), origin.to_string());
             pack.rules.push(Rule {
+                cel: cels.remove(&rule),
                 meta,
                 rego_path,
                 rego,

@@ -16,6 +16,9 @@ pub(crate) fn list(
     let pack = load_pack(pack, &load_config(config)?)?;
     match format {
         ListFormat::Json => {
+            let builtin = |m: &policy_core::RuleMeta| {
+                pack.origins.get(&m.id).is_some_and(|o| o == "<built-in>")
+            };
             let rules: Vec<_> = pack
                 .rules
                 .iter()
@@ -23,8 +26,11 @@ pub(crate) fn list(
                     let m = &r.meta;
                     json!({"id": m.id, "title": m.title, "domain": m.domain, "severity": m.severity,
                            "kinds": m.kinds, "suppressible": m.suppressible, "params": m.params,
-                           "help": policy_core::docs::doc_path(m),
-                           "builtin": pack.origins.get(&m.id).is_some_and(|o| o == "<built-in>"),
+                           // A custom rule's page is its folder (`plumbline explain` prints it).
+                           "help": if builtin(m) { policy_core::docs::doc_path(m) } else {
+                               r.rego_path.trim_end_matches("policy.rego").to_string()
+                           },
+                           "builtin": builtin(m),
                            "overrides": m.overrides})
                 })
                 .collect();

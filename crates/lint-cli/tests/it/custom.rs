@@ -328,3 +328,33 @@ fn schema_prints_both_schemas() {
         assert_eq!(printed, shipped, "{which}");
     }
 }
+
+/// A custom directory is checked when it is loaded, by any command: a Rego syntax error at
+/// file:line:column, a package that does not match the rule's folder.
+#[test]
+fn custom_rego_is_checked_at_load() {
+    let dir = temp_dir("load-check");
+    let out = plumbline_in(&dir, &["new-rule", "acme/acme-a"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let rego = dir.join("policies/acme/acme-a/policy.rego");
+    let good = std::fs::read_to_string(&rego).unwrap();
+    std::fs::write(&rego, good.replace("owner == \"\"", "owner == \"\" +")).unwrap();
+    let out = plumbline_in(&dir, &["rules", "--policies", "policies"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("policies/acme/acme-a/policy.rego:10:"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(
+        &rego,
+        good.replace("package plumbline.rules.acme_a", "package acme.a"),
+    )
+    .unwrap();
+    let out = plumbline_in(&dir, &["rules", "--policies", "policies"], None);
+    assert!(
+        text(&out).contains("package is `data.acme.a`, expected `data.plumbline.rules.acme_a`"),
+        "{}",
+        text(&out)
+    );
+}
