@@ -12,13 +12,83 @@ import data.plumbline.lib.pss
 #   type) is forbidden. An unset or null appArmorProfile is allowed.
 # - pod annotations container.apparmor.security.beta.kubernetes.io/<container>: empty,
 #   "runtime/default" or "localhost/<profile>"; anything else ("unconfined") is forbidden.
+# Parameter (Gatekeeper K8sPSPAppArmor allowedProfiles): params.podSecurity.allowedAppArmorProfiles
+# replaces these rules: every container's effective profile (its securityContext.appArmorProfile,
+# else its annotation, else the pod's appArmorProfile, else runtime/default) must be listed, in
+# annotation form (runtime/default, unconfined, localhost/<name>; RuntimeDefault and Unconfined
+# are read as the first two), "localhost/*" allowing any localhost profile and "*" any profile.
 
 allowed_types := {"RuntimeDefault", "Localhost"}
+
+configured := object.get(data.plumbline.lib.pss.params, "allowedAppArmorProfiles", null)
+
+configured_forms := {f |
+	some e in configured
+	f := object.get({"RuntimeDefault": "runtime/default", "Unconfined": "unconfined"}, e, e)
+}
+
+violation contains v if {
+	is_array(configured)
+	not "*" in configured_forms
+	data.plumbline.lib.pss.baseline
+	some c in data.plumbline.lib.k8s.containers
+	e := effective(c)
+	not configured_allows(e.profile)
+	not pss.exempt("pss-apparmor", c)
+	v := {
+		"msg": sprintf("%s runs with AppArmor profile %s (%s); params.podSecurity.allowedAppArmorProfiles allows only %s", [c.desc, e.profile, e.where, concat(", ", sort([f | some f in configured_forms]))]),
+		"path": e.path,
+		"details": {"image": c.image, "container": c.name, "profile": e.profile},
+	}
+}
+
+configured_allows(p) if p in configured_forms
+
+configured_allows(p) if {
+	"localhost/*" in configured_forms
+	startswith(p, "localhost/")
+}
+
+# The effective profile: the first candidate (arrays, not an else chain).
+effective(c) := array.concat(
+	array.concat(container_field(c), container_annotation(c)),
+	array.concat(pod_field, [{"profile": "runtime/default", "where": "no profile set: the runtime default", "path": c.sc_path}]),
+)[0]
+
+container_field(c) := [x |
+	f := c.sc.appArmorProfile
+	f != null
+	x := {"profile": field_form(f), "where": "container securityContext", "path": concat("", [c.path, "/securityContext/appArmorProfile"])}
+]
+
+container_annotation(c) := [x |
+	key := concat("", [annotation_prefix, c.name])
+	v := object.get(object.get(data.plumbline.lib.k8s.pod_metadata, "annotations", {}), key, null)
+	is_string(v)
+	x := {"profile": v, "where": concat("", ["annotation ", key]), "path": concat("/", [data.plumbline.lib.k8s.pod_metadata_path, "annotations", k8s.escape(key)])}
+]
+
+pod_field := [x |
+	f := data.plumbline.lib.k8s.pod_spec.spec.securityContext.appArmorProfile
+	f != null
+	x := {"profile": field_form(f), "where": "pod securityContext", "path": concat("", [data.plumbline.lib.k8s.pod_spec.path, "/securityContext/appArmorProfile"])}
+]
+
+field_form(f) := "runtime/default" if f.type == "RuntimeDefault"
+
+field_form(f) := "unconfined" if f.type == "Unconfined"
+
+field_form(f) := concat("", ["localhost/", object.get(f, "localhostProfile", "")]) if f.type == "Localhost"
+
+field_form(f) := sprintf("of type %v", [object.get(object.get({true: f}, is_object(f), {}), "type", null)]) if {
+	not object.get(object.get({true: f}, is_object(f), {}), "type", null) in {"RuntimeDefault", "Unconfined", "Localhost"}
+}
 
 annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 
 # Pod-level field.
 violation contains v if {
+	configured == null
 	data.plumbline.lib.pss.baseline
 	ps := data.plumbline.lib.k8s.pod_spec
 	profile := ps.spec.securityContext.appArmorProfile
@@ -34,6 +104,7 @@ violation contains v if {
 
 # Container-level field.
 violation contains v if {
+	configured == null
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
 	profile := c.sc.appArmorProfile
@@ -50,6 +121,7 @@ violation contains v if {
 
 # Deprecated beta annotations on the pod (the pod template's metadata for controllers).
 violation contains v if {
+	configured == null
 	data.plumbline.lib.pss.baseline
 	annotations := object.get(data.plumbline.lib.k8s.pod_metadata, "annotations", {})
 	is_object(annotations)

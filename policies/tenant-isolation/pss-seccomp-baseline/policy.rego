@@ -19,6 +19,7 @@ import data.plumbline.lib.pss
 allowed_types := {"RuntimeDefault", "Localhost"}
 
 applies if {
+	data.plumbline.lib.pss.seccomp_configured == null
 	not replaced # at restricted, the restricted control replaces this one (as Pod Security Admission does)
 	data.plumbline.lib.pss.baseline
 }
@@ -124,3 +125,12 @@ bad_profile(profile) := {"shown": sprintf("%q", [t]), "value": t, "suffix": "/ty
 subject := "pod" if input.object.kind == "Pod"
 
 subject := sprintf("%s pod template", [input.object.kind]) if input.object.kind != "Pod"
+
+# params.podSecurity.allowedSeccompProfiles (Gatekeeper K8sPSPSeccomp) replaces the baseline rule
+# at the baseline level (lib/pss.rego, seccomp_allowlist_violations).
+violation contains v if {
+	is_array(data.plumbline.lib.pss.seccomp_configured)
+	data.plumbline.lib.pss.baseline
+	not data.plumbline.lib.pss.restricted
+	some v in pss.seccomp_allowlist_violations("pss-seccomp-baseline")
+}

@@ -30,6 +30,7 @@ allowed_profile(p) if p.type in allowed_types
 # Policy versions: the check exists from 1.19 (below, pss-seccomp-baseline's annotation check
 # applies at restricted); the Windows exemption from 1.25.
 applies if {
+	data.plumbline.lib.pss.seccomp_configured == null
 	data.plumbline.lib.pss.restricted
 	data.plumbline.lib.pss.minor >= 19
 	not windows_exempt
@@ -104,4 +105,14 @@ all_containers_exempt if {
 	every c in data.plumbline.lib.k8s.containers {
 		pss.exempt("pss-seccomp-restricted", c)
 	}
+}
+
+# params.podSecurity.allowedSeccompProfiles (Gatekeeper K8sPSPSeccomp) replaces the restricted
+# rule at the restricted level, whatever the policy version (lib/pss.rego,
+# seccomp_allowlist_violations); Windows pods stay exempt from 1.25, as they cannot set a profile.
+violation contains v if {
+	is_array(data.plumbline.lib.pss.seccomp_configured)
+	data.plumbline.lib.pss.restricted
+	not windows_exempt
+	some v in pss.seccomp_allowlist_violations("pss-seccomp-restricted")
 }
