@@ -562,7 +562,9 @@ fn run_suite_case(pack: &PolicyPack, rule: &str, dir: &Path, case: &SuiteCase) -
 /// source) pairs, e.g. the rule folder's `policy_test.rego`), evaluated with regorus'
 /// interpreter over the pack's libraries, the rule's policy and the pack's default parameters
 /// as `data.plumbline.params`. A test passes when it is `true`; `with input as …` and
-/// `with data.… as …` replace documents as in OPA.
+/// `with data.… as …` replace documents as in OPA. The interpreter, not the RVM the pack runs
+/// on: regorus 0.14.1's RVM compiler rejects `with` ("not supported by the compiler yet"), so
+/// suites (samples, fixtures) are what prove the RVM's verdicts.
 pub fn run_rego_tests(
     pack: &PolicyPack,
     rule: &str,
