@@ -304,7 +304,7 @@ impl Evaluator {
         };
         for view in views {
             let rules: Vec<usize> = (0..all.len())
-                .filter(|&i| view.judged_by(&all[i]))
+                .filter(|&i| view.judged_by(&all[i].id, &all[i].kinds, &all[i].params))
                 .filter(for_operation)
                 .collect();
             if rules.is_empty() {

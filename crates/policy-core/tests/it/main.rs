@@ -8,4 +8,5 @@ mod governance;
 mod grammar;
 mod pss;
 mod webhook_config;
+mod workloads;
 mod yaml_limits;
