@@ -161,6 +161,16 @@ impl Positions {
         );
     }
 
+    /// Give the node at `pointer` the span `span` when it has an empty one.
+    fn underline_if_empty(&mut self, pointer: &str, span: Span) {
+        if let Some(e) = self.map.get_mut(pointer) {
+            if e.key.start == e.key.end && e.key.start.line == span.start.line {
+                e.key = span;
+                e.value = span;
+            }
+        }
+    }
+
     pub(crate) fn from_single(pos: Position) -> Positions {
         let mut p = Positions::default();
         let span = Span {
@@ -924,8 +934,14 @@ impl Builder {
                         });
                     }
                     let kspan = self.span(span);
-                    if let Some(Frame::Map { key: slot, .. }) = self.stack.last_mut() {
+                    if let Some(Frame::Map { key: slot, map, .. }) = self.stack.last_mut() {
+                        let first = map.is_empty();
                         *slot = Some((key, pos, kspan));
+                        if first {
+                            // A mapping in a sequence (`- name: web`) has no key of its own: a
+                            // finding about it underlines its first key.
+                            self.positions.underline_if_empty(&self.pointer, kspan);
+                        }
                     }
                     return Ok(());
                 }
@@ -1430,6 +1446,30 @@ mod tests {
             Span {
                 start: at(2, 4),
                 end: at(2, 11)
+            }
+        );
+        // A mapping in a sequence: its first key.
+        let l = one("items:\n- name: web\n  image: x\n- {name: db}\n");
+        let lspan = |p: &str| l.positions.nearest_span(p).unwrap();
+        assert_eq!(
+            lspan("/items/0"),
+            Span {
+                start: at(2, 3),
+                end: at(2, 7)
+            }
+        );
+        assert_eq!(
+            lspan("/items/0/missing"),
+            Span {
+                start: at(2, 3),
+                end: at(2, 7)
+            }
+        );
+        assert_eq!(
+            lspan("/items/1"),
+            Span {
+                start: at(4, 4),
+                end: at(4, 8)
             }
         );
         // A quoted value over two lines: its key.
