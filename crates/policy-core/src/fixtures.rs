@@ -656,6 +656,84 @@ fn test_rule_names(text: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// The policy input the engine builds for every object of examples/ and of every fixture
+    /// folder (with the folder's config), offline and as an UPDATE in admission, is valid
+    /// against `schemas/policy-input.schema.json`; and the schema rejects a wrong field.
+    #[test]
+    fn policy_inputs_match_the_input_schema() {
+        use crate::config::{FILE_NAME, INPUT_SCHEMA};
+        use crate::{objects_from_source, Request};
+        use serde_json::Value;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let schema: Value = serde_json::from_str(INPUT_SCHEMA).unwrap();
+        assert!(schema["$id"].as_str().unwrap().ends_with("/v1.json"));
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let pack = PolicyPack::builtin().unwrap();
+        // (config, paths): examples with the default config, each fixture folder with its own.
+        let mut runs: Vec<(Option<PathBuf>, Vec<PathBuf>)> =
+            vec![(None, vec![root.join("examples")])];
+        for domain in std::fs::read_dir(root.join("tests/fixtures"))
+            .unwrap()
+            .flatten()
+        {
+            for rule in std::fs::read_dir(domain.path()).unwrap().flatten() {
+                let cfg = rule.path().join(FILE_NAME);
+                runs.push((cfg.is_file().then_some(cfg), vec![rule.path()]));
+            }
+        }
+        let mut checked = 0;
+        let mut errors = Vec::new();
+        for (cfg, paths) in runs {
+            let config = match &cfg {
+                Some(p) => Config::load(p).unwrap(),
+                None => Config::default(),
+            };
+            let linter = Linter::new(
+                pack.clone(),
+                config.validate(&pack).unwrap(),
+                LintOptions::default(),
+            )
+            .unwrap();
+            let (files, _, _) = Source::expand(&paths, false);
+            let mut objects = Vec::new();
+            for f in files {
+                let Ok(source) = Source::read(&f) else {
+                    continue;
+                };
+                objects.extend(objects_from_source(&source).0);
+            }
+            let inventory = linter.inventory(&objects);
+            for o in &objects {
+                let update = Request {
+                    operation: "UPDATE",
+                    old_object: Some(&o.value),
+                    user: serde_json::json!({"username": "alice", "groups": ["dev"]}),
+                    ..Request::default()
+                };
+                for request in [Request::default(), update] {
+                    let input = linter.build_input(o, &inventory, &request);
+                    checked += 1;
+                    for e in validator.iter_errors(&input) {
+                        errors.push(format!(
+                            "{} {}: {}: {e}",
+                            o.file,
+                            o.reference,
+                            e.instance_path()
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(checked > 500, "{checked} inputs");
+        assert!(
+            errors.is_empty(),
+            "{}",
+            errors[..errors.len().min(20)].join("\n")
+        );
+        let bad = serde_json::json!({"operation": "PATCH"});
+        assert!(!validator.is_valid(&bad));
+    }
+
     #[test]
     fn test_rules_are_found_at_line_starts() {
         let text =

@@ -309,7 +309,7 @@ impl PolicyPack {
         if self.default_params.is_null() {
             self.default_params = serde_json::json!({});
         }
-        crate::config::merge(&mut self.default_params, &other.default_params);
+        merge(&mut self.default_params, &other.default_params);
         Ok(())
     }
 
@@ -407,6 +407,19 @@ impl PolicyPack {
     /// Metadata of a rule by id.
     pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
         self.rules.iter().map(|r| &r.meta).find(|m| m.id == id)
+    }
+}
+
+/// Deep-merge `over` into `base`: objects merge, everything else replaces.
+pub fn merge(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                merge(b.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (b, o) if !o.is_null() => *b = o.clone(),
+        _ => {}
     }
 }
 
