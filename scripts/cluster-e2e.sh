@@ -694,6 +694,112 @@ check_background_audit() {
   restore_webhook --cluster-cache
 }
 
+check_vap_backstop() {
+  # The webhook stopped and its configuration removed, the ValidatingAdmissionPolicies that
+  # `plumbline export vap` writes for the webhook's own config deny exactly what the exported
+  # rules' Rego denies: every fixture sample of those rules, moved to e2e-prod, judged as the API
+  # server holds it (after defaulting, which the policies see and the linter is given too).
+  local dir="$work/vap" rules key kind ns obj got want mismatches=0 judged=0 probe=""
+  mkdir -p "$dir/objects" "$dir/defaulted"
+  "$plumbline_bin" export vap --config "$work/plumbline.yaml" -q > "$dir/vap.json" || return 1
+  rules="$(python3 -c 'import json,sys; print(",".join(o["metadata"]["labels"]["plumbline.dev/rule"] for o in json.load(open(sys.argv[1]))["items"] if o["kind"] == "ValidatingAdmissionPolicy"))' "$dir/vap.json")"
+  echo "exported: $rules"
+  [ -n "$rules" ] || return 1
+  for r in ${rules//,/ }; do
+    for f in tests/fixtures/*/"$r"/pass.yaml tests/fixtures/*/"$r"/fail.yaml; do
+      [ -f "$f" ] && { echo "---"; cat "$f"; echo; }
+    done
+  done | k create --dry-run=client -f - -o json 2>"$dir/client.err" \
+    | python3 tests/cluster/parity.py split "$dir/objects" > "$dir/objects.tsv"
+  python3 - "$dir/objects" <<'PY' || return 1
+import json, os, sys
+d = sys.argv[1]
+for f in os.listdir(d):
+    p = os.path.join(d, f)
+    o = json.load(open(p))
+    if o.get("kind") in ("Namespace", "StorageClass", "ClusterRole", "ClusterRoleBinding"):
+        os.remove(p)
+        continue
+    o.setdefault("metadata", {})["namespace"] = "e2e-prod"
+    json.dump(o, open(p, "w"))
+PY
+  k get validatingwebhookconfiguration plumbline -o json > "$dir/vwc.json" || return 1
+  k delete validatingwebhookconfiguration plumbline >/dev/null || return 1
+  stop_webhook
+  # What the API server makes of each sample (defaults filled in); samples it refuses are left out.
+  while IFS=$'\t' read -r key kind ns obj; do
+    [ -f "$dir/objects/$key.json" ] || continue
+    k create --dry-run=server -f "$dir/objects/$key.json" -o json > "$dir/defaulted/$key.json" 2>/dev/null \
+      || rm -f "$dir/defaulted/$key.json"
+  done < "$dir/objects.tsv"
+  # What the server assigns on create (identity, allocated cluster IPs, status) is not the sample's.
+  python3 - "$dir/defaulted" <<'PY' || return 1
+import json, os, sys
+d = sys.argv[1]
+for f in os.listdir(d):
+    p = os.path.join(d, f)
+    o = json.load(open(p))
+    m = o.get("metadata", {})
+    for k in ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"):
+        m.pop(k, None)
+    o.pop("status", None)
+    if o.get("kind") == "Service":
+        for k in ("clusterIP", "clusterIPs"):
+            o.get("spec", {}).pop(k, None)
+    if o.get("kind") == "Job":  # the selector and labels the Job controller's uid goes into
+        o.get("spec", {}).pop("selector", None)
+        labels = o.get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})
+        for k in ("controller-uid", "job-name", "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name"):
+            labels.pop(k, None)
+    json.dump(o, open(p, "w"))
+PY
+  "$plumbline_bin" lint "$dir/defaulted" --config "$work/plumbline.yaml" --select "$rules" \
+    --format json --fail-on never > "$dir/lint.json" || { echo "plumbline lint failed"; return 1; }
+  # The verdict each sample should get: denied for an error finding, warned for a warning (the
+  # binding of a rule at warning only warns), allowed otherwise.
+  python3 - "$dir/lint.json" > "$dir/expected.tsv" <<'PY' || return 1
+import json, os, sys
+want = {}
+for f in json.load(open(sys.argv[1]))["findings"]:
+    key = os.path.basename(f["file"])[:-5]
+    v = {"error": "denied", "warning": "warned"}.get(f["severity"], "allowed")
+    if want.get(key) != "denied":
+        want[key] = v if want.get(key) != "warned" or v == "denied" else "warned"
+for k, v in sorted(want.items()):
+    print(f"{k}\t{v}")
+PY
+  awk -F'\t' '$2 == "denied" {print $1}' "$dir/expected.tsv" > "$dir/denied.txt"
+  probe="$(head -1 "$dir/denied.txt")"
+  [ -n "$probe" ] || { echo "no sample is denied by the rules"; return 1; }
+  k apply -f "$dir/vap.json" >/dev/null || return 1
+  wait_for "the admission policies in force" 30 bash -c \
+    "'$tools/kubectl' create --dry-run=server -f '$dir/defaulted/$probe.json' 2>&1 | grep -qF 'ValidatingAdmissionPolicy'" || {
+      echo "probe $probe: $(k create --dry-run=server -f "$dir/defaulted/$probe.json" 2>&1 | head -3)"
+      k get validatingadmissionpolicies -o jsonpath='{range .items[*]}{.metadata.name}: {.status}{"\n"}{end}'
+      return 1
+    }
+  for f in "$dir"/defaulted/*.json; do
+    key="$(basename "$f" .json)"
+    out="$(k create --dry-run=server -f "$f" 2>&1)"; rc=$?
+    if [ "$rc" -ne 0 ] && grep -qF 'ValidatingAdmissionPolicy' <<<"$out"; then got=denied
+    elif [ "$rc" -eq 0 ] && grep -qF 'Validation failed for ValidatingAdmissionPolicy' <<<"$out"; then got=warned
+    elif [ "$rc" -eq 0 ]; then got=allowed
+    else got="error"
+    fi
+    want="$(awk -F'\t' -v k="$key" '$1 == k {print $2}' "$dir/expected.tsv")"; want="${want:-allowed}"
+    judged=$((judged + 1))
+    printf '%-8s %-8s %s\n' "$want" "$got" "$(awk -F'\t' -v k="$key" '$1 == k {print $2 "/" $4}' "$dir/objects.tsv")"
+    if [ "$want" != "$got" ]; then mismatches=$((mismatches + 1)); echo "$out" | head -3 | sed 's/^/    /'; fi
+  done
+  echo "vap-backstop: $judged samples, $(wc -l < "$dir/denied.txt") denied and $(grep -c 'warned' "$dir/expected.tsv") warned by the rules, $mismatches verdicts differ"
+  # Back as before: no policies, the webhook and its configuration.
+  k delete -f "$dir/vap.json" >/dev/null || return 1
+  python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); m=o["metadata"]; [m.pop(k, None) for k in ("resourceVersion","uid","creationTimestamp","generation","managedFields")]; print(json.dumps(o))' \
+    "$dir/vwc.json" | k create -f - >/dev/null || return 1
+  restore_webhook --cluster-cache || return 1
+  [ "$mismatches" -eq 0 ] && [ "$judged" -gt 0 ]
+}
+
 # --- Run --------------------------------------------------------------------------------------
 echo "cluster-e2e: Kubernetes $(k version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])'), webhook $("$webhook_bin" --version)"
 check deploy-applied check_deploy_applied
@@ -712,6 +818,7 @@ check parity check_parity
 check cluster-cache check_cluster_cache
 check audit check_audit
 check background-audit check_background_audit
+check vap-backstop check_vap_backstop
 
 echo "cluster-e2e: $(( $(date +%s) - started_at )) s in all"
 [ "${#failed_names[@]}" -eq 0 ] || echo "cluster-e2e: failed: ${failed_names[*]}"

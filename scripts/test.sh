@@ -84,6 +84,9 @@ else
   # The built-in pack under OPA (the reference for Rego) gives the same violations as under
   # regorus on every fixture, example and corpus object, but for tests/opa/known-differences.md.
   part "OPA parity of the pack" scripts/opa-parity.sh
+  # The CEL forms of `plumbline export vap` under Kubernetes' own CEL environment give the Rego
+  # rules' verdicts on every fixture sample and example (the e2e tests then use a real API server).
+  part "CEL parity of the exported admission policies" scripts/vap-parity.sh
   if [ "$e2e" -eq 1 ]; then
     part "end-to-end (real kube-apiserver)" scripts/cluster-e2e.sh
   fi

@@ -66,6 +66,8 @@ enum Command {
     Admit(commands::admit::AdmitArgs),
     /// Audit a live cluster: list what the pack judges, report findings, write OpenReports.
     Audit(commands::audit::AuditArgs),
+    /// Export rules to other forms: `export vap` writes ValidatingAdmissionPolicies (a backstop while the webhook is down).
+    Export(commands::export::ExportArgs),
     /// Verify one image's signatures: digest, signatures found, which key verified, and why not.
     VerifyImage(commands::verify_image::VerifyImageArgs),
     /// Print the change-freeze windows ahead, to plan releases.
@@ -118,6 +120,7 @@ fn main() -> ExitCode {
         Command::Calendar(args) => commands::calendar::run(args),
         Command::Admit(args) => commands::admit::run(args),
         Command::Audit(args) => commands::audit::run(args),
+        Command::Export(args) => commands::export::run(args),
         Command::VerifyImage(args) => commands::verify_image::run(args),
         Command::Test(args) => commands::test::run(args),
         Command::NewRule(args) => commands::new_rule::run(args),

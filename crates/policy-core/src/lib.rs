@@ -38,6 +38,7 @@ pub mod quantity;
 mod source;
 pub mod suppress;
 pub mod tenancy;
+pub mod vap;
 pub mod webhookconfig;
 pub mod workloads;
 pub mod yaml;

@@ -13,6 +13,7 @@ use crate::EXIT_OK;
 pub(crate) mod admit;
 pub(crate) mod audit;
 pub(crate) mod calendar;
+pub(crate) mod export;
 pub(crate) mod lint;
 pub(crate) mod new_rule;
 pub(crate) mod rules;
