@@ -252,7 +252,8 @@ fn human(outcome: &Outcome, passed: usize, failed: usize) -> String {
         let what = if c.name.starts_with("test_") {
             format!("{} {}", c.file.display(), c.name)
         } else if c.judged > 0 {
-            format!("{} ({} objects)", c.file.display(), c.judged)
+            let s = if c.judged == 1 { "" } else { "s" };
+            format!("{} ({} object{s})", c.file.display(), c.judged)
         } else {
             c.file.display().to_string()
         };
