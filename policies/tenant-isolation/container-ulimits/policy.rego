@@ -14,7 +14,7 @@ import data.plumbline.lib.pss
 # counts as set. It runs at the baseline and restricted levels, like the proposed check.
 
 violation contains v if {
-	data.plumbline.lib.pss.params.forbidUlimits == true
+	object.get(data.plumbline.params, ["podSecurity", "forbidUlimits"], false) == true
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
 	ulimits := c.sc.ulimits

@@ -18,8 +18,6 @@ import data.plumbline.lib.pss
 # securityContext and are judged once per pod (every listed supplemental group must lie in a
 # range). No Pod Security Standards level has these lists, so the rule runs at every level.
 
-params := data.plumbline.lib.pss.params
-
 pod := data.plumbline.lib.k8s.pod_spec
 
 pod_sc := sc if {
@@ -34,7 +32,7 @@ pod_sc_path := concat("", [pod.path, "/securityContext"]) if {
 # Per-container fields.
 violation contains v if {
 	some field in ["runAsUser", "runAsGroup"]
-	p := params[field]
+	p := object.get(data.plumbline.params, ["podSecurity", field], null)
 	is_object(p)
 	some c in data.plumbline.lib.k8s.containers
 	not pss.exempt("psp-allowed-users", c)
@@ -91,7 +89,7 @@ in_range(p, value) if {
 
 # Pod-level fields: fsGroup, and each supplemental group.
 violation contains v if {
-	p := params.fsGroup
+	p := object.get(data.plumbline.params, ["podSecurity", "fsGroup"], null)
 	is_object(p)
 	pod
 	problem := pod_problem("fsGroup", p)
@@ -99,7 +97,7 @@ violation contains v if {
 }
 
 violation contains v if {
-	p := params.supplementalGroups
+	p := object.get(data.plumbline.params, ["podSecurity", "supplementalGroups"], null)
 	is_object(p)
 	groups := object.get(pod_sc, "supplementalGroups", null)
 	is_array(groups)
@@ -113,7 +111,7 @@ violation contains v if {
 }
 
 violation contains v if {
-	p := params.supplementalGroups
+	p := object.get(data.plumbline.params, ["podSecurity", "supplementalGroups"], null)
 	is_object(p)
 	p.rule == "MustRunAs"
 	pod

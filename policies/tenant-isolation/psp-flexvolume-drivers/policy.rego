@@ -15,7 +15,7 @@ configured := object.get(object.get(data.plumbline.params, "podSecurity", {}), "
 drivers := [d | some e in object.get({true: configured}, is_array(configured), []); d := e.driver]
 
 violation contains v if {
-	is_array(configured)
+	is_array(object.get(data.plumbline.params, ["podSecurity", "allowedFlexVolumes"], null))
 	ps := data.plumbline.lib.k8s.pod_spec
 	some i, vol in ps.spec.volumes
 	is_object(vol)

@@ -11,7 +11,7 @@ import data.plumbline.lib.pss
 # so it runs at every level once turned on.
 
 violation contains v if {
-	data.plumbline.lib.pss.params.readOnlyRootFilesystem == true
+	object.get(data.plumbline.params, ["podSecurity", "readOnlyRootFilesystem"], false) == true
 	some c in data.plumbline.lib.k8s.containers
 	object.get(c.sc, "readOnlyRootFilesystem", null) != true
 	not pss.exempt("psp-read-only-root-filesystem", c)

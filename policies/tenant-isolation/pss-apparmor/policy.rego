@@ -20,7 +20,7 @@ import data.plumbline.lib.pss
 
 allowed_types := {"RuntimeDefault", "Localhost"}
 
-configured := object.get(data.plumbline.lib.pss.params, "allowedAppArmorProfiles", null)
+configured := object.get(data.plumbline.params, ["podSecurity", "allowedAppArmorProfiles"], null)
 
 configured_forms := {f |
 	some e in configured
@@ -28,7 +28,7 @@ configured_forms := {f |
 }
 
 violation contains v if {
-	is_array(configured)
+	is_array(object.get(data.plumbline.params, ["podSecurity", "allowedAppArmorProfiles"], null))
 	not "*" in configured_forms
 	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
@@ -88,11 +88,11 @@ annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 
 # Pod-level field.
 violation contains v if {
-	configured == null
-	data.plumbline.lib.pss.baseline
 	ps := data.plumbline.lib.k8s.pod_spec
 	profile := ps.spec.securityContext.appArmorProfile
 	profile != null
+	object.get(data.plumbline.params, ["podSecurity", "allowedAppArmorProfiles"], null) == null
+	data.plumbline.lib.pss.baseline
 	not profile.type in allowed_types
 	bad := bad_profile(profile)
 	v := {
@@ -104,11 +104,11 @@ violation contains v if {
 
 # Container-level field.
 violation contains v if {
-	configured == null
-	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
 	profile := c.sc.appArmorProfile
 	profile != null
+	object.get(data.plumbline.params, ["podSecurity", "allowedAppArmorProfiles"], null) == null
+	data.plumbline.lib.pss.baseline
 	not profile.type in allowed_types
 	not pss.exempt("pss-apparmor", c)
 	bad := bad_profile(profile)
@@ -121,7 +121,7 @@ violation contains v if {
 
 # Deprecated beta annotations on the pod (the pod template's metadata for controllers).
 violation contains v if {
-	configured == null
+	object.get(data.plumbline.params, ["podSecurity", "allowedAppArmorProfiles"], null) == null
 	data.plumbline.lib.pss.baseline
 	annotations := object.get(data.plumbline.lib.k8s.pod_metadata, "annotations", {})
 	is_object(annotations)

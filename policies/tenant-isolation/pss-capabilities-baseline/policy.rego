@@ -34,19 +34,21 @@ replaced if {
 	data.plumbline.lib.pss.minor >= 22
 }
 
-configured := object.get(data.plumbline.lib.pss.params, "allowedCapabilities", null)
+# Parameters are read inline where a body needs them (a data lookup, not a rule call), after the
+# cheap lookups of the object that end most bodies.
+configured := object.get(data.plumbline.params, ["podSecurity", "allowedCapabilities"], null)
 
-required_drop := object.get(data.plumbline.lib.pss.params, "requiredDropCapabilities", [])
+required_drop := object.get(data.plumbline.params, ["podSecurity", "requiredDropCapabilities"], [])
 
 # The default set, names compared exactly.
 violation contains v if {
-	configured == null
-	applies
 	some c in data.plumbline.lib.k8s.containers
 	adds := c.sc.capabilities.add
 	is_array(adds)
 	some i, cap in adds
 	not cap in allowed
+	object.get(data.plumbline.params, ["podSecurity", "allowedCapabilities"], null) == null
+	applies
 	not pss.exempt("pss-capabilities-baseline", c)
 	v := {
 		"msg": sprintf("%s adds capability %s in securityContext.capabilities.add; baseline allows adding only %s", [c.desc, show(cap), allowed_text]),
@@ -57,12 +59,12 @@ violation contains v if {
 
 # params.podSecurity.allowedCapabilities.
 violation contains v if {
-	is_array(configured)
-	not "*" in configured
-	applies
 	some c in data.plumbline.lib.k8s.containers
 	adds := c.sc.capabilities.add
 	is_array(adds)
+	is_array(object.get(data.plumbline.params, ["podSecurity", "allowedCapabilities"], null))
+	not "*" in configured
+	applies
 	some i, cap in adds
 	not configured_allows(cap)
 	not pss.exempt("pss-capabilities-baseline", c)
@@ -76,7 +78,7 @@ violation contains v if {
 # params.podSecurity.requiredDropCapabilities (at restricted, pss-capabilities-restricted judges
 # the drop list).
 violation contains v if {
-	count(required_drop) > 0
+	count(object.get(data.plumbline.params, ["podSecurity", "requiredDropCapabilities"], [])) > 0
 	applies
 	some c in data.plumbline.lib.k8s.containers
 	dropped := {pss.capability(d) | some d in object.get(c.sc, ["capabilities", "drop"], [])}

@@ -26,13 +26,14 @@ applies if {
 }
 
 windows_exempt if {
-	data.plumbline.lib.pss.minor >= 25
 	data.plumbline.lib.pss.windows_pod
+	data.plumbline.lib.pss.minor >= 25
 }
 
-configured_add := object.get(data.plumbline.lib.pss.params, "allowedCapabilities", null)
+# Parameters are read inline in the bodies (a data lookup, not a rule call).
+configured_add := object.get(data.plumbline.params, ["podSecurity", "allowedCapabilities"], null)
 
-configured_drop := object.get(data.plumbline.lib.pss.params, "requiredDropCapabilities", null)
+configured_drop := object.get(data.plumbline.params, ["podSecurity", "requiredDropCapabilities"], null)
 
 # The per-container lookups are inlined (c.sc is the container's securityContext, or {} when it
 # has none): they run for every container of every workload. A key that may be absent is read
@@ -43,7 +44,7 @@ configured_drop := object.get(data.plumbline.lib.pss.params, "requiredDropCapabi
 # drop does not contain "ALL" (or is not a list: `"ALL" in` also matches an object's values, so
 # an object drop is caught by the second body).
 violation contains v if {
-	configured_drop == null
+	object.get(data.plumbline.params, ["podSecurity", "requiredDropCapabilities"], null) == null
 	applies
 	some c in data.plumbline.lib.k8s.containers
 	not "ALL" in object.get(c.sc, ["capabilities", "drop"], null)
@@ -51,10 +52,10 @@ violation contains v if {
 }
 
 violation contains v if {
-	configured_drop == null
-	applies
 	some c in data.plumbline.lib.k8s.containers
 	drop := c.sc.capabilities.drop
+	object.get(data.plumbline.params, ["podSecurity", "requiredDropCapabilities"], null) == null
+	applies
 	"ALL" in drop
 	is_object(drop)
 	v := drop_violation(c)
@@ -72,7 +73,7 @@ drop_violation(c) := v if {
 
 # params.podSecurity.requiredDropCapabilities: each listed capability, or ALL, dropped.
 violation contains v if {
-	is_array(configured_drop)
+	is_array(object.get(data.plumbline.params, ["podSecurity", "requiredDropCapabilities"], null))
 	applies
 	some c in data.plumbline.lib.k8s.containers
 	dropped := {pss.capability(d) | some d in object.get(c.sc, ["capabilities", "drop"], [])}
@@ -93,12 +94,12 @@ drop_path(c) := concat("", [c.path, "/securityContext/capabilities/drop"]) if {
 
 # params.podSecurity.allowedCapabilities.
 violation contains v if {
-	is_array(configured_add)
-	not "*" in configured_add
-	applies
 	some c in data.plumbline.lib.k8s.containers
 	add := c.sc.capabilities.add
 	is_array(add)
+	is_array(object.get(data.plumbline.params, ["podSecurity", "allowedCapabilities"], null))
+	not "*" in configured_add
+	applies
 	some i, cap in add
 	not configured_allows(cap)
 	not pss.exempt("pss-capabilities-restricted", c)
@@ -116,11 +117,11 @@ configured_allows(cap) if {
 
 # Each added capability other than NET_BIND_SERVICE.
 violation contains v if {
-	configured_add == null
-	applies
 	some c in data.plumbline.lib.k8s.containers
 	add := c.sc.capabilities.add
 	is_array(add)
+	object.get(data.plumbline.params, ["podSecurity", "allowedCapabilities"], null) == null
+	applies
 	some i, cap in add
 	cap != allowed_add
 	not pss.exempt("pss-capabilities-restricted", c)

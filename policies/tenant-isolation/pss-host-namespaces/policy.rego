@@ -31,7 +31,7 @@ violation contains v if {
 
 allowed(field) if {
 	field == "hostNetwork"
-	object.get(data.plumbline.lib.pss.params, "allowHostNetwork", false) == true
+	object.get(data.plumbline.params, ["podSecurity", "allowHostNetwork"], false) == true
 }
 
 subject := "pod" if input.object.kind == "Pod"

@@ -16,7 +16,7 @@ import data.plumbline.lib.pss
 # "/var/logs"), and an entry with readOnly: true allows the volume only when every mount of it in
 # containers, init containers and ephemeral containers is readOnly. An empty list forbids all.
 
-configured := object.get(data.plumbline.lib.pss.params, "allowedHostPaths", null)
+configured := object.get(data.plumbline.params, ["podSecurity", "allowedHostPaths"], null)
 
 applies if {
 	configured == null
@@ -30,12 +30,12 @@ applies if {
 }
 
 violation contains v if {
-	applies
 	ps := data.plumbline.lib.k8s.pod_spec
 	some i, vol in ps.spec.volumes
 	is_object(vol)
 	hp := object.get(vol, "hostPath", null)
 	hp != null
+	applies
 	name := object.get(vol, "name", "")
 	not configured_allows(name, hp)
 	v := {

@@ -23,20 +23,19 @@ actions := ["httpGet", "tcpSocket"]
 # skipped.
 violation contains v if {
 	data.plumbline.lib.pss.baseline
-	data.plumbline.lib.pss.minor >= 34
 	some c in data.plumbline.lib.k8s.containers
 	some probe, handler in object.filter(c.container, probes)
 	some action in actions
 	host := handler[action].host
 	is_string(host)
 	host != ""
+	data.plumbline.lib.pss.minor >= 34
 	not pss.exempt("pss-host-probes-lifecycle", c)
 	v := report(c, [probe], action, host)
 }
 
 violation contains v if {
 	data.plumbline.lib.pss.baseline
-	data.plumbline.lib.pss.minor >= 34
 	some c in data.plumbline.lib.k8s.containers
 	lifecycle := c.container.lifecycle
 	is_object(lifecycle)
@@ -45,6 +44,7 @@ violation contains v if {
 	host := handler[action].host
 	is_string(host)
 	host != ""
+	data.plumbline.lib.pss.minor >= 34
 	not pss.exempt("pss-host-probes-lifecycle", c)
 	v := report(c, ["lifecycle", hook], action, host)
 }

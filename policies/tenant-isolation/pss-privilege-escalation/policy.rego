@@ -32,8 +32,8 @@ violation contains v if {
 }
 
 windows_exempt if {
-	data.plumbline.lib.pss.minor >= 25
 	data.plumbline.lib.pss.windows_pod
+	data.plumbline.lib.pss.minor >= 25
 }
 
 # No securityContext at all.

@@ -17,16 +17,16 @@ import data.plumbline.lib.pss
 # Parameter (Gatekeeper K8sPSPProcMount procMount): params.podSecurity.allowedProcMount "Unmasked"
 # allows any procMount; "Default" allows only Default, also in a user namespace.
 
-configured := object.get(data.plumbline.lib.pss.params, "allowedProcMount", null)
+configured := object.get(data.plumbline.params, ["podSecurity", "allowedProcMount"], null)
 
 violation contains v if {
-	data.plumbline.lib.pss.baseline
-	configured != "Unmasked"
-	not relaxed
 	some c in data.plumbline.lib.k8s.containers
 	pm := c.sc.procMount
 	pm != null
 	pm != "Default"
+	data.plumbline.lib.pss.baseline
+	object.get(data.plumbline.params, ["podSecurity", "allowedProcMount"], null) != "Unmasked"
+	not relaxed
 	not pss.exempt("pss-proc-mount", c)
 	v := {
 		"msg": sprintf("%s sets securityContext.procMount=%v; %s", [c.desc, pm, rule_text]),

@@ -18,8 +18,8 @@ pod_label := "pod template" if input.object.kind != "Pod"
 
 # The user-namespace exemption exists from policy version 1.35 (runAsNonRoot1_35).
 user_namespace_pod if {
-	data.plumbline.lib.pss.minor >= 35
 	data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
+	data.plumbline.lib.pss.minor >= 35
 }
 
 # The pod's runAsNonRoot; null when unset, or when the pod has no securityContext object

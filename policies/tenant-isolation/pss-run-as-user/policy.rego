@@ -17,8 +17,8 @@ pod_label := "pod template" if input.object.kind != "Pod"
 
 # The user-namespace exemption exists from policy version 1.35 (runAsUser1_35).
 user_namespace_pod if {
-	data.plumbline.lib.pss.minor >= 35
 	data.plumbline.lib.k8s.pod_spec.spec.hostUsers == false
+	data.plumbline.lib.pss.minor >= 35
 }
 
 # runAsUser: 0 at pod level. Reported unless every container of the pod is exempt from this

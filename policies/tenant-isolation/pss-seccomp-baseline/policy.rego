@@ -19,7 +19,7 @@ import data.plumbline.lib.pss
 allowed_types := {"RuntimeDefault", "Localhost"}
 
 applies if {
-	data.plumbline.lib.pss.seccomp_configured == null
+	object.get(data.plumbline.params, ["podSecurity", "allowedSeccompProfiles"], null) == null
 	not replaced # at restricted, the restricted control replaces this one (as Pod Security Admission does)
 	data.plumbline.lib.pss.baseline
 }
@@ -45,22 +45,23 @@ container_annotation_prefix := "container.seccomp.security.alpha.kubernetes.io/"
 
 # Policy versions below 1.19: the pod annotation.
 violation contains v if {
-	annotations_checked
 	annotations := object.get(data.plumbline.lib.k8s.pod_metadata, "annotations", {})
 	value := object.get(annotations, pod_annotation, null)
 	value != null
+	annotations_checked
 	not allowed_annotation(value)
 	v := annotation_violation(pod_annotation, value, {})
 }
 
 # Policy versions below 1.19: each container's annotation.
 violation contains v if {
-	annotations_checked
 	annotations := object.get(data.plumbline.lib.k8s.pod_metadata, "annotations", {})
+	count(annotations) > 0
 	some c in data.plumbline.lib.k8s.containers
 	key := concat("", [container_annotation_prefix, c.name])
 	value := object.get(annotations, key, null)
 	value != null
+	annotations_checked
 	not allowed_annotation(value)
 	not pss.exempt("pss-seccomp-baseline", c)
 	v := annotation_violation(key, value, {"image": c.image, "container": c.name})
@@ -85,10 +86,10 @@ show(x) := sprintf("%v", [x]) if not is_string(x)
 
 # Pod level.
 violation contains v if {
-	fields_checked
 	ps := data.plumbline.lib.k8s.pod_spec
 	profile := ps.spec.securityContext.seccompProfile
 	profile != null
+	fields_checked
 	not profile.type in allowed_types
 	bad := bad_profile(profile)
 	v := {
@@ -100,10 +101,10 @@ violation contains v if {
 
 # Containers.
 violation contains v if {
-	fields_checked
 	some c in data.plumbline.lib.k8s.containers
 	profile := c.sc.seccompProfile
 	profile != null
+	fields_checked
 	not profile.type in allowed_types
 	not pss.exempt("pss-seccomp-baseline", c)
 	bad := bad_profile(profile)
@@ -129,7 +130,7 @@ subject := sprintf("%s pod template", [input.object.kind]) if input.object.kind 
 # params.podSecurity.allowedSeccompProfiles (Gatekeeper K8sPSPSeccomp) replaces the baseline rule
 # at the baseline level (lib/pss.rego, seccomp_allowlist_violations).
 violation contains v if {
-	is_array(data.plumbline.lib.pss.seccomp_configured)
+	is_array(object.get(data.plumbline.params, ["podSecurity", "allowedSeccompProfiles"], null))
 	data.plumbline.lib.pss.baseline
 	not data.plumbline.lib.pss.restricted
 	some v in pss.seccomp_allowlist_violations("pss-seccomp-baseline")

@@ -30,15 +30,15 @@ allowed_profile(p) if p.type in allowed_types
 # Policy versions: the check exists from 1.19 (below, pss-seccomp-baseline's annotation check
 # applies at restricted); the Windows exemption from 1.25.
 applies if {
-	data.plumbline.lib.pss.seccomp_configured == null
+	object.get(data.plumbline.params, ["podSecurity", "allowedSeccompProfiles"], null) == null
 	data.plumbline.lib.pss.restricted
 	data.plumbline.lib.pss.minor >= 19
 	not windows_exempt
 }
 
 windows_exempt if {
-	data.plumbline.lib.pss.minor >= 25
 	data.plumbline.lib.pss.windows_pod
+	data.plumbline.lib.pss.minor >= 25
 }
 
 # A profile is valid when it is an object whose type is one of allowed_types: `p.type` is
@@ -111,7 +111,7 @@ all_containers_exempt if {
 # rule at the restricted level, whatever the policy version (lib/pss.rego,
 # seccomp_allowlist_violations); Windows pods stay exempt from 1.25, as they cannot set a profile.
 violation contains v if {
-	is_array(data.plumbline.lib.pss.seccomp_configured)
+	is_array(object.get(data.plumbline.params, ["podSecurity", "allowedSeccompProfiles"], null))
 	data.plumbline.lib.pss.restricted
 	not windows_exempt
 	some v in pss.seccomp_allowlist_violations("pss-seccomp-restricted")

@@ -22,17 +22,17 @@ allowed_types := {"container_t", "container_init_t", "container_kvm_t", "contain
 
 allowed_text := concat(", ", sort([t | some t in allowed_types]))
 
-configured := object.get(data.plumbline.lib.pss.params, "allowedSELinuxOptions", null)
+configured := object.get(data.plumbline.params, ["podSecurity", "allowedSELinuxOptions"], null)
 
 option_fields := ["level", "role", "type", "user"]
 
 # params.podSecurity.allowedSELinuxOptions, pod level.
 violation contains v if {
-	is_array(configured)
-	data.plumbline.lib.pss.baseline
 	ps := data.plumbline.lib.k8s.pod_spec
 	opts := ps.spec.securityContext.seLinuxOptions
 	is_object(opts)
+	is_array(object.get(data.plumbline.params, ["podSecurity", "allowedSELinuxOptions"], null))
+	data.plumbline.lib.pss.baseline
 	not configured_allows(opts)
 	v := {
 		"msg": sprintf("%s sets securityContext.seLinuxOptions %v, which matches no entry of params.podSecurity.allowedSELinuxOptions", [subject, opts]),
@@ -43,11 +43,11 @@ violation contains v if {
 
 # params.podSecurity.allowedSELinuxOptions, containers.
 violation contains v if {
-	is_array(configured)
-	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
 	opts := c.sc.seLinuxOptions
 	is_object(opts)
+	is_array(object.get(data.plumbline.params, ["podSecurity", "allowedSELinuxOptions"], null))
+	data.plumbline.lib.pss.baseline
 	not configured_allows(opts)
 	not pss.exempt("pss-selinux", c)
 	v := {
@@ -68,11 +68,11 @@ field_allowed(f, opts, entry) if object.get(opts, f, null) == object.get(entry, 
 
 # Pod level.
 violation contains v if {
-	configured == null
-	data.plumbline.lib.pss.baseline
 	ps := data.plumbline.lib.k8s.pod_spec
 	opts := ps.spec.securityContext.seLinuxOptions
 	is_object(opts)
+	object.get(data.plumbline.params, ["podSecurity", "allowedSELinuxOptions"], null) == null
+	data.plumbline.lib.pss.baseline
 	some p in problems(opts)
 	v := {
 		"msg": sprintf("%s sets securityContext.seLinuxOptions.%s; %s", [subject, p.what, p.rule]),
@@ -83,11 +83,11 @@ violation contains v if {
 
 # Containers.
 violation contains v if {
-	configured == null
-	data.plumbline.lib.pss.baseline
 	some c in data.plumbline.lib.k8s.containers
 	opts := c.sc.seLinuxOptions
 	is_object(opts)
+	object.get(data.plumbline.params, ["podSecurity", "allowedSELinuxOptions"], null) == null
+	data.plumbline.lib.pss.baseline
 	some p in problems(opts)
 	not pss.exempt("pss-selinux", c)
 	v := {

@@ -39,9 +39,9 @@ safe := {name |
 	some name in entry[1]
 }
 
-configured_allowed := object.get(data.plumbline.lib.pss.params, "allowedSysctls", null)
+configured_allowed := object.get(data.plumbline.params, ["podSecurity", "allowedSysctls"], null)
 
-configured_forbidden := object.get(data.plumbline.lib.pss.params, "forbiddenSysctls", [])
+configured_forbidden := object.get(data.plumbline.params, ["podSecurity", "forbiddenSysctls"], [])
 
 violation contains v if {
 	data.plumbline.lib.pss.baseline

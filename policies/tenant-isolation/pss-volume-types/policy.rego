@@ -26,14 +26,14 @@ allowed_types := {
 	"secret",
 }
 
-configured := object.get(data.plumbline.lib.pss.params, "volumes", null)
+configured := object.get(data.plumbline.params, ["podSecurity", "volumes"], null)
 
-host_paths_configured if is_array(object.get(data.plumbline.lib.pss.params, "allowedHostPaths", null))
+host_paths_configured if is_array(object.get(data.plumbline.params, ["podSecurity", "allowedHostPaths"], null))
 
 allowed_list := concat(", ", sort([t | some t in allowed_types]))
 
 violation contains v if {
-	configured == null
+	object.get(data.plumbline.params, ["podSecurity", "volumes"], null) == null
 	data.plumbline.lib.pss.restricted
 	ps := data.plumbline.lib.k8s.pod_spec
 	some i, vol in ps.spec.volumes
@@ -53,7 +53,7 @@ violation contains v if {
 
 # params.podSecurity.volumes.
 violation contains v if {
-	is_array(configured)
+	is_array(object.get(data.plumbline.params, ["podSecurity", "volumes"], null))
 	not "*" in configured
 	data.plumbline.lib.pss.baseline
 	ps := data.plumbline.lib.k8s.pod_spec
