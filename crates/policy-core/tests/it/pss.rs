@@ -262,3 +262,49 @@ fn parameter_cases_give_their_verdicts() {
         failures.join("\n")
     );
 }
+
+/// One hostPort, one finding (issue 17): with both host-port rules running, a host port gives
+/// exactly one finding at every level (pss-host-ports where baseline or restricted is in force,
+/// pod-host-ports at privileged), and listing it in `params.network.allowedHostPorts` (a port
+/// or a range) clears it at every level.
+#[test]
+fn one_host_port_gives_one_finding_and_the_list_clears_it() {
+    let pack = PolicyPack::from_dir(&root().join("policies")).unwrap();
+    let objects_for = |level: &str| {
+        let text = format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: \
+             {{pod-security.kubernetes.io/enforce: {level}}}}}\n---\n\
+             apiVersion: v1\nkind: Pod\nmetadata: {{name: agent, namespace: shop}}\n\
+             spec: {{containers: [{{name: agent, image: agent:1.0, \
+             ports: [{{containerPort: 9100, hostPort: 9100}}]}}]}}\n"
+        );
+        let (objects, problems) = objects_from_source(&Source::new("ports.yaml", &text));
+        assert!(problems.is_empty(), "{problems:?}");
+        objects
+    };
+    for (allowed, want) in [("[]", 1), ("[9100]", 0), ("[{min: 9000, max: 9199}]", 0)] {
+        let config = Config::parse(
+            &format!("version: 1\nparams:\n  network:\n    allowedHostPorts: {allowed}\n"),
+            "plumbline.yaml",
+        )
+        .and_then(|c| c.validate(&pack))
+        .unwrap();
+        #[allow(clippy::field_reassign_with_default)] // LintOptions is non_exhaustive
+        let linter = {
+            let mut options = LintOptions::default();
+            options.select = vec!["pss-host-ports".into(), "pod-host-ports".into()];
+            options.now = FIXTURE_NOW.parse().unwrap();
+            Linter::new(pack.clone(), config, options).unwrap()
+        };
+        for (level, rule) in [
+            ("privileged", "pod-host-ports"),
+            ("baseline", "pss-host-ports"),
+            ("restricted", "pss-host-ports"),
+        ] {
+            let report = linter.lint_objects(&objects_for(level));
+            let found: Vec<_> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+            let expected: Vec<&str> = std::iter::repeat_n(rule, want).collect();
+            assert_eq!(found, expected, "allowedHostPorts {allowed}, level {level}");
+        }
+    }
+}
