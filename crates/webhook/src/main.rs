@@ -182,7 +182,9 @@ fn build(args: &Args) -> anyhow::Result<App> {
         anyhow::bail!("--cluster-cache: this binary was built without the `cluster-cache` feature");
     }
     if args.audit_interval > 0 && !args.cluster_cache {
-        anyhow::bail!("--audit-interval needs --cluster-cache (the audit reads the cluster with its client)");
+        anyhow::bail!(
+            "--audit-interval needs --cluster-cache (the audit reads the cluster with its client)"
+        );
     }
     if args.audit_write_reports && args.audit_interval == 0 {
         anyhow::bail!("--audit-write-reports needs --audit-interval");

@@ -32,8 +32,8 @@ pub struct Metrics {
     cert_reloads_failed: AtomicU64,
     over_budget: AtomicU64,
     connections_refused: Mutex<BTreeMap<&'static str, u64>>,
-}
     audit: std::sync::Arc<crate::audit::AuditStatus>,
+}
 
 /// A label value as stored: at most [`MAX_LABEL_CHARS`] characters, control characters as `?`.
 pub(crate) fn label(s: &str) -> String {
@@ -172,6 +172,11 @@ impl Metrics {
         self.timeouts.load(Ordering::Relaxed)
     }
 
+    /// The background audit's results (exported with the other metrics).
+    pub fn audit_status(&self) -> &std::sync::Arc<crate::audit::AuditStatus> {
+        &self.audit
+    }
+
     /// Prometheus text exposition format 0.0.4.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -194,11 +199,6 @@ impl Metrics {
             for ((rule, sev), n) in m.iter() {
                 let _ = writeln!(
                     out,
-    /// The background audit's results (exported with the other metrics).
-    pub fn audit_status(&self) -> &std::sync::Arc<crate::audit::AuditStatus> {
-        &self.audit
-    }
-
                     "plumbline_webhook_findings_total{{rule=\"{}\",severity=\"{}\"}} {n}",
                     esc(rule),
                     esc(sev)
@@ -297,6 +297,7 @@ impl Metrics {
             "plumbline_webhook_certificate_reloads_total{{result=\"failed\"}} {}",
             self.cert_reloads_failed.load(Ordering::Relaxed)
         );
+        self.audit.render(&mut out);
         out
     }
 }
@@ -330,7 +331,6 @@ pub(crate) fn esc(s: &str) -> String {
 mod tests {
     use super::*;
 
-        self.audit.render(&mut out);
     #[test]
     fn renders_escaped_labels_and_histogram() {
         let m = Metrics::default();
