@@ -131,7 +131,9 @@ impl AuditStatus {
             "plumbline_audit_reports_written {}",
             last.reports_written
         );
-        out.push_str("# HELP plumbline_audit_duration_seconds Time the last successful audit took.\n");
+        out.push_str(
+            "# HELP plumbline_audit_duration_seconds Time the last successful audit took.\n",
+        );
         out.push_str("# TYPE plumbline_audit_duration_seconds gauge\n");
         let _ = writeln!(
             out,
@@ -271,7 +273,10 @@ mod tests {
         let status = AuditStatus::default();
         let mut before = String::new();
         status.render(&mut before);
-        assert!(before.contains("plumbline_audit_runs_total{result=\"ok\"} 0"), "{before}");
+        assert!(
+            before.contains("plumbline_audit_runs_total{result=\"ok\"} 0"),
+            "{before}"
+        );
         assert!(!before.contains("plumbline_audit_violations"), "{before}");
         status.succeeded(&report, 1, Duration::from_millis(1500), 0);
         status.failed();
@@ -283,9 +288,18 @@ mod tests {
             ),
             "{out}"
         );
-        assert!(out.contains("plumbline_audit_runs_total{result=\"ok\"} 1"), "{out}");
-        assert!(out.contains("plumbline_audit_runs_total{result=\"failed\"} 1"), "{out}");
+        assert!(
+            out.contains("plumbline_audit_runs_total{result=\"ok\"} 1"),
+            "{out}"
+        );
+        assert!(
+            out.contains("plumbline_audit_runs_total{result=\"failed\"} 1"),
+            "{out}"
+        );
         assert!(out.contains("plumbline_audit_objects 1"), "{out}");
-        assert!(out.contains("plumbline_audit_duration_seconds 1.5"), "{out}");
+        assert!(
+            out.contains("plumbline_audit_duration_seconds 1.5"),
+            "{out}"
+        );
     }
 }
