@@ -179,6 +179,18 @@ impl Verifier {
         Verifier::new(config, layout)
     }
 
+    /// [`Verifier::from_config`] over an image layout, as the image facts a fixture suite reads
+    /// (`policy_core::fixtures::run_suite_with`'s verifier), errors as text.
+    pub fn fixture_facts(
+        signing: &Value,
+        config_dir: &Path,
+        layout: &Path,
+    ) -> Result<std::sync::Arc<dyn ImageFacts>, String> {
+        Verifier::from_config(signing, config_dir, Some(layout))
+            .map(|v| std::sync::Arc::new(v) as std::sync::Arc<dyn ImageFacts>)
+            .map_err(|e| e.to_string())
+    }
+
     /// Build from a parsed config.
     pub fn new(config: TrustConfig, layout: Option<&Path>) -> Result<Verifier, Error> {
         let (source, authoritative): (Box<dyn Source>, bool) = match layout {

@@ -195,6 +195,31 @@ fn run_rule(
     }
 }
 
+/// Read and lint one sample file; unreadable files, input problems and rule errors become
+/// failures (`None` when the file cannot be read at all).
+fn lint_file(
+    linter: &Linter,
+    file: &Path,
+    failures: &mut Vec<String>,
+) -> Option<(Vec<Object>, crate::lint::Report)> {
+    let source = match Source::read(file) {
+        Ok(s) => s,
+        Err(p) => {
+            failures.push(p.to_string());
+            return None;
+        }
+    };
+    let (objects, problems) = objects_from_source(&source);
+    for p in problems {
+        failures.push(format!("input problem: {p}"));
+    }
+    let report = linter.lint_objects(&objects);
+    for p in &report.problems {
+        failures.push(format!("rule error: {p}"));
+    }
+    Some((objects, report))
+}
+
 fn is_context(o: &Object) -> bool {
     o.value["metadata"]["annotations"][CONTEXT_ANNOTATION].as_str() == Some("context")
 }
@@ -216,21 +241,9 @@ fn run_case(
         judged: 0,
         failures: Vec::new(),
     };
-    let source = match Source::read(file) {
-        Ok(s) => s,
-        Err(p) => {
-            result.failures.push(p.to_string());
-            return result;
-        }
+    let Some((objects, report)) = lint_file(linter, file, &mut result.failures) else {
+        return result;
     };
-    let (objects, problems) = objects_from_source(&source);
-    for p in problems {
-        result.failures.push(format!("input problem: {p}"));
-    }
-    let report = linter.lint_objects(&objects);
-    for p in &report.problems {
-        result.failures.push(format!("rule error: {p}"));
-    }
     for o in objects.iter().filter(|o| !is_context(o)) {
         if !meta.applies_to(&o.reference.kind) {
             result.failures.push(format!(
@@ -433,21 +446,9 @@ fn run_suite_case(pack: &PolicyPack, rule: &str, dir: &Path, case: &SuiteCase) -
             return result;
         }
     };
-    let source = match Source::read(&file) {
-        Ok(s) => s,
-        Err(p) => {
-            result.failures.push(p.to_string());
-            return result;
-        }
+    let Some((objects, report)) = lint_file(&linter, &file, &mut result.failures) else {
+        return result;
     };
-    let (objects, problems) = objects_from_source(&source);
-    for p in problems {
-        result.failures.push(format!("input problem: {p}"));
-    }
-    let report = linter.lint_objects(&objects);
-    for p in &report.problems {
-        result.failures.push(format!("rule error: {p}"));
-    }
     let judged: Vec<&Object> = objects.iter().filter(|o| !is_context(o)).collect();
     result.judged = judged.len();
     let matches = |o: &Object, want: &str| {

@@ -12,14 +12,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use policy_core::fixtures::{
     run_rego_tests, run_rule_suite, run_suite_with, CaseResult, SUITE_FILE,
 };
-use policy_core::imagefacts::ImageFacts;
 use policy_core::{PackSources, PolicyPack};
 
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
@@ -168,14 +166,7 @@ fn test_dir(args: &TestArgs, dir: &Path, outcome: &mut Outcome) -> anyhow::Resul
         };
         f.is_dir().then_some(f)
     });
-    let verifier = |signing: &serde_json::Value,
-                    dir: &Path,
-                    layout: &Path|
-     -> Result<Arc<dyn ImageFacts>, String> {
-        image_verify::Verifier::from_config(signing, dir, Some(layout))
-            .map(|v| Arc::new(v) as Arc<dyn ImageFacts>)
-            .map_err(|e| e.to_string())
-    };
+    let verifier = image_verify::Verifier::fixture_facts;
     for rule in &own.rules {
         let meta = &rule.meta;
         if only_rule.as_deref().is_some_and(|id| id != meta.id) {

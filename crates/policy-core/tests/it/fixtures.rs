@@ -1,9 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use std::sync::Arc;
-
 use policy_core::fixtures::run_suite_with;
-use policy_core::imagefacts::ImageFacts;
 use policy_core::PolicyPack;
 
 pub(crate) fn root() -> PathBuf {
@@ -17,14 +14,7 @@ fn every_rule_proves_both_verdicts() {
     let pack = PolicyPack::from_dir(&root().join("policies")).unwrap();
     // PLUMBLINE_FIXTURE_RULE=<rule id or domain> runs one rule's (or domain's) fixtures.
     let only = std::env::var("PLUMBLINE_FIXTURE_RULE").ok();
-    let verifier = |signing: &serde_json::Value,
-                    dir: &Path,
-                    layout: &Path|
-     -> Result<Arc<dyn ImageFacts>, String> {
-        image_verify::Verifier::from_config(signing, dir, Some(layout))
-            .map(|v| Arc::new(v) as Arc<dyn ImageFacts>)
-            .map_err(|e| e.to_string())
-    };
+    let verifier = image_verify::Verifier::fixture_facts;
     let report = run_suite_with(
         &pack,
         &root().join("tests/fixtures"),
