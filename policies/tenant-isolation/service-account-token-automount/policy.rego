@@ -48,21 +48,28 @@ subject := "pod" if {
 	input.object.kind == "Pod"
 } else := sprintf("%s pod template", [input.object.kind])
 
-pod_message(value, sa) := sprintf("%s sets automountServiceAccountToken=true, so every container gets an API token of ServiceAccount %q; set it to false unless the pod calls the Kubernetes API", [subject, sa]) if {
-	value == true
-} else := sprintf("%s does not set automountServiceAccountToken, so its containers get an API token of ServiceAccount %q unless that ServiceAccount sets automountServiceAccountToken: false (not visible here); set it to false on the pod unless the pod calls the Kubernetes API", [subject, sa]) if {
-	value == null
-} else := sprintf("%s sets automountServiceAccountToken to %v, which is not the boolean false; set it to false unless the pod calls the Kubernetes API", [subject, json.marshal(value)])
+# Short messages; why and how to fix are in rule.yaml (plumbline explain).
+pod_message(value, sa) := sprintf("%s mounts an API token of ServiceAccount %q (automountServiceAccountToken: true)", [subject, sa]) if value == true
+
+pod_message(value, sa) := sprintf("%s mounts an API token of ServiceAccount %q (automountServiceAccountToken unset)", [subject, sa]) if value == null
+
+pod_message(value, _) := sprintf("%s sets automountServiceAccountToken to %s, not false", [subject, json.marshal(value)]) if {
+	value != true
+	value != null
+}
 
 pod_path(ps, value) := ps.path if {
 	value == null
 } else := concat("/", [ps.path, "automountServiceAccountToken"])
 
-sa_message(value) := sprintf("ServiceAccount %q sets automountServiceAccountToken=true, so every pod using it gets its API token unless the pod opts out; set it to false and let the pods that need the API opt in", [sa_name]) if {
-	value == true
-} else := sprintf("ServiceAccount %q does not set automountServiceAccountToken, so every pod using it gets its API token unless the pod opts out; set it to false and let the pods that need the API opt in", [sa_name]) if {
-	value == null
-} else := sprintf("ServiceAccount %q sets automountServiceAccountToken to %v, which is not the boolean false; set it to false and let the pods that need the API opt in", [sa_name, json.marshal(value)])
+sa_message(value) := sprintf("ServiceAccount %q gives its pods an API token (automountServiceAccountToken: true)", [sa_name]) if value == true
+
+sa_message(value) := sprintf("ServiceAccount %q gives its pods an API token (automountServiceAccountToken unset)", [sa_name]) if value == null
+
+sa_message(value) := sprintf("ServiceAccount %q sets automountServiceAccountToken to %s, not false", [sa_name, json.marshal(value)]) if {
+	value != true
+	value != null
+}
 
 sa_name := n if {
 	n := input.object.metadata.name
