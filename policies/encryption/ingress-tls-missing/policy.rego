@@ -8,6 +8,9 @@ params := object.get(data.plumbline.params, "ingress", {})
 
 enabled if object.get(params, "requireTLS", true) == true
 
+# Gatekeeper's K8sHttpsOnly also requires the annotation that turns plain HTTP off.
+require_http_off if object.get(params, "requireAllowHttpFalse", false) == true
+
 spec := object.get(input.object, "spec", {})
 
 tls_entries := [t | some t in object.get(spec, "tls", []); is_object(t)]
@@ -111,4 +114,42 @@ covered(host) if {
 	label != ""
 	not contains(label, ".")
 	not contains(label, "*")
+}
+
+# With params.ingress.requireAllowHttpFalse, the Ingress must also say
+# `kubernetes.io/ingress.allow-http: "false"` (K8sHttpsOnly): the exact string, as upstream.
+violation contains v if {
+	input.object.kind == "Ingress"
+	require_http_off
+	not http_off
+	v := {
+		"msg": sprintf("Ingress does not set the annotation kubernetes.io/ingress.allow-http: \"false\" (it is %s), so the load balancer may still serve plain HTTP", [allow_http_text]),
+		"path": allow_http_pointer,
+		"details": {"annotation": "kubernetes.io/ingress.allow-http", "value": allow_http_value},
+	}
+}
+
+http_off if data.plumbline.lib.k8s.annotations["kubernetes.io/ingress.allow-http"] == "false"
+
+allow_http_value := object.get(data.plumbline.lib.k8s.annotations, "kubernetes.io/ingress.allow-http", null)
+
+allow_http_text := "absent" if allow_http_value == null
+
+allow_http_text := sprintf("%q", [allow_http_value]) if is_string(allow_http_value)
+
+allow_http_text := sprintf("%v", [allow_http_value]) if {
+	allow_http_value != null
+	not is_string(allow_http_value)
+}
+
+allow_http_pointer := "/metadata/annotations/kubernetes.io~1ingress.allow-http" if allow_http_value != null
+
+allow_http_pointer := "/metadata/annotations" if {
+	allow_http_value == null
+	"annotations" in object.keys(object.get(input.object, "metadata", {}))
+}
+
+allow_http_pointer := "/metadata" if {
+	allow_http_value == null
+	not "annotations" in object.keys(object.get(input.object, "metadata", {}))
 }
