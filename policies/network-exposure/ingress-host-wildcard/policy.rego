@@ -6,12 +6,20 @@ params := object.get(data.plumbline.params, "network", {})
 
 enabled if object.get(params, "forbidWildcardHosts", true) == true
 
+# Each of the three catch-alls can be allowed on its own while the rule stays on for the others
+# (Kyverno's disallow-empty-ingress-host judges only the empty host, the Gatekeeper library's
+# block-wildcard-ingress the empty and the wildcard host).
+judges(switch) if {
+	enabled
+	object.get(params, switch, false) != true
+}
+
 spec := object.get(input.object, "spec", {})
 
 # A rule without a host (or with an empty one) matches every host name.
 violation contains v if {
 	input.object.kind == "Ingress"
-	enabled
+	judges("allowEmptyHosts")
 	some i, rule in object.get(spec, "rules", [])
 	is_object(rule)
 	object.get(rule, "host", "") in {"", null}
@@ -25,7 +33,7 @@ violation contains v if {
 # A wildcard host (`*.example.com`) matches every name under the domain, including other tenants'.
 violation contains v if {
 	input.object.kind == "Ingress"
-	enabled
+	judges("allowHostWildcards")
 	some i, rule in object.get(spec, "rules", [])
 	is_object(rule)
 	host := object.get(rule, "host", "")
@@ -41,7 +49,7 @@ violation contains v if {
 # A default backend receives every request no rule matches, for any host name.
 violation contains v if {
 	input.object.kind == "Ingress"
-	enabled
+	judges("allowDefaultBackends")
 	some field in ["defaultBackend", "backend"]
 	is_object(spec[field])
 	v := {
