@@ -48,7 +48,7 @@ backup_path := "/spec" if {
 	not is_object(object.get(spec, "backup", null))
 }
 
-backup_path := "" if not is_object(input.object.spec)
+backup_path := "" if not is_object(object.get(input.object, "spec", null))
 
 violation contains v if {
 	governed
@@ -84,4 +84,4 @@ crunchy_path := "/spec" if {
 	not is_object(object.get(spec, "backups", null))
 }
 
-crunchy_path := "" if not is_object(input.object.spec)
+crunchy_path := "" if not is_object(object.get(input.object, "spec", null))

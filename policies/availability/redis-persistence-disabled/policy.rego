@@ -69,10 +69,10 @@ ot_path := "/spec/storage" if is_object(spec.storage)
 
 ot_path := "/spec" if {
 	is_object(input.object.spec)
-	not is_object(spec.storage)
+	not is_object(object.get(spec, "storage", null))
 }
 
-ot_path := "" if not is_object(input.object.spec)
+ot_path := "" if not is_object(object.get(input.object, "spec", null))
 
 failover if {
 	input.object.kind == "RedisFailover"
@@ -99,15 +99,15 @@ failover_path := "/spec/redis/storage" if is_object(redis.storage)
 
 failover_path := "/spec/redis" if {
 	is_object(spec.redis)
-	not is_object(redis.storage)
+	not is_object(object.get(redis, "storage", null))
 }
 
 failover_path := "/spec" if {
 	is_object(input.object.spec)
-	not is_object(spec.redis)
+	not is_object(object.get(spec, "redis", null))
 }
 
-failover_path := "" if not is_object(input.object.spec)
+failover_path := "" if not is_object(object.get(input.object, "spec", null))
 
 # customConfig entries, normalised: lowercase, single spaces, quotes removed.
 config_entry contains [i, e] if {

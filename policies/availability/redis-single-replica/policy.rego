@@ -32,7 +32,7 @@ spec := s if {
 
 spec_path := "/spec" if is_object(input.object.spec)
 
-spec_path := "" if not is_object(input.object.spec)
+spec_path := "" if not is_object(object.get(input.object, "spec", null))
 
 violation contains v if {
 	governed
