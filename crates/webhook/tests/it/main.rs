@@ -4,6 +4,7 @@ mod budget;
 #[cfg(feature = "cluster-cache")]
 mod cluster_cache;
 mod hardening;
+mod image;
 mod security;
 mod support;
 
