@@ -100,6 +100,12 @@ pub const KIND_RESOURCES: &[KindResource] = &[
         "rolebindings",
         true,
     ),
+    kr(
+        "ClusterRoleBinding",
+        &["rbac.authorization.k8s.io"],
+        "clusterrolebindings",
+        false,
+    ),
     kr("IngressRoute", TRAEFIK, "ingressroutes", true),
     kr("IngressRouteTCP", TRAEFIK, "ingressroutetcps", true),
     kr("IngressRouteUDP", TRAEFIK, "ingressrouteudps", true),
