@@ -445,7 +445,7 @@ impl Linter {
         (findings, problems)
     }
 
-    /// The policy input of DESIGN.md §3 (documented field by field as `eval::PolicyInput`), as
+    /// The policy input (docs/policy-input.md; documented field by field as `eval::PolicyInput`), as
     /// JSON (for inspection: the same value evaluation builds in the engine's value type).
     pub fn build_input(
         &self,

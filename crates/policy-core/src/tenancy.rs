@@ -1,4 +1,4 @@
-//! One resolver for every object's tenant, environment and tier (DESIGN.md §3): Namespace labels
+//! One resolver for every object's tenant, environment and tier (docs/tenancy.md): Namespace labels
 //! when the Namespace is known, else namespace-name patterns, else the default environment
 //! (`unknown` unless configured: tier multi-tenant, so unannotated input is judged neither as
 //! production nor as a sandbox; docs/tenancy.md).

@@ -19,7 +19,7 @@ mod stream;
 pub(crate) enum Format {
     /// Code frames with the offending line, rule id and a one-line fix.
     Human,
-    /// One JSON object (DESIGN.md §6).
+    /// One JSON object: findings, problems, notes, configs and counts.
     Json,
     /// SARIF 2.1.0 (code scanning).
     Sarif,

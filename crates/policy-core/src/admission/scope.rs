@@ -18,7 +18,7 @@ pub(crate) struct Scope<'r> {
     /// The namespace the request is about (a Namespace request: the one it names).
     pub(crate) namespace: &'r str,
     /// The namespace resolved as the inventory knows it: its labels when known, else name
-    /// patterns, else the default environment (the one resolver, DESIGN.md §3).
+    /// patterns, else the default environment (the one resolver, docs/tenancy.md).
     pub(crate) resolved: Resolved,
     /// A Namespace request: its stored labels and its new labels resolved, when it has them.
     labelled: [Option<Resolved>; 2],
