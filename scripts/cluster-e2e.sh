@@ -627,7 +627,7 @@ check_audit() {
   "$plumbline_bin" audit --config "$work/plumbline.yaml" -n e2e-prod --format json >"$work/audit.json" 2>"$work/audit.err"; rc=$?
   echo "\$ plumbline audit -n e2e-prod --format json  (exit $rc)"; cat "$work/audit.err"
   [ "$rc" -eq 1 ] || { echo "expected exit 1 (an error-level finding)"; return 1; }
-  python3 - "$work/audit.json" <<'PY' || return 1
+  python3 - "$work/audit.json" "$uid" <<'PY' || return 1
 import json, sys
 report = json.load(open(sys.argv[1]))
 hits = [f for f in report["findings"]
@@ -637,6 +637,7 @@ f = hits[0]
 assert f["file"] == "cluster:pod/e2e-prod/unjudged", f["file"]
 assert f["path"] == "/spec/containers/0/image", f["path"]
 assert f["object"]["namespace"] == "e2e-prod", f["object"]
+assert f["object"]["uid"] == sys.argv[2] and f["object"]["resourceVersion"], f["object"]
 print("found:", f["file"], f["path"], f["message"])
 PY
 

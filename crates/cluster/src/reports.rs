@@ -320,6 +320,28 @@ mod tests {
     }
 
     #[test]
+    fn findings_name_the_live_object_by_uid_and_resource_version() {
+        let (_, report, _) = audit();
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "image-tag-latest")
+            .expect("image-tag-latest finding");
+        let v = serde_json::to_value(f).expect("finding as JSON");
+        assert_eq!(v["object"]["uid"], "u-1");
+        assert_eq!(v["object"]["resourceVersion"], "42");
+        assert_eq!(v["file"], "cluster:deployment.apps/shop/odoo");
+        // A manifest without them writes neither key.
+        let plain = policy_core::ObjectRef::of(&json!({"apiVersion": "v1", "kind": "Pod",
+                                                        "metadata": {"name": "p"}}));
+        let pv = serde_json::to_value(&plain).expect("ref as JSON");
+        assert!(
+            pv.get("uid").is_none() && pv.get("resourceVersion").is_none(),
+            "{pv}"
+        );
+    }
+
+    #[test]
     fn a_report_is_cut_at_max_results_worst_first_and_still_counts_all() {
         let (objects, report, rules) = audit();
         let full = build(&report, &objects, &rules, &ReportOptions::new(1000, (0, 0)));

@@ -9,7 +9,7 @@ use crate::problem::Problem;
 use crate::source::Source;
 use crate::yaml::{self, NoteKind, Position, Positions, Span, YamlNote};
 
-/// apiVersion, kind, namespace and name of an object.
+/// apiVersion, kind, namespace and name of an object (and its uid and resourceVersion, if any).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 pub struct ObjectRef {
     /// `apiVersion`.
@@ -21,6 +21,13 @@ pub struct ObjectRef {
     pub namespace: String,
     /// `metadata.name` (or `generateName`).
     pub name: String,
+    /// `metadata.uid`, when the object has one (a live object, an UPDATE's object); not written
+    /// when empty.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub uid: String,
+    /// `metadata.resourceVersion`, when the object has one; not written when empty.
+    #[serde(rename = "resourceVersion", skip_serializing_if = "String::is_empty")]
+    pub resource_version: String,
 }
 
 impl ObjectRef {
@@ -37,6 +44,8 @@ impl ObjectRef {
             kind: s(&value["kind"]),
             namespace: s(&meta["namespace"]),
             name,
+            uid: s(&meta["uid"]),
+            resource_version: s(&meta["resourceVersion"]),
         }
     }
 

@@ -52,6 +52,7 @@ impl Evaluator {
                         kind: "PlumblineConfig".into(),
                         namespace: String::new(),
                         name: format!("exemptions[{i}]"),
+                        ..crate::ObjectRef::default()
                     },
                     file: cfg.path.clone(),
                     document: 0,
