@@ -53,7 +53,7 @@ annotations_path := "/metadata" if {
 	not is_object(object.get(metadata, "annotations", null))
 }
 
-annotations_path := "" if not is_object(input.object.metadata)
+annotations_path := "" if not is_object(object.get(input.object, "metadata", null))
 
 violation contains v if {
 	count(missing) > 0

@@ -52,7 +52,7 @@ labels_path := "/metadata" if {
 	not is_object(object.get(metadata, "labels", null))
 }
 
-labels_path := "" if not is_object(input.object.metadata)
+labels_path := "" if not is_object(object.get(input.object, "metadata", null))
 
 violation contains v if {
 	count(missing) > 0

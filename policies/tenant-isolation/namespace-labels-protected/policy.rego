@@ -114,12 +114,12 @@ path := concat("/", ["/metadata/labels", k8s.escape(present[0])]) if count(prese
 
 path := "/metadata/labels" if {
 	count(present) == 0
-	is_object(input.object.metadata.labels)
+	is_object(object.get(object.get(input.object, "metadata", {}), "labels", null))
 }
 
 path := "/metadata" if {
 	count(present) == 0
-	not is_object(input.object.metadata.labels)
+	not is_object(object.get(object.get(input.object, "metadata", {}), "labels", null))
 }
 
 violation contains v if {

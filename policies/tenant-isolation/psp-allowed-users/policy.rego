@@ -64,8 +64,12 @@ container_problem(field, p, c) := {"what": sprintf("does not set securityContext
 container_problem("runAsUser", p, c) := {"what": "sets neither runAsUser nor runAsNonRoot: true (nor does the pod)", "path": c.sc_path, "value": null} if {
 	p.rule == "MustRunAsNonRoot"
 	not effective("runAsUser", c)
-	not effective("runAsNonRoot", c).value == true
+	not non_root_required(c)
 }
+
+# In a function: `not effective("runAsNonRoot", c).value == true` is undefined in OPA when the
+# field is set nowhere (the call is evaluated before the negation), so the container would pass.
+non_root_required(c) if effective("runAsNonRoot", c).value == true
 
 accepts(p, _, _) if p.rule == "RunAsAny"
 

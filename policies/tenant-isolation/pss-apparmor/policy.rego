@@ -93,7 +93,7 @@ violation contains v if {
 	profile != null
 	object.get(data.plumbline.params, ["podSecurity", "allowedAppArmorProfiles"], null) == null
 	data.plumbline.lib.pss.baseline
-	not profile.type in allowed_types
+	not allowed_profile(profile)
 	bad := bad_profile(profile)
 	v := {
 		"msg": sprintf("%s sets securityContext.appArmorProfile.type to %s; baseline allows only RuntimeDefault or Localhost (or leaving it unset)", [subject, bad.shown]),
@@ -109,7 +109,7 @@ violation contains v if {
 	profile != null
 	object.get(data.plumbline.params, ["podSecurity", "allowedAppArmorProfiles"], null) == null
 	data.plumbline.lib.pss.baseline
-	not profile.type in allowed_types
+	not allowed_profile(profile)
 	not pss.exempt("pss-apparmor", c)
 	bad := bad_profile(profile)
 	v := {
@@ -137,6 +137,11 @@ violation contains v if {
 		"details": object.union({"annotation": key, "value": value, "container": name}, image_of(name)),
 	}
 }
+
+# The type is tested inside a function: `not profile.type in allowed_types` is undefined in OPA
+# when the profile has no type (OPA evaluates the reference before the negation), so a profile
+# without a type would pass there while Pod Security Admission forbids it.
+allowed_profile(profile) if profile.type in allowed_types
 
 # A profile is forbidden when `profile.type` is not an allowed type: that covers a type outside
 # allowed_types, a null or missing type, and a profile that is not an object (`.type` undefined).

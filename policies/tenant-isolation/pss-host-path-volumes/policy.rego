@@ -82,6 +82,7 @@ rule_text := "params.podSecurity.allowedHostPaths allows no hostPath volume" if 
 }
 
 rule_text := sprintf("params.podSecurity.allowedHostPaths allows only %s", [concat(", ", [entry_text(e) | some e in configured])]) if {
+	is_array(configured)
 	count(configured) > 0
 }
 

@@ -90,7 +90,7 @@ violation contains v if {
 	profile := ps.spec.securityContext.seccompProfile
 	profile != null
 	fields_checked
-	not profile.type in allowed_types
+	not allowed_profile(profile)
 	bad := bad_profile(profile)
 	v := {
 		"msg": sprintf("%s sets securityContext.seccompProfile.type to %s; baseline allows only RuntimeDefault or Localhost (or leaving it unset)", [subject, bad.shown]),
@@ -105,7 +105,7 @@ violation contains v if {
 	profile := c.sc.seccompProfile
 	profile != null
 	fields_checked
-	not profile.type in allowed_types
+	not allowed_profile(profile)
 	not pss.exempt("pss-seccomp-baseline", c)
 	bad := bad_profile(profile)
 	v := {
@@ -114,6 +114,11 @@ violation contains v if {
 		"details": {"image": c.image, "container": c.name, "seccompProfileType": bad.value},
 	}
 }
+
+# The type is tested inside a function: `not profile.type in allowed_types` is undefined in OPA
+# when the profile has no type (OPA evaluates the reference before the negation), so a profile
+# without a type would pass there while Pod Security Admission forbids it.
+allowed_profile(profile) if profile.type in allowed_types
 
 # A profile is forbidden when `profile.type` is not an allowed type: that covers a type outside
 # allowed_types, a null or missing type, and a profile that is not an object (`.type` undefined).
