@@ -47,11 +47,14 @@ s3(store) if is_object(store.s3Credentials)
 
 s3(store) if startswith(object.get(store, "destinationPath", ""), "s3://")
 
-encryption_set(section) if {
-	e := section.encryption
-	is_string(e)
-	e != ""
-}
+# The values the CloudNativePG CRD accepts (its EncryptionType enum); anything else is no
+# server-side encryption Barman can request.
+encryption_set(section) if section.encryption in {"AES256", "aws:kms"}
+
+without(section, part) := sprintf("with %s.encryption %q", [part, section.encryption]) if {
+	is_string(section.encryption)
+	section.encryption != ""
+} else := sprintf("without %s.encryption", [part])
 
 violation contains v if {
 	some [p, store] in stores
@@ -60,7 +63,7 @@ violation contains v if {
 	section := object.get(store, part, {})
 	not encryption_set(section)
 	v := {
-		"msg": sprintf("%s %q writes %s to %s without %s.encryption, so the objects are encrypted only if the bucket enforces it; set %s.encryption to AES256 or aws:kms", [kind, name, what[part], dest(store), part, part]),
+		"msg": sprintf("%s %q writes %s to %s %s, so the objects are encrypted only if the bucket enforces it; set %s.encryption to AES256 or aws:kms", [kind, name, what[part], dest(store), without(section, part), part]),
 		"path": field_path(p, store, part),
 		"details": {"destinationPath": object.get(store, "destinationPath", ""), "section": part},
 	}
@@ -72,7 +75,9 @@ dest(store) := sprintf("%q", [store.destinationPath]) if is_string(store.destina
 
 dest(store) := "S3" if not is_string(object.get(store, "destinationPath", null))
 
-field_path(p, store, part) := concat("/", [p, part]) if is_object(store[part])
+field_path(p, store, part) := concat("/", [p, part, "encryption"]) if {
+	is_string(store[part].encryption)
+} else := concat("/", [p, part]) if is_object(store[part])
 
 field_path(p, store, part) := p if not is_object(object.get(store, part, null))
 

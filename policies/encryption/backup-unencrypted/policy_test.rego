@@ -41,7 +41,7 @@ test_encrypted_s3_store_passes if {
 }
 
 test_s3_credentials_make_an_s3_store if {
-	violations({"destinationPath": "https://minio.example.com/erp", "s3Credentials": s3_creds, "data": {"encryption": "AES256"}, "wal": {"encryption": ""}}) == [["/spec/backup/barmanObjectStore/wal", "wal"]]
+	violations({"destinationPath": "https://minio.example.com/erp", "s3Credentials": s3_creds, "data": {"encryption": "AES256"}, "wal": {"encryption": ""}}) == [["/spec/backup/barmanObjectStore/wal/encryption", "wal"]]
 }
 
 test_azure_and_gcs_are_not_reported if {
@@ -92,4 +92,15 @@ test_pgbackrest_object_store_repo_without_cipher if {
 	v.details == {"repo": "repo2", "store": "s3"}
 	count(data.plumbline.rules.backup_unencrypted.violation) == 1 with input as pgo({"repo2-cipher-type": "None"})
 	count(data.plumbline.rules.backup_unencrypted.violation) == 0 with input as pgo({"repo2-cipher-type": "aes-256-cbc"})
+}
+
+test_an_encryption_value_outside_the_crd_enum_is_reported_at_the_value if {
+	store := {"destinationPath": "s3://erp/db", "data": {"encryption": "none"}, "wal": {"encryption": "AES256"}}
+	vs := data.plumbline.rules.backup_unencrypted.violation with input as cnpg(store)
+	count(vs) == 1
+	some v in vs
+	v.path == "/spec/backup/barmanObjectStore/data/encryption"
+	contains(v.msg, `with data.encryption "none"`)
+	kms := {"destinationPath": "s3://erp/db", "data": {"encryption": "aws:kms"}, "wal": {"encryption": "aws:kms"}}
+	count(data.plumbline.rules.backup_unencrypted.violation) == 0 with input as cnpg(kms)
 }

@@ -27,11 +27,16 @@ claims contains [p, "storageClassName", s] if {
 	p := "/spec"
 }
 
-claims contains [sprintf("/spec/volumeClaimTemplates/%d/spec", [i]), "storageClassName", s] if {
+# A template without a spec claims from the default class; the finding points at the template.
+claims contains [template_path(i, t), "storageClassName", s] if {
 	kind == "StatefulSet"
 	some i, t in spec.volumeClaimTemplates
 	s := object.get(t, "spec", {})
 }
+
+template_path(i, t) := sprintf("/spec/volumeClaimTemplates/%d/spec", [i]) if {
+	is_object(object.get(t, "spec", null))
+} else := sprintf("/spec/volumeClaimTemplates/%d", [i])
 
 claims contains [concat("/", ["/spec", f]), "storageClass", s] if {
 	kind == "Cluster"

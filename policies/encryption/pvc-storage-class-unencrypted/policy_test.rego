@@ -66,3 +66,12 @@ test_encryption_params_are_read if {
 	count(vs) == 1
 	[v.details.parameter | some v in vs] == ["kmsKeyId"]
 }
+
+test_statefulset_template_without_spec_points_at_the_template if {
+	sts := {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "pg", "namespace": "acme-prod"}, "spec": {"volumeClaimTemplates": [
+		{"metadata": {"name": "data"}},
+		{"metadata": {"name": "wal"}, "spec": {"storageClassName": "gp2"}},
+	]}}
+	paths := {v.path | some v in violations(sts)}
+	paths == {"/spec/volumeClaimTemplates/0", "/spec/volumeClaimTemplates/1/spec/storageClassName"}
+}
