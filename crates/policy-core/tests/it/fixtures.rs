@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use policy_core::fixtures::run_suite_with;
+use policy_core::fixtures::{run_suite_with, write_fixture_suites};
 use policy_core::PolicyPack;
 
 pub(crate) fn root() -> PathBuf {
@@ -15,6 +15,18 @@ fn every_rule_proves_both_verdicts() {
     // PLUMBLINE_FIXTURE_RULE=<rule id or domain> runs one rule's (or domain's) fixtures.
     let only = std::env::var("PLUMBLINE_FIXTURE_RULE").ok();
     let verifier = image_verify::Verifier::fixture_facts;
+    // PLUMBLINE_WRITE_SUITES=1 rewrites each fixture folder's suite.yaml from today's findings
+    // (review the diff before committing it).
+    if std::env::var_os("PLUMBLINE_WRITE_SUITES").is_some() {
+        let written = write_fixture_suites(
+            &pack,
+            &root().join("tests/fixtures"),
+            only.as_deref(),
+            Some(&verifier),
+        )
+        .unwrap();
+        eprintln!("wrote {} suites", written.len());
+    }
     let report = run_suite_with(
         &pack,
         &root().join("tests/fixtures"),
