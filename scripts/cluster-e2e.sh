@@ -580,6 +580,57 @@ check_cluster_cache() {
   [ "$rc" -eq 0 ] && expect_in "$out" 'Warning: plumbline:'
 }
 
+# backup_rule_on_review: whether the webhook's decision on a server dry run of the CloudNativePG
+# Cluster e2e-prod/erp-db names postgres-backup-missing (the decision log's `rules`).
+decisions_on_erp_db() { grep -c '"object":"Cluster/e2e-prod/erp-db"' "$work/webhook.log"; }
+backup_rule_on_review() {
+  local before i; before="$(decisions_on_erp_db)"
+  k create --dry-run=server -f "$manifests/cnpg-erp-db.yaml" >/dev/null 2>&1
+  for i in $(seq 1 25); do
+    [ "$(decisions_on_erp_db)" -gt "$before" ] && break
+    sleep 0.2
+  done
+  [ "$(decisions_on_erp_db)" -gt "$before" ] || { echo "no decision on Cluster/e2e-prod/erp-db"; return 2; }
+  grep '"object":"Cluster/e2e-prod/erp-db"' "$work/webhook.log" | tail -1 | grep -q 'postgres-backup-missing'
+}
+
+check_backup_schedule() {
+  # The cluster cache watches CloudNativePG ScheduledBackups, an optional kind served here by a
+  # CRD stand-in: a production Cluster without one is reported by postgres-backup-missing; once a
+  # ScheduledBackup names it, the next review of the same Cluster is not.
+  [[ "$webhook_flags" == *--cluster-cache* ]] || restore_webhook --cluster-cache || return 1
+  cat > "$manifests/cnpg-erp-db.yaml" <<'YAML'
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: erp-db, namespace: e2e-prod}
+spec:
+  instances: 3
+  storage: {size: 1Gi}
+YAML
+  cat > "$manifests/cnpg-erp-db-daily.yaml" <<'YAML'
+apiVersion: postgresql.cnpg.io/v1
+kind: ScheduledBackup
+metadata: {name: erp-db-daily, namespace: e2e-prod}
+spec:
+  schedule: "0 0 2 * * *"
+  cluster: {name: erp-db}
+YAML
+  backup_rule_on_review || { echo "no postgres-backup-missing before the ScheduledBackup"; return 1; }
+  apply "$manifests/cnpg-erp-db-daily.yaml"
+  [ "$rc" -eq 0 ] || return 1
+  local i
+  for i in $(seq 1 25); do
+    backup_rule_on_review
+    case $? in
+      1) grep '"object":"Cluster/e2e-prod/erp-db"' "$work/webhook.log" | tail -1; return 0 ;;
+      2) return 1 ;;
+    esac
+    sleep 0.4
+  done
+  echo "postgres-backup-missing still reported 10 s after the ScheduledBackup was created"
+  return 1
+}
+
 # The OpenReports CRDs (Report, ClusterReport) as upstream publishes them, from its Go module at a
 # pinned version (checksum pinned too): the API server validates written reports against them.
 openreports_module="github.com/openreports/reports-api@v0.2.1"
@@ -817,6 +868,7 @@ check webhook-hangs check_webhook_hangs
 check cert-rotation check_cert_rotation
 check parity check_parity
 check cluster-cache check_cluster_cache
+check backup-schedule check_backup_schedule
 check audit check_audit
 check background-audit check_background_audit
 check vap-backstop check_vap_backstop

@@ -26,8 +26,9 @@ zalando(obj) if {
 	group(obj) == "acid.zalan.do"
 }
 
-# CloudNativePG: spec.replica.enabled: true, or a distributed topology (1.24+) in which
-# spec.replica.self names another cluster than spec.replica.primary.
+# CloudNativePG, as its Cluster.IsReplica: with a spec.replica stanza, `enabled` decides when set;
+# otherwise (the distributed topology of 1.24+) the cluster is a replica unless spec.replica.self
+# (default: the Cluster's own name) is spec.replica.primary.
 standby(obj) if {
 	cnpg(obj)
 	obj.spec.replica.enabled == true
@@ -36,11 +37,15 @@ standby(obj) if {
 standby(obj) if {
 	cnpg(obj)
 	r := obj.spec.replica
-	object.get(r, "enabled", null) != false
-	is_string(r.primary)
-	is_string(r.self)
-	r.primary != r.self
+	is_object(r)
+	not is_boolean(object.get(r, "enabled", null))
+	replica_self(obj, r) != object.get(r, "primary", "")
 }
+
+replica_self(obj, r) := r.self if {
+	is_string(r.self)
+	r.self != ""
+} else := object.get(object.get(obj, "metadata", {}), "name", "")
 
 # Crunchy PGO: spec.standby.enabled: true.
 standby(obj) if {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use kube::api::ApiResource;
 use kube::discovery::{verbs, Discovery, Scope};
-use policy_core::{RuleMeta, WORKLOAD_KINDS};
+use policy_core::{RuleMeta, INVENTORY_KINDS, WORKLOAD_KINDS};
 
 /// Rules that judge a change rather than a state, with why an audit leaves them out. An object
 /// that exists is not being changed: there is no freeze to break, no ticket to carry, no label
@@ -56,8 +56,13 @@ pub fn plan(rules: &[RuleMeta]) -> AuditPlan {
             }
         }
     }
-    // The inventory (tenant and environment of each namespace) comes from the Namespaces.
-    plan.kinds.insert("Namespace".into());
+    // The inventory cross-resource rules read (tenant and environment of each namespace, the
+    // quotas and network policies of namespace-quota-missing and namespace-network-policy-missing,
+    // PDBs, Middlewares, StorageClasses, backup schedules): without them those rules would see
+    // an inventory that knows the namespace but none of what it holds, and report objects that
+    // are covered.
+    plan.kinds
+        .extend(INVENTORY_KINDS.iter().map(|k| k.kind.to_string()));
     plan
 }
 
@@ -101,6 +106,10 @@ mod tests {
         }
         for k in [
             "Namespace",
+            "ResourceQuota",
+            "LimitRange",
+            "Middleware",
+            "ScheduledBackup",
             "Service",
             "Ingress",
             "IngressRoute",
@@ -125,6 +134,8 @@ mod tests {
         meta.kinds = vec!["*".into()];
         let plan = plan(&[meta]);
         assert_eq!(plan.any_kind_rules, vec!["every-kind".to_string()]);
-        assert_eq!(plan.kinds.iter().collect::<Vec<_>>(), vec!["Namespace"]);
+        let inventory: BTreeSet<String> =
+            INVENTORY_KINDS.iter().map(|k| k.kind.to_string()).collect();
+        assert_eq!(plan.kinds, inventory);
     }
 }

@@ -1,7 +1,10 @@
 //! What the whole input set (offline) or the cluster cache (webhook) knows beyond one object:
 //! namespaces with their tenant, quotas, limit ranges and network policies; hosts claimed by
-//! Ingresses and IngressRoutes; PodDisruptionBudgets; Traefik Middlewares. Cross-resource rules read
-//! it as `input.inventory`; when `known` is false they report nothing (no false deny).
+//! Ingresses and IngressRoutes; PodDisruptionBudgets; Traefik Middlewares; StorageClasses;
+//! CloudNativePG ScheduledBackups and Barman Cloud ObjectStores. Cross-resource rules read it as
+//! `input.inventory`; when `known` is false they report nothing (no false deny).
+//! [`INVENTORY_KINDS`] is the one list of the kinds it reads: the webhook's cluster cache watches
+//! them and `plumbline audit` lists them beside the kinds the rules judge.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
@@ -39,6 +42,89 @@ pub struct Inventory {
     /// makes every lookup contend on its atomic reference counts.
     rego: [OnceLock<regorus::Value>; THREAD_SLOTS],
 }
+
+/// A kind the inventory reads, as the API server serves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InventoryKind {
+    /// API group (`""` for the core group).
+    pub group: &'static str,
+    /// Version listed and watched.
+    pub version: &'static str,
+    /// Kind.
+    pub kind: &'static str,
+    /// Resource (plural) name.
+    pub plural: &'static str,
+    /// A custom resource that may not be installed: its absence is "none of them", not an
+    /// incomplete inventory.
+    pub optional: bool,
+}
+
+const fn ik(
+    group: &'static str,
+    version: &'static str,
+    kind: &'static str,
+    plural: &'static str,
+    optional: bool,
+) -> InventoryKind {
+    InventoryKind {
+        group,
+        version,
+        kind,
+        plural,
+        optional,
+    }
+}
+
+/// Every kind [`Inventory::from_objects`] reads (docs/webhook.md, "In-cluster cache").
+pub const INVENTORY_KINDS: &[InventoryKind] = &[
+    ik("", "v1", "Namespace", "namespaces", false),
+    ik("", "v1", "ResourceQuota", "resourcequotas", false),
+    ik("", "v1", "LimitRange", "limitranges", false),
+    ik(
+        "networking.k8s.io",
+        "v1",
+        "NetworkPolicy",
+        "networkpolicies",
+        false,
+    ),
+    ik("networking.k8s.io", "v1", "Ingress", "ingresses", false),
+    ik(
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        false,
+    ),
+    ik(
+        "storage.k8s.io",
+        "v1",
+        "StorageClass",
+        "storageclasses",
+        false,
+    ),
+    ik("traefik.io", "v1alpha1", "Middleware", "middlewares", true),
+    ik(
+        "traefik.io",
+        "v1alpha1",
+        "IngressRoute",
+        "ingressroutes",
+        true,
+    ),
+    ik(
+        "postgresql.cnpg.io",
+        "v1",
+        "ScheduledBackup",
+        "scheduledbackups",
+        true,
+    ),
+    ik(
+        "barmancloud.cnpg.io",
+        "v1",
+        "ObjectStore",
+        "objectstores",
+        true,
+    ),
+];
 
 /// Copies of the converted inventory (worker threads beyond this share slots).
 const THREAD_SLOTS: usize = 8;
@@ -134,6 +220,7 @@ impl Inventory {
         let mut hosts = Vec::new();
         let mut pdbs: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut storage_classes = Map::new();
+        let mut backups = Backups::default();
         for o in objects {
             let kind = o.reference.kind.as_str();
             if kind == "StorageClass" && o.reference.group() == "storage.k8s.io" {
@@ -209,6 +296,8 @@ impl Inventory {
                         }
                     }
                 }
+                ("ScheduledBackup", "postgresql.cnpg.io") => backups.scheduled(&ns, o),
+                ("ObjectStore", "barmancloud.cnpg.io") => backups.object_store(&ns, o),
                 ("Middleware", _) if is_traefik(o) => {
                     inv.middlewares.insert(
                         format!("{ns}/{}", o.reference.name),
@@ -262,6 +351,8 @@ impl Inventory {
             "podDisruptionBudgets": pdbs,
             "middlewares": inv.middlewares,
             "storageClasses": storage_classes,
+            "scheduledBackups": backups.scheduled,
+            "objectStores": backups.object_stores,
         });
         inv
     }
@@ -279,6 +370,46 @@ impl Inventory {
                 }
             })
             .clone()
+    }
+}
+
+/// CloudNativePG backup schedules and Barman Cloud object stores, by namespace (for
+/// `postgres-backup-missing`).
+#[derive(Default)]
+struct Backups {
+    /// namespace -> cluster name -> the ScheduledBackups naming it in `spec.cluster.name`.
+    scheduled: BTreeMap<String, BTreeMap<String, Vec<Value>>>,
+    /// namespace -> ObjectStore name -> its retention policy (null when unset).
+    object_stores: BTreeMap<String, BTreeMap<String, Value>>,
+}
+
+impl Backups {
+    fn scheduled(&mut self, ns: &str, o: &Object) {
+        let spec = &o.value["spec"];
+        let Some(cluster) = spec["cluster"]["name"].as_str() else {
+            return;
+        };
+        self.scheduled
+            .entry(ns.to_string())
+            .or_default()
+            .entry(cluster.to_string())
+            .or_default()
+            .push(json!({
+                "name": o.reference.name,
+                "schedule": spec["schedule"],
+                "suspend": spec["suspend"] == true,
+                "method": spec["method"].as_str().unwrap_or("barmanObjectStore"),
+            }));
+    }
+
+    fn object_store(&mut self, ns: &str, o: &Object) {
+        self.object_stores
+            .entry(ns.to_string())
+            .or_default()
+            .insert(
+                o.reference.name.clone(),
+                json!({"retentionPolicy": o.value["spec"]["retentionPolicy"]}),
+            );
     }
 }
 

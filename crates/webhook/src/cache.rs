@@ -96,37 +96,15 @@ mod cluster {
         }
     }
 
-    /// What cross-resource rules read (docs/tenancy.md): Namespaces, quotas, limit ranges,
-    /// network policies, ingresses, PDBs, and Traefik Middlewares/IngressRoutes when installed.
+    /// What cross-resource rules read: every kind of [`policy_core::INVENTORY_KINDS`] (Namespaces,
+    /// quotas, limit ranges, network policies, ingresses, PDBs, StorageClasses, and the custom
+    /// resources when installed: Traefik Middlewares/IngressRoutes, CloudNativePG
+    /// ScheduledBackups, Barman Cloud ObjectStores).
     pub fn default_kinds() -> Vec<WatchedKind> {
-        vec![
-            WatchedKind::new("", "v1", "Namespace", "namespaces", false),
-            WatchedKind::new("", "v1", "ResourceQuota", "resourcequotas", false),
-            WatchedKind::new("", "v1", "LimitRange", "limitranges", false),
-            WatchedKind::new(
-                "networking.k8s.io",
-                "v1",
-                "NetworkPolicy",
-                "networkpolicies",
-                false,
-            ),
-            WatchedKind::new("networking.k8s.io", "v1", "Ingress", "ingresses", false),
-            WatchedKind::new(
-                "policy",
-                "v1",
-                "PodDisruptionBudget",
-                "poddisruptionbudgets",
-                false,
-            ),
-            WatchedKind::new("traefik.io", "v1alpha1", "Middleware", "middlewares", true),
-            WatchedKind::new(
-                "traefik.io",
-                "v1alpha1",
-                "IngressRoute",
-                "ingressroutes",
-                true,
-            ),
-        ]
+        policy_core::INVENTORY_KINDS
+            .iter()
+            .map(|k| WatchedKind::new(k.group, k.version, k.kind, k.plural, k.optional))
+            .collect()
     }
 
     const PENDING: u8 = 0;

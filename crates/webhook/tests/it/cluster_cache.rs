@@ -17,7 +17,7 @@ use tokio::sync::{broadcast, watch};
 use crate::support::*;
 
 /// Collections the mock serves: path → objects by name. Other paths answer 404 (like a CRD that
-/// is not installed: the Traefik kinds here).
+/// is not installed: the Traefik and CloudNativePG kinds here).
 const COLLECTIONS: &[&str] = &[
     "/api/v1/namespaces",
     "/api/v1/resourcequotas",
@@ -25,6 +25,7 @@ const COLLECTIONS: &[&str] = &[
     "/apis/networking.k8s.io/v1/networkpolicies",
     "/apis/networking.k8s.io/v1/ingresses",
     "/apis/policy/v1/poddisruptionbudgets",
+    "/apis/storage.k8s.io/v1/storageclasses",
 ];
 
 struct State {
