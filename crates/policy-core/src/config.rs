@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use crate::finding::Severity;
 use crate::pack::PolicyPack;
+/// Which admission UPDATEs a rule judges (`update:` in `rule.yaml`, `rules.update` here).
+pub use crate::pack::UpdateMode;
 use crate::yaml::{self, Positions};
 use crate::Error;
 
@@ -42,6 +44,9 @@ pub struct RulesConfig {
     /// Severity per tier, then rule id or domain (applied after `severity`).
     #[serde(default)]
     pub tiers: BTreeMap<String, BTreeMap<String, Severity>>,
+    /// Which admission UPDATEs a rule judges, per rule id (over its `rule.yaml` default).
+    #[serde(default)]
+    pub update: BTreeMap<String, UpdateMode>,
 }
 
 /// A governed exception: a rule does not count for matching objects.
@@ -126,6 +131,18 @@ pub struct ValidConfig {
     pub config: Config,
     /// Pack default params with the config's merged over them.
     pub params: Value,
+}
+
+impl ValidConfig {
+    /// Which admission UPDATEs `rule` judges: `rules.update` in the config, else its `rule.yaml`.
+    pub fn update_mode(&self, rule: &crate::pack::RuleMeta) -> UpdateMode {
+        self.config
+            .rules
+            .update
+            .get(&rule.id)
+            .copied()
+            .unwrap_or(rule.update)
+    }
 }
 
 impl Config {
@@ -220,10 +237,12 @@ impl Config {
         for id in self.rules.select.iter().chain(&self.rules.ignore) {
             check("rules.select/ignore", id)?;
         }
-        for id in self.rules.severity.keys() {
+        for (what, id) in (self.rules.severity.keys().map(|k| ("severity", k)))
+            .chain(self.rules.update.keys().map(|k| ("update", k)))
+        {
             if pack.rule(id).is_none() {
                 return Err(err(format!(
-                    "rules.severity: unknown rule `{id}`{}",
+                    "rules.{what}: unknown rule `{id}`{}",
                     suggest(id, pack)
                 )));
             }

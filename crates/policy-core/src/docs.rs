@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::finding::Domain;
-use crate::pack::{PolicyPack, RuleMeta};
+use crate::pack::{PolicyPack, RuleMeta, UpdateMode};
 
 /// Relative path of a rule's generated doc page in the repository.
 pub fn doc_path(meta: &RuleMeta) -> String {
@@ -36,6 +36,9 @@ pub fn rule_markdown(meta: &RuleMeta) -> String {
         }
         s.push('\n');
     }
+    if let Some(section) = update_section(meta) {
+        s.push_str(&section);
+    }
     let _ = writeln!(
         s,
         "## Suppressing\n\nIn the object (reason mandatory, expiry optional):\n\n```yaml\nmetadata:\n  annotations:\n    ignore.plumbline.dev/{}: \"<reason>; expires=YYYY-MM-DD\"\n```\n\nor with an `exemptions` entry in `plumbline.yaml`.\n",
@@ -54,6 +57,28 @@ pub fn rule_markdown(meta: &RuleMeta) -> String {
         meta.domain, meta.id
     );
     s
+}
+
+/// The "On UPDATE (admission)" section of a rule whose `update:` is not `always`.
+fn update_section(meta: &RuleMeta) -> Option<String> {
+    let text = match meta.update {
+        UpdateMode::Significant => {
+            "A Pod's UPDATE is judged only when Pod Security Admission would evaluate it: an \
+             image, a seccomp annotation, the number of containers or init containers, or an \
+             ephemeral container changed. Other kinds are judged on every UPDATE."
+        }
+        UpdateMode::Skip => {
+            "UPDATE requests are not judged, as Gatekeeper's template skips them (the fields are \
+             immutable in a Pod); CREATE is."
+        }
+        _ => return None,
+    };
+    Some(format!(
+        "## On UPDATE (admission)\n\n`update: {}`. {text} Change it with `rules.update` in \
+         `plumbline.yaml` (`always`, `significant`, `skip`); docs/webhook.md, \"UPDATE \
+         requests\".\n\n",
+        meta.update.as_str()
+    ))
 }
 
 /// The index page listing every rule by domain.

@@ -67,10 +67,45 @@ pub struct RuleMeta {
     /// judge deletions, like change-freeze-active, adds DELETE).
     #[serde(default = "create_update")]
     pub operations: Vec<String>,
+    /// Which admission UPDATEs the rule judges, as its upstream does (`rules.update` in the
+    /// config overrides it per rule; docs/webhook.md, "UPDATE requests").
+    #[serde(default, skip_serializing_if = "UpdateMode::is_always")]
+    pub update: UpdateMode,
     /// For a custom rule: the id of the rule it replaces (it must then use that id, and the
     /// replaced rule's domain). Without it, a custom rule reusing an id is a load error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<String>,
+}
+
+/// Which admission UPDATEs a rule judges (`update:` in `rule.yaml`, `rules.update` in the config).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum UpdateMode {
+    /// Every UPDATE (the default).
+    #[default]
+    Always,
+    /// A Pod's UPDATE only when it is significant as Pod Security Admission defines it (an image,
+    /// a seccomp annotation, the number of containers or a new ephemeral container changed);
+    /// every UPDATE of other kinds.
+    Significant,
+    /// No UPDATE (Gatekeeper's `not is_update(input.review)`): CREATE alone is judged.
+    Skip,
+}
+
+impl UpdateMode {
+    /// `always`, `significant` or `skip`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpdateMode::Always => "always",
+            UpdateMode::Significant => "significant",
+            UpdateMode::Skip => "skip",
+        }
+    }
+
+    fn is_always(&self) -> bool {
+        *self == UpdateMode::Always
+    }
 }
 
 fn yes() -> bool {

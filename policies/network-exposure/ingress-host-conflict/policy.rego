@@ -9,8 +9,22 @@ import data.plumbline.lib.k8s
 # names are), paths after normalising: no path and "/" both mean the whole host, and a trailing "/"
 # does not matter (Kubernetes' Prefix matching ignores it). Each claimant is reported.
 # Silent when the inventory is unknown (webhook without cache).
+#
+# params.network.uniqueIngressHosts: true is Gatekeeper's K8sUniqueIngressHost for Ingresses: a
+# host is claimed by one Ingress of the cluster, whatever the path and the namespace (the same
+# namespace included); only the object itself (same namespace and name) does not count.
+# params.network.maxIngressHosts: N (> 0) reports an Ingress or IngressRoute naming more than N
+# distinct hosts (needs no inventory).
 
 inventory := object.get(input, "inventory", {})
+
+network := object.get(data.plumbline.params, "network", {})
+
+# Gatekeeper's form judges this object (an Ingress, with uniqueIngressHosts on).
+gatekeeper if {
+	input.object.kind == "Ingress"
+	object.get(network, "uniqueIngressHosts", false) == true
+}
 
 # Claims of `host` and `path` (input.inventory.hosts is keyed by lowercased host, then by path
 # normalised as norm_path does).
@@ -112,6 +126,7 @@ route_paths(calls) := p if {
 } else := {""}
 
 violation contains v if {
+	not gatekeeper
 	some [host, path, pointer] in own
 	own_namespace != ""
 	others := {sprintf("%s %s/%s", [c.kind, c.namespace, c.name]) |
@@ -164,3 +179,88 @@ tenant_note(host, path) := sprintf(" (tenant %s, not %q)", [concat(", ", sort(te
 	}
 	count(tenants) > 0
 } else := ""
+
+# uniqueIngressHosts: each rule host of this Ingress against every other Ingress claiming it, on
+# any path; an IngressRoute only as above (same path, another owner).
+violation contains v if {
+	gatekeeper
+	inventory.known == true
+	some i, rule in list(spec.rules)
+	is_object(rule)
+	is_string(rule.host)
+	rule.host != ""
+	host := lower(rule.host)
+	paths := {norm_path(object.get(p, "path", "")) | some p in rule_paths(rule)}
+	others := {sprintf("%s %s/%s", [c.kind, c.namespace, c.name]) |
+		some p, cs in object.get(object.get(inventory, "hosts", {}), host, {})
+		some c in cs
+		is_object(c)
+		host_rival(c, p, paths)
+	}
+	count(others) > 0
+	v := {
+		"msg": sprintf("Ingress %q claims host %q, also claimed by %s (params.network.uniqueIngressHosts: a host belongs to one Ingress, whatever the path)", [name, host, concat(", ", sort(others))]),
+		"path": sprintf("/spec/rules/%d/host", [i]),
+		"details": {"host": host, "namespace": own_namespace, "claimants": sort(others)},
+	}
+}
+
+# The paths of an Ingress rule; one claim of the whole host when it routes none.
+rule_paths(rule) := ps if {
+	ps := [p | some p in list(object.get(object.get(rule, "http", {}), "paths", [])); is_object(p)]
+	count(ps) > 0
+} else := [{}]
+
+# Any other Ingress; an IngressRoute as a rival on one of this rule's paths.
+host_rival(c, _, _) if {
+	c.kind == "Ingress"
+	not same_object(c)
+}
+
+host_rival(c, p, paths) if {
+	c.kind != "Ingress"
+	p in paths
+	rival(c)
+}
+
+# This object as the inventory holds it: same name, and the same namespace or an unnamed one
+# (which may be this namespace at apply time).
+same_object(c) if {
+	c.name == name
+	c.namespace in {own_namespace, ""}
+}
+
+same_object(c) if {
+	c.name == name
+	own_namespace == ""
+}
+
+# maxIngressHosts: the distinct hosts of this object.
+violation contains v if {
+	limit := object.get(network, "maxIngressHosts", 0)
+	is_number(limit)
+	limit > 0
+	count(host_names) > limit
+	v := {
+		"msg": sprintf("%s %q names %d hosts (%s), more than params.network.maxIngressHosts (%d)", [input.object.kind, name, count(host_names), concat(", ", sort(host_names)), limit]),
+		"path": hosts_pointer,
+		"details": {"hosts": sort(host_names), "max": limit},
+	}
+}
+
+host_names contains lower(rule.host) if {
+	input.object.kind == "Ingress"
+	some rule in list(spec.rules)
+	is_object(rule)
+	is_string(rule.host)
+	rule.host != ""
+}
+
+host_names contains lower(host) if {
+	some i, _ in route_calls
+	some host in matcher_args(route_calls[i], {"Host", "HostHeader"})
+}
+
+hosts_pointer := "/spec/rules" if input.object.kind == "Ingress"
+
+hosts_pointer := "/spec/routes" if input.object.kind != "Ingress"

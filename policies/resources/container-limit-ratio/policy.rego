@@ -10,8 +10,10 @@ ratios := r if {
 	is_object(r)
 } else := {}
 
-# limit > maxRatio * request, when both are set, valid, and the request is above zero
-# (a missing request, or one the API server would default from the limit, is container-requests-missing's).
+# limit > maxRatio * request, when both are set and valid (a missing request, or one the API server
+# would default from the limit, is container-requests-missing's). A request of 0 under a limit
+# above 0 exceeds every ratio, as in Gatekeeper's K8sContainerRatios and a LimitRange's
+# maxLimitRequestRatio (which rejects a zero request); both 0 passes.
 # (The ratios are looped over first: with none set, the default, the rule does no work at all.)
 violation contains v if {
 	some resource, max_ratio in ratios
@@ -22,9 +24,9 @@ violation contains v if {
 	request_value := set_value(c, "requests", resource)
 	limit := qty(limit_value)
 	request := qty(request_value)
-	request > 0
+	request >= 0
 	limit > max * request
-	ratio := round((limit / request) * 1000) / 1000
+	ratio := ratio_of(limit, request)
 	v := {
 		"msg": sprintf(
 			"%s: %s limit/request ratio %v (%v/%v) is above %v",
@@ -43,6 +45,11 @@ violation contains v if {
 	}
 }
 
+# limit / request to three decimals; "unbounded" for a zero request.
+ratio_of(limit, request) := round((limit / request) * 1000) / 1000 if {
+	request > 0
+} else := "unbounded"
+
 # The value set for a resource; undefined when absent, null or "".
 # object.get with a path yields null when resources or resources.<kind> is not an object.
 set_value(c, kind, resource) := value if {
@@ -50,7 +57,6 @@ set_value(c, kind, resource) := value if {
 	value != null
 	value != ""
 }
-
 
 # Kubernetes quantity (resource.Quantity) as a number; undefined when it is not one
 # (container-limits-excessive reports invalid quantities).

@@ -8,12 +8,14 @@ import data.plumbline.lib.quantity
 resource_params := object.get(data.plumbline.params, "resources", {})
 
 # resources.limits is checked against maxLimits, resources.requests against maxRequests
-# (only those set to an object with entries: others check nothing).
-maxima := {kind: {"param": param, "max": max} |
+# (only those set to an object with entries: others check nothing). A maximum of -1 or "-1"
+# ignores that resource (Gatekeeper K8sContainerLimits' `cpu: "-1"`): it is left out here.
+maxima := {kind: {"param": param, "max": active} |
 	some kind, param in {"limits": "maxLimits", "requests": "maxRequests"}
 	max := object.get(resource_params, param, {})
 	is_object(max)
-	count(max) > 0
+	active := {resource: q | some resource, q in max; q != -1; q != "-1"}
+	count(active) > 0
 }
 
 # A value above its maximum. (Loop over the maxima first: with none set, the default, the rule

@@ -35,3 +35,17 @@ test_required_limits_come_from_params if {
 	v.details.missing == ["cpu"]
 	v.path == "/spec/containers/0/resources/limits"
 }
+
+# Gatekeeper K8sContainerEphemeralStorageLimit requires an ephemeral-storage limit.
+test_ephemeral_storage_can_be_required if {
+	vs := data.plumbline.rules.container_limits_missing.violation with input as pod({"resources": {"limits": {"memory": "2Gi"}}})
+		with data.plumbline.params.resources.requireLimits as ["memory", "ephemeral-storage"]
+	some v in vs
+	v.details.missing == ["ephemeral-storage"]
+}
+
+# Gatekeeper K8sRequiredResources' no-enforcements sample: an empty list requires nothing.
+test_an_empty_list_requires_nothing if {
+	count(data.plumbline.rules.container_limits_missing.violation) == 0 with input as pod({"resources": {}})
+		with data.plumbline.params.resources.requireLimits as []
+}

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::outcome::{failure, skip, verdict, EmergencyNote, Outcome};
 use super::scope::{engine_user, Scope};
+use super::update;
 use super::{AdmissionRequest, AdmissionSettings};
 use crate::admission_config::Enforcement;
 use crate::calendar::Window;
@@ -52,6 +53,11 @@ pub fn decide(
         return skip(req, scope.judged(), "operation not evaluated");
     };
     let (mut findings, problems, note) = evaluate(linter, settings, req, namespaces, &scope, value);
+    // An UPDATE is judged by each rule as its upstream judges it (`update:`, `rules.update`).
+    let left_out = update::left_out(linter, req);
+    if !left_out.is_empty() {
+        findings.retain(|f| !left_out.contains(&f.rule));
+    }
     // The ephemeral-containers subresource changes nothing but the ephemeral containers: only
     // findings about them count (the rest of the Pod was judged when it was created).
     if ephemeral {

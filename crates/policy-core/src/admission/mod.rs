@@ -9,6 +9,8 @@
 //! - `scope`: the request's namespace resolved once (tenant, environment, tier, enforcement) and
 //!   the resolution the engine evaluates under;
 //! - [`decide`]: skips, the engine, emergencies during a freeze;
+//! - `update`: which rules an UPDATE leaves out, as each rule's upstream (`update:` in
+//!   `rule.yaml`, `rules.update` in the config);
 //! - [`Outcome`] and [`Decision`]: what was decided, and how findings become a verdict;
 //! - the response: typed, with its bounds ([`MAX_WARNINGS`], [`MAX_MESSAGE_CHARS`], [`audit_key`]).
 
@@ -20,6 +22,9 @@ mod scope;
 mod settings;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_update;
+mod update;
 
 use serde_json::Value;
 
