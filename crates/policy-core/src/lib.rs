@@ -34,7 +34,6 @@ mod module_graph;
 mod object;
 mod pack;
 mod problem;
-pub mod quantity;
 mod source;
 pub mod suppress;
 pub mod tenancy;
