@@ -19,9 +19,40 @@ fn main() {
         out.push_str(&format!("    ({rel:?}, include_str!({abs:?})),\n"));
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("embedded_pack.rs");
-    std::fs::write(dest, out).expect("write embedded_pack.rs");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out_dir.join("embedded_pack.rs"), out).expect("write embedded_pack.rs");
+    std::fs::write(out_dir.join("rule_ids.rs"), rule_ids(&files)).expect("write rule_ids.rs");
+}
+
+/// One constant per built-in rule (`<domain>/<rule-id>/rule.yaml`), named after its id in upper
+/// case (`change-freeze-active` -> `CHANGE_FREEZE_ACTIVE`), and `ALL` in id order: Rust names a
+/// rule through these, so a renamed or removed rule is a compile error, not a silent mismatch.
+/// (The pack loader checks that each `rule.yaml` says the `id:` of its folder.)
+fn rule_ids(files: &[(String, String)]) -> String {
+    let mut ids: Vec<&str> = files
+        .iter()
+        .filter_map(|(rel, _)| match rel.split('/').collect::<Vec<_>>()[..] {
+            [domain, id, "rule.yaml"] if domain != "lib" => Some(id),
+            _ => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    let mut out = String::new();
+    for id in &ids {
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "rule id `{id}`: lower-case letters, digits and dashes only"
+        );
+        let name = id.to_ascii_uppercase().replace('-', "_");
+        out.push_str(&format!("/// `{id}`.\npub const {name}: &str = {id:?};\n"));
+    }
+    out.push_str("/// Every built-in rule id, sorted.\npub const ALL: &[&str] = &[\n");
+    for id in &ids {
+        out.push_str(&format!("    {id:?},\n"));
+    }
+    out.push_str("];\n");
+    out
 }
 
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {

@@ -5,22 +5,22 @@ use std::collections::BTreeSet;
 
 use kube::api::ApiResource;
 use kube::discovery::{verbs, Discovery, Scope};
-use policy_core::{RuleMeta, INVENTORY_KINDS, WORKLOAD_KINDS};
+use policy_core::{rule_ids, RuleMeta, INVENTORY_KINDS, WORKLOAD_KINDS};
 
 /// Rules that judge a change rather than a state, with why an audit leaves them out. An object
 /// that exists is not being changed: there is no freeze to break, no ticket to carry, no label
 /// being set by someone.
 pub const NOT_AUDITED: [(&str, &str); 3] = [
     (
-        "change-freeze-active",
+        rule_ids::CHANGE_FREEZE_ACTIVE,
         "judges a change made during a freeze window; a live object is not a change",
     ),
     (
-        "change-ticket-missing",
+        rule_ids::CHANGE_TICKET_MISSING,
         "judges whether a change carries a ticket; a live object is not a change",
     ),
     (
-        "namespace-labels-protected",
+        rule_ids::NAMESPACE_LABELS_PROTECTED,
         "judges who changes a Namespace's protected labels; a live object has no requester",
     ),
 ];

@@ -34,6 +34,12 @@ mod module_graph;
 mod object;
 mod pack;
 mod problem;
+/// The built-in rules' ids as constants, generated from `policies/<domain>/<id>/rule.yaml` at
+/// build time (`build.rs`): Rust code names a rule through them, so renaming or removing a rule
+/// that code depends on fails the build.
+pub mod rule_ids {
+    include!(concat!(env!("OUT_DIR"), "/rule_ids.rs"));
+}
 mod source;
 pub mod suppress;
 pub mod tenancy;

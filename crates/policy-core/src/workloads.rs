@@ -172,7 +172,7 @@ pub struct View {
 /// Kubernetes API (Patroni's and CloudNativePG's instance managers keep the cluster state there,
 /// CloudNativePG's PgBouncer pods read their Pooler), most resources have no
 /// automountServiceAccountToken field, and a pod template that sets it false breaks them.
-const OPERATOR_DECIDED_RULES: [&str; 1] = ["service-account-token-automount"];
+const OPERATOR_DECIDED_RULES: [&str; 1] = [crate::rule_ids::SERVICE_ACCOUNT_TOKEN_AUTOMOUNT];
 
 impl View {
     /// Whether a violation found in this view stands: a container without an image is not one

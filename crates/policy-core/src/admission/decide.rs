@@ -19,7 +19,7 @@ use crate::problem::Problem;
 use crate::suppress::Governance;
 
 /// The rule whose findings an honoured emergency change lets through.
-const FREEZE_RULE: &str = "change-freeze-active";
+const FREEZE_RULE: &str = crate::rule_ids::CHANGE_FREEZE_ACTIVE;
 
 /// Decide a parsed request.
 pub fn decide(

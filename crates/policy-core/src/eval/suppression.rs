@@ -20,7 +20,7 @@ impl Evaluator {
             .compiled
             .rules()
             .iter()
-            .find(|m| m.id == "suppression-invalid")
+            .find(|m| m.id == crate::rule_ids::SUPPRESSION_INVALID)
         else {
             return Vec::new();
         };

@@ -1,4 +1,3 @@
-
 use super::*;
 
 #[test]
@@ -45,4 +44,16 @@ fn governed_domains_are_not_suppressible_in_object() {
     )
     .unwrap();
     assert!(p.rule("r").unwrap().suppressible);
+}
+
+#[test]
+fn rule_ids_name_every_builtin_rule() {
+    let pack = PolicyPack::builtin().unwrap();
+    let mut ids: Vec<&str> = pack.rules.iter().map(|r| r.meta.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, crate::rule_ids::ALL);
+    assert_eq!(
+        crate::rule_ids::CHANGE_FREEZE_ACTIVE,
+        "change-freeze-active"
+    );
 }
