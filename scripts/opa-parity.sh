@@ -5,6 +5,7 @@
 # params) and by OPA v1.22.4 (scripts/opa-tools.sh) on the same input and data; the violation sets
 # (rule, path, msg) are compared per object. A difference not listed in
 # tests/opa/known-differences.md fails the run (exit 1). Prints `N passed, N failed` (objects).
+# Then runs the pack's Rego unit tests (policy_test.rego) under OPA; a failure fails the run.
 # Needs Go >= 1.26 and the module proxy for the first build of opa, cargo, and python3.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -59,4 +60,17 @@ status=0
 python3 tests/opa/parity.py --opa "$opa_dir/opa" --example "$example" \
   --policies "$work/policies" --work "$work" "$groups" || status=$?
 echo "opa-parity: $(wc -l <"$groups") groups in $(( $(date +%s) - start )) s" >&2
+
+# The pack's Rego unit tests (policy_test.rego) under OPA too: `plumbline test` runs them under
+# regorus, and OPA is the reference for what a test means. The params are the data the pack reads
+# (data.plumbline.params): OPA loads a data.yaml at the path of its directory.
+mkdir -p "$work/data/plumbline/params"
+cp policies/params.yaml "$work/data/plumbline/params/data.yaml"
+if "$opa_dir/opa" test "$work/policies" "$work/data" >"$work/opa-test.txt" 2>&1; then
+  echo "opa-parity: Rego unit tests under OPA: $(tail -n 1 "$work/opa-test.txt")" >&2
+else
+  cat "$work/opa-test.txt" >&2
+  echo "opa-parity: Rego unit tests FAILED under OPA" >&2
+  status=1
+fi
 exit "$status"

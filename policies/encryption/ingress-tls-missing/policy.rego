@@ -2,7 +2,6 @@ package plumbline.rules.ingress_tls_missing
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 
 params := object.get(data.plumbline.params, "ingress", {})
 

@@ -2,7 +2,6 @@ package plumbline.rules.secret_in_env_literal
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 
 default_pattern := `(?i)(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|access[_-]?key|auth)`
 

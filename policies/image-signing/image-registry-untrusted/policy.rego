@@ -3,7 +3,6 @@ package plumbline.rules.image_registry_untrusted
 import rego.v1
 
 import data.plumbline.lib.images
-import data.plumbline.lib.k8s
 
 image_params := object.get(data.plumbline.params, "images", {})
 

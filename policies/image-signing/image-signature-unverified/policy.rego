@@ -3,7 +3,6 @@ package plumbline.rules.image_signature_unverified
 import rego.v1
 
 import data.plumbline.lib.images
-import data.plumbline.lib.k8s
 
 # input.images[img].signature is filled by the signature verifier (null when none is configured):
 # {"required": bool, "state": "verified|unverified|unverifiable|skipped", "by": key, "error": why}.

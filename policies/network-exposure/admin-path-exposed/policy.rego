@@ -2,7 +2,6 @@ package plumbline.rules.admin_path_exposed
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 
 params := object.get(data.plumbline.params, "network", {})
 

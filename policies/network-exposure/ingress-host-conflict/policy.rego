@@ -2,7 +2,6 @@ package plumbline.rules.ingress_host_conflict
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 
 # An Ingress rule or IngressRoute route claiming a host + path that an Ingress or IngressRoute of a
 # DIFFERENT namespace also claims (input.inventory.hosts). Hosts compare case-insensitively (DNS

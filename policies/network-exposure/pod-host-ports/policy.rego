@@ -2,7 +2,6 @@ package plumbline.rules.pod_host_ports
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 params := object.get(data.plumbline.params, "network", {})

@@ -3,7 +3,6 @@ package plumbline.rules.image_digest_missing
 import rego.v1
 
 import data.plumbline.lib.images
-import data.plumbline.lib.k8s
 
 # Off unless params.images.requireDigest is exactly true.
 require_digest if object.get(object.get(data.plumbline.params, "images", {}), "requireDigest", false) == true

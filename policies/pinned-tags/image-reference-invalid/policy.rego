@@ -2,7 +2,6 @@ package plumbline.rules.image_reference_invalid
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 
 # An image string the engine could not parse (input.images[img].reference == null). Each distinct
 # image is judged once; only then are the containers that use it looked up.

@@ -3,7 +3,6 @@ package plumbline.rules.image_tag_latest
 import rego.v1
 
 import data.plumbline.lib.images
-import data.plumbline.lib.k8s
 
 # Each distinct image is judged once (input.images holds the parsed reference of every string
 # image of the object); only then are the containers that use a reported image looked up.

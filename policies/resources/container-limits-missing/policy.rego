@@ -2,7 +2,6 @@ package plumbline.rules.container_limits_missing
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 
 resource_params := object.get(data.plumbline.params, "resources", {})
 

@@ -2,7 +2,6 @@ package plumbline.rules.container_memory_request_limit
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.quantity
 
 enabled if object.get(object.get(data.plumbline.params, "resources", {}), "memoryRequestEqualsLimit", false) == true

@@ -2,7 +2,6 @@ package plumbline.rules.emptydir_storage_unbounded
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 
 enabled if object.get(object.get(data.plumbline.params, "resources", {}), "requireEmptyDirBounds", false) == true
 

@@ -2,7 +2,6 @@ package plumbline.rules.container_ulimits
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Opt-in (params.podSecurity.forbidUlimits: true): containers must not set

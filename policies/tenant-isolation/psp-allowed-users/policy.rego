@@ -2,7 +2,6 @@ package plumbline.rules.psp_allowed_users
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Opt-in, as the Gatekeeper library's K8sPSPAllowedUsers: runs for each of

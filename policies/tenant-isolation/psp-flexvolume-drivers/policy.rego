@@ -2,7 +2,6 @@ package plumbline.rules.psp_flexvolume_drivers
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 
 # Opt-in (params.podSecurity.allowedFlexVolumes set), as the Gatekeeper library's
 # K8sPSPFlexVolumes: every flexVolume volume must use a driver listed in

@@ -2,7 +2,6 @@ package plumbline.rules.psp_read_only_root_filesystem
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Opt-in (params.podSecurity.readOnlyRootFilesystem: true), as the Gatekeeper library's

@@ -2,7 +2,6 @@ package plumbline.rules.pss_capabilities_baseline
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, baseline: "Capabilities" (PSA check capabilities_baseline, policy 1.0+).

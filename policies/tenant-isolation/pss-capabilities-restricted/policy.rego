@@ -2,7 +2,6 @@ package plumbline.rules.pss_capabilities_restricted
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, restricted: "Capabilities" (PSA check capabilities_restricted, policy

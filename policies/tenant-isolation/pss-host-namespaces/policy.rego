@@ -2,7 +2,6 @@ package plumbline.rules.pss_host_namespaces
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, baseline: "Host Namespaces" (PSA check hostNamespaces, policy 1.0+).

@@ -2,7 +2,6 @@ package plumbline.rules.pss_host_path_volumes
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, baseline: "HostPath Volumes" (PSA check hostPathVolumes, policy 1.0+).

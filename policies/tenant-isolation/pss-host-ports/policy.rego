@@ -2,7 +2,6 @@ package plumbline.rules.pss_host_ports
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, baseline: "Host Ports" (PSA check hostPorts, policy 1.0+). Every

@@ -2,7 +2,6 @@ package plumbline.rules.pss_privilege_escalation
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, restricted: "Privilege Escalation" (PSA check allowPrivilegeEscalation,

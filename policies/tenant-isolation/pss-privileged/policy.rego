@@ -2,7 +2,6 @@ package plumbline.rules.pss_privileged
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, baseline: "Privileged Containers" (PSA check privileged, policy 1.0+).

@@ -2,7 +2,6 @@ package plumbline.rules.pss_proc_mount
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, "/proc Mount Type". Two PSA checks together (latest revisions, policy

@@ -2,7 +2,6 @@ package plumbline.rules.pss_run_as_user
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, restricted: "Running as Non-root user" (PSA check runAsUser, policy

@@ -2,7 +2,6 @@ package plumbline.rules.pss_seccomp_restricted
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, restricted: "Seccomp" (PSA check seccompProfile_restricted, policy

@@ -2,7 +2,6 @@ package plumbline.rules.pss_selinux
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, baseline: "SELinux" (PSA check seLinuxOptions, latest revision policy

@@ -2,7 +2,6 @@ package plumbline.rules.pss_sysctls
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, baseline: "Sysctls" (PSA check sysctls). spec.securityContext.sysctls

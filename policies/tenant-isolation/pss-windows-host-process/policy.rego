@@ -2,7 +2,6 @@ package plumbline.rules.pss_windows_host_process
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 import data.plumbline.lib.pss
 
 # Pod Security Standards, baseline: "HostProcess" (PSA check windowsHostProcess, policy 1.0+).

@@ -2,7 +2,6 @@ package plumbline.rules.service_account_token_automount
 
 import rego.v1
 
-import data.plumbline.lib.k8s
 
 # A pod gets a Kubernetes API token mounted unless automountServiceAccountToken is false on the
 # pod spec, or unset there and false on its ServiceAccount (the pod spec wins). Plumbline does not

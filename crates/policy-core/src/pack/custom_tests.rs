@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn custom(domain: &str, id: &str, extra: &str) -> PolicyPack {
