@@ -121,6 +121,9 @@ pub struct Config {
     /// Where it was read from (empty for the built-in default).
     #[serde(skip)]
     pub path: String,
+    /// Where each field was written (JSON pointer -> line), for errors found after the schema.
+    #[serde(skip)]
+    positions: Positions,
 }
 
 /// A config checked against the pack: ids exist, params merged.
@@ -172,6 +175,7 @@ impl Config {
                 .map_or(1, |p| p.line);
         }
         config.path = path.to_string();
+        config.positions = positions;
         Ok(config)
     }
 
@@ -219,37 +223,50 @@ impl Config {
 
     /// Check ids against the pack and merge params.
     pub fn validate(self, pack: &PolicyPack) -> Result<ValidConfig, Error> {
-        let err = |message: String| Error::Config {
+        // The error names the line of the field (`pointer`), as schema errors do.
+        let err = |pointer: &str, message: String| Error::Config {
             path: self.path.clone(),
-            line: 0,
+            line: self.positions.nearest(pointer).map_or(0, |p| p.line),
             message,
         };
-        let check = |what: &str, id: &str| -> Result<(), Error> {
+        let check = |what: &str, pointer: &str, id: &str| -> Result<(), Error> {
             if id == "*" || pack.has_domain(id) || pack.rule(id).is_some() {
                 Ok(())
             } else {
-                Err(err(format!(
-                    "{what}: unknown rule or domain `{id}`{}; `plumbline rules` lists them",
-                    suggest(id, pack)
-                )))
+                Err(err(
+                    pointer,
+                    format!(
+                        "{what}: unknown rule or domain `{id}`{}; `plumbline rules` lists them",
+                        suggest(id, pack)
+                    ),
+                ))
             }
         };
-        for id in self.rules.select.iter().chain(&self.rules.ignore) {
-            check("rules.select/ignore", id)?;
+        for (what, ids) in [
+            ("select", &self.rules.select),
+            ("ignore", &self.rules.ignore),
+        ] {
+            for (i, id) in ids.iter().enumerate() {
+                check(&format!("rules.{what}"), &format!("/rules/{what}/{i}"), id)?;
+            }
         }
         for (what, id) in (self.rules.severity.keys().map(|k| ("severity", k)))
             .chain(self.rules.update.keys().map(|k| ("update", k)))
         {
             if pack.rule(id).is_none() {
-                return Err(err(format!(
-                    "rules.{what}: unknown rule `{id}`{}",
-                    suggest(id, pack)
-                )));
+                return Err(err(
+                    &format!("/rules/{what}/{}", pointer_token(id)),
+                    format!("rules.{what}: unknown rule `{id}`{}", suggest(id, pack)),
+                ));
             }
         }
-        for ex in &self.exemptions {
-            for id in &ex.rules {
-                check(&format!("exemption at line {}", ex.line), id)?;
+        for (i, ex) in self.exemptions.iter().enumerate() {
+            for (j, id) in ex.rules.iter().enumerate() {
+                check(
+                    &format!("exemption at line {}", ex.line),
+                    &format!("/exemptions/{i}/rules/{j}"),
+                    id,
+                )?;
             }
             if ex.reason.trim().is_empty() {
                 return Err(Error::Config {
@@ -266,6 +283,11 @@ impl Config {
             params,
         })
     }
+}
+
+/// A mapping key as a JSON-pointer token (RFC 6901: `~` as `~0`, `/` as `~1`).
+fn pointer_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn suggest(id: &str, pack: &PolicyPack) -> String {
@@ -384,6 +406,26 @@ mod tests {
         assert!(s.contains("error") && s.contains("warning"), "{s}");
         let e = Config::parse("version: 1\nbogus: 1\n", "p.yaml").unwrap_err();
         assert!(e.to_string().contains("bogus"), "{e}");
+    }
+
+    /// Errors found against the pack, after the schema, name the line of the offending id too.
+    #[test]
+    fn unknown_rule_errors_name_their_line() {
+        let pack = PolicyPack::builtin().unwrap();
+        let cases = [
+            ("version: 1\nrules:\n  ignore:\n    - pss-privileged\n    - pss-privilegd\n", "p.yaml:5", "did you mean `pss-privileged`"),
+            ("version: 1\nrules:\n  severity:\n    image-tag-latest: error\n    nope: warning\n", "p.yaml:5", "rules.severity: unknown rule `nope`"),
+            ("version: 1\nrules:\n  update:\n\n    nope: skip\n", "p.yaml:5", "rules.update: unknown rule `nope`"),
+            ("version: 1\nexemptions:\n  - reason: r\n    rules:\n      - image-tag-latest\n      - nope\n", "p.yaml:6", "exemption at line 3"),
+        ];
+        for (text, at, says) in cases {
+            let e = Config::parse(text, "p.yaml")
+                .unwrap()
+                .validate(&pack)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(at) && e.contains(says), "{text}: {e}");
+        }
     }
 
     /// The `init` template is a valid config, shows every top-level section of the schema (set
