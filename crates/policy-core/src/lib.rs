@@ -41,6 +41,7 @@ pub mod rule_ids {
     include!(concat!(env!("OUT_DIR"), "/rule_ids.rs"));
 }
 mod source;
+pub mod startup;
 pub mod suppress;
 pub mod tenancy;
 pub mod vap;
