@@ -22,6 +22,8 @@ use crate::registry::Registry;
 use crate::source::{Source, SourceError, MAX_SIGNATURE_MANIFESTS};
 use crate::Error;
 
+mod fetch;
+
 /// Verifies cosign signatures of container images. Cheap to clone and share across threads.
 #[derive(Debug, Clone)]
 pub struct Verifier {
@@ -341,147 +343,6 @@ impl Verifier {
                 })
             }
         }
-    }
-
-    /// Ask the source: resolve the tag, find signature manifests, check every signature with
-    /// every configured key.
-    fn fetch(&self, r: &ImageRef, deadline: Instant) -> Lookup {
-        let source = &*self.inner.source;
-        let mut out = Lookup {
-            name: r.name(),
-            source: source.describe(r),
-            digest: r.digest.clone(),
-            failure: None,
-            missing: None,
-            signatures: Vec::new(),
-            keys: Vec::new(),
-        };
-        if let Err(e) = self.fetch_into(r, deadline, &mut out) {
-            out.failure = Some(e);
-        }
-        out
-    }
-
-    fn fetch_into(
-        &self,
-        r: &ImageRef,
-        deadline: Instant,
-        out: &mut Lookup,
-    ) -> Result<(), SourceError> {
-        let source = &*self.inner.source;
-        let digest = match &r.digest {
-            Some(d) => d.clone(),
-            None => {
-                let tag = r.tag.as_deref().unwrap_or("latest");
-                match source.resolve(r, tag, deadline)? {
-                    Some(d) => d,
-                    None if self.inner.authoritative => {
-                        out.missing = Some(format!(
-                            "tag {tag} of {} not found in {}",
-                            r.name(),
-                            out.source
-                        ));
-                        return Ok(());
-                    }
-                    None => {
-                        return Err(SourceError::new(format!(
-                            "{} has no entry for {}:{tag}",
-                            out.source,
-                            r.name()
-                        )))
-                    }
-                }
-            }
-        };
-        out.digest = Some(digest.clone());
-        let mut manifests: Vec<(String, Vec<u8>, String)> = Vec::new();
-        if let Some(descs) = source.referrers(r, &digest, deadline)? {
-            for d in descs
-                .iter()
-                .filter(|d| d["artifactType"].as_str() == Some(ARTIFACT_TYPE))
-            {
-                let Some(md) = d["digest"].as_str() else {
-                    continue;
-                };
-                if manifests.len() >= MAX_SIGNATURE_MANIFESTS {
-                    break;
-                }
-                if let Some((body, md)) = source.manifest(r, md, deadline)? {
-                    manifests.push(("referrers".into(), body, md));
-                }
-            }
-        }
-        let tag = signature_tag(&digest);
-        if let Some((body, md)) = source.manifest(r, &tag, deadline)? {
-            if !manifests.iter().any(|(_, _, d)| *d == md) {
-                manifests.push((format!("tag {tag}"), body, md));
-            }
-        }
-        let keys = &self.inner.config.keys;
-        for (via, body, md) in manifests {
-            let layers = serde_json::from_slice::<Value>(&body)
-                .map_err(|e| e.to_string())
-                .and_then(|m| signature_layers(&m));
-            let layers = match layers {
-                Ok(l) => l,
-                Err(e) => {
-                    out.signatures.push(SignatureReport {
-                        found_via: via,
-                        manifest: md,
-                        layer: String::new(),
-                        verified_by: Vec::new(),
-                        problems: vec![e],
-                    });
-                    out.keys.push(Vec::new());
-                    continue;
-                }
-            };
-            for layer in layers {
-                let mut report = SignatureReport {
-                    found_via: via.clone(),
-                    manifest: md.clone(),
-                    layer: layer.digest.clone(),
-                    verified_by: Vec::new(),
-                    problems: Vec::new(),
-                };
-                let mut good = Vec::new();
-                match source.blob(r, &layer.digest, deadline)? {
-                    None => report
-                        .problems
-                        .push(format!("payload blob {} is missing", layer.digest)),
-                    Some(payload) => {
-                        let signers: Vec<usize> = (0..keys.len())
-                            .filter(|&i| signature_valid(&keys[i].key, &payload, &layer.signature))
-                            .collect();
-                        if signers.is_empty() {
-                            let names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
-                            report.problems.push(format!(
-                                "signature does not verify with any configured key ({})",
-                                if names.is_empty() {
-                                    "none configured".into()
-                                } else {
-                                    names.join(", ")
-                                }
-                            ));
-                        }
-                        for i in signers {
-                            match check_payload(&payload, &digest, &out.name) {
-                                Ok(()) => {
-                                    report.verified_by.push(keys[i].name.clone());
-                                    good.push(i);
-                                }
-                                Err(e) => report
-                                    .problems
-                                    .push(format!("signed by key {}, but {e}", keys[i].name)),
-                            }
-                        }
-                    }
-                }
-                out.signatures.push(report);
-                out.keys.push(good);
-            }
-        }
-        Ok(())
     }
 
     /// Judge a lookup for `image` in `ctx` (`None`: any tenant/environment).
