@@ -4,9 +4,12 @@
 //!
 //! - closed loop at several concurrency levels, a fixed request count per level, for
 //!   `GET /healthz` (the transport floor) and `POST /validate` with a realistic Deployment;
-//! - an open loop paced at a fixed rate (default 500 req/s) for `/healthz` and `/validate`, each
-//!   request released at its scheduled time by a pacer thread and its latency counted from that
-//!   time (so a stall is not hidden by the client waiting);
+//! - open loops paced at fixed rates (default 1,000 and 2,000 req/s, `LOAD_RATE=1000,2000`) for
+//!   `/healthz` and `/validate`, each request released at its scheduled time by a pacer thread
+//!   and its latency counted from that time (so a stall is not hidden by the client waiting);
+//!   p50/p90/p99/p99.9/max;
+//! - the maximum sustainable `/validate` rate of the full pack: paced runs from 1,000 req/s up
+//!   by x1.25 until one falls behind (`LOAD_MAX_RATE=0` skips it; see [`client::max_rate`]);
 //! - the server's peak RSS (`VmHWM` from `/proc/<pid>/status`);
 //! - the same /validate loops with every rule off: the floor of transport, decoding and response
 //!   without policy evaluation (`LOAD_NO_RULES=0` skips it);
@@ -16,7 +19,7 @@
 //!
 //! ```sh
 //! cargo bench -p plumbline-webhook --bench load
-//! LOAD_LEVELS=1,8,32,64 LOAD_REQUESTS=4000 LOAD_RATE=500 LOAD_RATE_SECS=10 cargo bench -p plumbline-webhook --bench load
+//! LOAD_LEVELS=1,8,32,64 LOAD_REQUESTS=4000 LOAD_RATE=1000,2000 LOAD_RATE_SECS=10 cargo bench -p plumbline-webhook --bench load
 //! ```
 //!
 //! Everything stays on 127.0.0.1 and every loop is bounded in count and time.
@@ -29,16 +32,19 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::CertificateDer;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
+mod client;
 #[allow(dead_code, unreachable_pub)]
-#[path = "../../image-verify/tests/it/harness.rs"]
+#[path = "../../../image-verify/tests/it/harness.rs"]
 mod harness;
+mod review;
+
+use client::{closed_loop, max_rate, paced, request, Conn};
+use review::{deployment_review, unsigned_images};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 type Result<T, E = Error> = std::result::Result<T, E>;
@@ -48,84 +54,6 @@ fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-const DIGEST: &str = "sha256:4b1d0c3f1e7f7d5e1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081";
-
-/// The Deployment's images when signatures are off: digest-pinned, on a registry never contacted.
-fn unsigned_images() -> [String; 2] {
-    [
-        format!("registry.example.com/shop/web:1.4.2@{DIGEST}"),
-        format!("registry.example.com/shop/exporter:0.9.1@{DIGEST}"),
-    ]
-}
-
-/// A realistic production Deployment: two containers, probes, resources, restricted security
-/// context, digest-pinned images, tenancy and change-control metadata.
-fn deployment_review(uid: &str, images: [&str; 2]) -> Vec<u8> {
-    let container = |name: &str, image: &str, port: u16| {
-        json!({
-            "name": name, "image": image,
-            "ports": [{"name": "http", "containerPort": port, "protocol": "TCP"}],
-            "env": [{"name": "LOG_LEVEL", "value": "info"},
-                    {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "shop-db", "key": "password"}}}],
-            "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
-            "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 5},
-            "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10},
-            "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
-                                "runAsNonRoot": true, "runAsUser": 10001,
-                                "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}},
-            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]
-        })
-    };
-    let deployment = json!({
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {
-            "name": "web", "namespace": "shop-prod",
-            "labels": {"app.kubernetes.io/name": "web", "app.kubernetes.io/part-of": "shop",
-                       "plumbline.dev/tenant": "shop"},
-            "annotations": {"change.plumbline.dev/ticket": "CHG-1234", "owner": "team-shop@example.com"}
-        },
-        "spec": {
-            "replicas": 3, "revisionHistoryLimit": 5,
-            "selector": {"matchLabels": {"app.kubernetes.io/name": "web"}},
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
-            "template": {
-                "metadata": {"labels": {"app.kubernetes.io/name": "web", "app.kubernetes.io/part-of": "shop",
-                                        "plumbline.dev/tenant": "shop"}},
-                "spec": {
-                    "serviceAccountName": "web", "automountServiceAccountToken": false,
-                    "securityContext": {"runAsNonRoot": true, "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
-                    "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
-                        "weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
-                            "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}}}}]}},
-                    "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
-                        "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}}}],
-                    "containers": [
-                        container("web", images[0], 8080),
-                        container("metrics", images[1], 9100),
-                    ],
-                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
-                }
-            }
-        }
-    });
-    let review = json!({
-        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-        "request": {
-            "uid": uid,
-            "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
-            "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
-            "requestKind": {"group": "apps", "version": "v1", "kind": "Deployment"},
-            "requestResource": {"group": "apps", "version": "v1", "resource": "deployments"},
-            "name": "web", "namespace": "shop-prod", "operation": "CREATE",
-            "userInfo": {"username": "system:serviceaccount:ci:deployer", "uid": "5d1f",
-                         "groups": ["system:serviceaccounts", "system:serviceaccounts:ci", "system:authenticated"]},
-            "object": deployment, "oldObject": null, "dryRun": false,
-            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions", "fieldManager": "kubectl-client-side-apply"}
-        }
-    });
-    serde_json::to_vec(&review).unwrap()
 }
 
 struct Pki {
@@ -164,219 +92,6 @@ fn connector(ca_der: &[u8]) -> Result<TlsConnector> {
 }
 
 /// One keep-alive HTTP/1.1 connection.
-struct Conn {
-    stream: TlsStream<TcpStream>,
-    buf: Vec<u8>,
-}
-
-impl Conn {
-    async fn open(addr: SocketAddr, tls: &TlsConnector) -> Result<Conn> {
-        let tcp = TcpStream::connect(addr).await?;
-        tcp.set_nodelay(true)?;
-        let stream = tls.connect(ServerName::try_from("localhost")?, tcp).await?;
-        Ok(Conn {
-            stream,
-            buf: Vec::with_capacity(16 * 1024),
-        })
-    }
-
-    /// Send a prepared request, read the response; the status code.
-    async fn roundtrip(&mut self, request: &[u8]) -> Result<u16> {
-        self.stream.write_all(request).await?;
-        self.stream.flush().await?;
-        let end = loop {
-            if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i;
-            }
-            self.fill().await?;
-        };
-        let head = std::str::from_utf8(&self.buf[..end])?;
-        let status: u16 = head.split_whitespace().nth(1).ok_or("no status")?.parse()?;
-        let len: usize = head
-            .lines()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.eq_ignore_ascii_case("content-length")
-                    .then(|| v.trim().parse().ok())?
-            })
-            .ok_or("no content-length")?;
-        let total = end + 4 + len;
-        while self.buf.len() < total {
-            self.fill().await?;
-        }
-        self.buf.drain(..total);
-        Ok(status)
-    }
-
-    async fn fill(&mut self) -> Result<()> {
-        let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Err("connection closed".into());
-        }
-        self.buf.extend_from_slice(&chunk[..n]);
-        Ok(())
-    }
-}
-
-fn request(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
-    let mut r = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    r.extend_from_slice(body);
-    r
-}
-
-struct Stats {
-    latencies_us: Vec<u64>,
-    errors: usize,
-    wall: Duration,
-}
-
-impl Stats {
-    fn pct(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return f64::NAN;
-        }
-        let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies_us[i] as f64 / 1000.0
-    }
-    fn line(&mut self, what: &str, conc: &str) -> String {
-        self.latencies_us.sort_unstable();
-        let n = self.latencies_us.len();
-        format!(
-            "| {what} | {conc} | {n} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} |",
-            n as f64 / self.wall.as_secs_f64(),
-            self.pct(0.50),
-            self.pct(0.90),
-            self.pct(0.99),
-            self.latencies_us.last().copied().unwrap_or(0) as f64 / 1000.0,
-            self.errors
-        )
-    }
-}
-
-/// Open `conns` connections, call `begin` (it returns the instant the run's wall time counts
-/// from), then run `work(i, conn)` on each connection as its own task and gather the latencies
-/// (µs) and error counts they return.
-async fn drive<Fut>(
-    addr: SocketAddr,
-    tls: &TlsConnector,
-    conns: usize,
-    begin: impl FnOnce() -> Instant,
-    mut work: impl FnMut(usize, Conn) -> Fut,
-) -> Result<Stats>
-where
-    Fut: std::future::Future<Output = (Vec<u64>, usize)> + Send + 'static,
-{
-    let mut open = Vec::with_capacity(conns);
-    for _ in 0..conns {
-        open.push(Conn::open(addr, tls).await?);
-    }
-    let started = begin();
-    let tasks: Vec<_> = open
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| tokio::spawn(work(i, c)))
-        .collect();
-    let mut stats = Stats {
-        latencies_us: Vec::new(),
-        errors: 0,
-        wall: Duration::ZERO,
-    };
-    for t in tasks {
-        let (lat, errors) = t.await?;
-        stats.latencies_us.extend(lat);
-        stats.errors += errors;
-    }
-    stats.wall = started.elapsed();
-    Ok(stats)
-}
-
-/// Closed loop: `conc` connections, `total` requests split among them, each sent as soon as the
-/// previous answer on its connection arrived.
-async fn closed_loop(
-    addr: SocketAddr,
-    tls: &TlsConnector,
-    req: Arc<Vec<u8>>,
-    conc: usize,
-    total: usize,
-) -> Result<Stats> {
-    drive(addr, tls, conc, Instant::now, |i, mut c| {
-        let per = total / conc + usize::from(i < total % conc);
-        let req = req.clone();
-        async move {
-            let mut lat = Vec::with_capacity(per);
-            let mut errors = 0;
-            for _ in 0..per {
-                let t = Instant::now();
-                match c.roundtrip(&req).await {
-                    Ok(200) => lat.push(t.elapsed().as_micros() as u64),
-                    _ => errors += 1,
-                }
-            }
-            (lat, errors)
-        }
-    })
-    .await
-}
-
-/// Open loop at `rate` req/s for `secs`: request k of the run is due at `start + k/rate` and
-/// goes out on connection `k % conns`; its latency counts from when it was due.
-///
-/// A pacer thread releases each request at its due time (`std::thread::sleep`, sub-millisecond):
-/// tokio's timer has a 1 ms granularity, and sleeping on it made requests go out up to a
-/// millisecond late, which the latency then counted (~1.3 ms at p50, the same for every
-/// endpoint). A request still waits, and counts, while its connection is busy with an earlier one.
-async fn paced(
-    addr: SocketAddr,
-    tls: &TlsConnector,
-    req: Arc<Vec<u8>>,
-    rate: u64,
-    secs: u64,
-    conns: usize,
-) -> Result<Stats> {
-    let total = (rate * secs) as usize;
-    let interval = Duration::from_nanos(1_000_000_000 / rate.max(1));
-    let (senders, receivers): (Vec<_>, Vec<_>) = (0..conns)
-        .map(|_| tokio::sync::mpsc::unbounded_channel::<Instant>())
-        .unzip();
-    let mut receivers = receivers.into_iter();
-    let begin = move || {
-        let start = Instant::now() + Duration::from_millis(50);
-        std::thread::spawn(move || {
-            for k in 0..total {
-                let due = start + interval * k as u32;
-                if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                    std::thread::sleep(wait);
-                }
-                if senders[k % senders.len()].send(due).is_err() {
-                    return;
-                }
-            }
-        });
-        start
-    };
-    drive(addr, tls, conns, begin, |_, mut c| {
-        let req = req.clone();
-        let mut due_times = receivers.next().expect("a receiver per connection");
-        async move {
-            let mut lat = Vec::new();
-            let mut errors = 0;
-            while let Some(due) = due_times.recv().await {
-                match c.roundtrip(&req).await {
-                    Ok(200) => lat.push(due.elapsed().as_micros() as u64),
-                    _ => errors += 1,
-                }
-            }
-            (lat, errors)
-        }
-    })
-    .await
-}
-
 fn proc_status(pid: u32, key: &str) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -442,8 +157,12 @@ fn breakdown(body: &[u8], n: usize) -> Result<()> {
 struct Run {
     levels: Vec<usize>,
     requests: usize,
-    rate: u64,
+    rates: Vec<u64>,
     rate_secs: u64,
+    /// The max-rate search (`LOAD_MAX_RATE=1`): first rate, growth factor, highest rate.
+    search: Option<(u64, f64, u64)>,
+    search_secs: u64,
+    search_p99_ms: f64,
     rate_conns: usize,
     bin: PathBuf,
     log_level: String,
@@ -537,8 +256,8 @@ impl Run {
             closed_loop(addr, &tls, healthz.clone(), 8, 400).await?;
 
             println!();
-            println!("| endpoint | connections | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | errors |");
-            println!("|---|---|---|---|---|---|---|---|---|");
+            println!("| endpoint | connections | requests | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors |");
+            println!("|---|---|---|---|---|---|---|---|---|---|");
             let endpoints: &[(&str, &Arc<Vec<u8>>)] = if floor {
                 &[("GET /healthz", &healthz), ("POST /validate", &validate)]
             } else {
@@ -550,17 +269,30 @@ impl Run {
                     println!("{}", s.line(name, &conc.to_string()));
                 }
             }
-            if self.rate > 0 && self.rate_secs > 0 {
+            for &rate in self.rates.iter().filter(|&&r| r > 0 && self.rate_secs > 0) {
                 for (name, req) in endpoints {
-                    let mut s = paced(addr, &tls, (*req).clone(), self.rate, self.rate_secs, self.rate_conns).await?;
+                    let mut s = paced(addr, &tls, (*req).clone(), rate, self.rate_secs, self.rate_conns).await?;
                     println!(
                         "{}",
                         s.line(
-                            &format!("{name} paced {}/s for {} s", self.rate, self.rate_secs),
+                            &format!("{name} paced {rate}/s for {} s", self.rate_secs),
                             &self.rate_conns.to_string()
                         )
                     );
                 }
+            }
+            if let Some(search) = self.search.filter(|_| floor) {
+                let (best, lines) = max_rate(addr, &tls, validate.clone(), self.rate_conns, search,
+                    self.search_secs, self.search_p99_ms).await?;
+                for l in lines {
+                    println!("{l}");
+                }
+                println!();
+                println!(
+                    "max sustained POST /validate rate: {best} req/s ({} s runs, x{} steps from {}, \
+                     p99 <= {} ms, >= 97% answered, no errors)",
+                    self.search_secs, search.1, search.0, self.search_p99_ms
+                );
             }
             println!();
             println!(
@@ -616,7 +348,20 @@ fn main() -> Result<()> {
             .filter_map(|s| s.trim().parse().ok())
             .collect(),
         requests: env_or("LOAD_REQUESTS", 4000),
-        rate: env_or("LOAD_RATE", 500),
+        rates: std::env::var("LOAD_RATE")
+            .unwrap_or_else(|_| "1000,2000".into())
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect(),
+        search: (env_or("LOAD_MAX_RATE", 1) == 1).then(|| {
+            (
+                env_or("LOAD_MAX_START", 1000),
+                env_or("LOAD_MAX_STEP", 1.25f64).max(1.01),
+                env_or("LOAD_MAX_LIMIT", 20_000),
+            )
+        }),
+        search_secs: env_or("LOAD_MAX_SECS", 3).clamp(1, 30),
+        search_p99_ms: env_or("LOAD_MAX_P99_MS", 10.0),
         rate_secs: env_or("LOAD_RATE_SECS", 10).min(120),
         rate_conns: env_or("LOAD_RATE_CONNS", 16),
         bin: std::env::var("PLUMBLINE_WEBHOOK_BIN")
