@@ -13,7 +13,8 @@ use anyhow::Context;
 use clap::Parser;
 use plumbline_webhook::{App, Limits, ServeOptions, TlsSource};
 use policy_core::admission::AdmissionSettings;
-use policy_core::{Config, LintOptions, Linter, PackSources};
+use policy_core::startup::{PackChoice, Startup};
+use policy_core::{Config, LintOptions, Linter};
 
 /// Plumbline validating admission webhook.
 #[derive(Parser, Debug)]
@@ -124,7 +125,11 @@ fn main() -> std::process::ExitCode {
     }
     let args = Args::parse();
     init_tracing(&args.log_format);
-    let app = match build(&args) {
+    // The configuration is read once; the app and the TLS client check both start from it.
+    let app = match load_config(&args).and_then(|config| {
+        let client_auth = config.admission.client_auth.clone();
+        Ok((build(&args, config)?, client_auth))
+    }) {
         Ok(a) => a,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "startup failed");
@@ -135,7 +140,8 @@ fn main() -> std::process::ExitCode {
         tracing::error!(error = format!("{e:#}"), "startup failed");
         return std::process::ExitCode::from(2);
     }
-    let client_auth = match client_auth(&args) {
+    let (app, configured_client_auth) = app;
+    let client_auth = match client_auth(&args, configured_client_auth) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "startup failed");
@@ -177,7 +183,15 @@ fn init_tracing(format: &str) {
     }
 }
 
-fn build(args: &Args) -> anyhow::Result<App> {
+/// `--config`, else the defaults.
+fn load_config(args: &Args) -> anyhow::Result<Config> {
+    Ok(match &args.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    })
+}
+
+fn build(args: &Args, config: Config) -> anyhow::Result<App> {
     if args.cluster_cache && !cfg!(feature = "cluster-cache") {
         anyhow::bail!("--cluster-cache: this binary was built without the `cluster-cache` feature");
     }
@@ -189,18 +203,17 @@ fn build(args: &Args) -> anyhow::Result<App> {
     if args.audit_write_reports && args.audit_interval == 0 {
         anyhow::bail!("--audit-write-reports needs --audit-interval");
     }
-    let config = match &args.config {
-        Some(p) => Config::load(p)?,
-        None => Config::default(),
-    };
-    let pack = load_pack(args, &config)?;
     let own_ns = args
         .namespace
         .clone()
         .or_else(|| std::env::var("POD_NAMESPACE").ok())
         .unwrap_or_else(|| "plumbline-system".into());
     let settings = AdmissionSettings::from_config(&config, Some(&own_ns))?;
-    let valid = config.validate(&pack)?;
+    let Startup {
+        pack,
+        config: valid,
+        ..
+    } = Startup::from_config(config, &pack_choice(args))?;
     let mut options = LintOptions::default();
     // Image signatures are verified when `signing.keys` is configured; lookups are cached and
     // bounded by signing.timeoutMs, inside the request's evaluation deadline.
@@ -234,17 +247,8 @@ fn build(args: &Args) -> anyhow::Result<App> {
 
 /// The same pack as the linter's: built-in (unless --no-builtin), the config's `policies:`
 /// (relative to the config file), then --policies.
-fn load_pack(args: &Args, config: &Config) -> anyhow::Result<policy_core::PolicyPack> {
-    let mut dirs = config.policy_dirs();
-    dirs.extend(args.policies.iter().cloned());
-    if args.no_builtin && dirs.is_empty() {
-        anyhow::bail!(
-            "--no-builtin leaves no rules: add --policies DIR or `policies:` in the config"
-        );
-    }
-    let mut sources = PackSources::with_dirs(dirs);
-    sources.builtin = !args.no_builtin;
-    Ok(sources.load()?)
+fn pack_choice(args: &Args) -> PackChoice {
+    PackChoice::with_dirs(args.policies.clone(), args.no_builtin)
 }
 
 /// `--tls-cert` and `--tls-key` must be readable files at startup: a wrong path is a bad flag
@@ -266,11 +270,10 @@ fn check_tls_files(args: &Args) -> anyhow::Result<()> {
 }
 
 /// Mutual TLS settings from the flags, else from `admission.clientAuth`; the CA file is read now.
-fn client_auth(args: &Args) -> anyhow::Result<Option<plumbline_webhook::tls::ClientAuth>> {
-    let configured = match &args.config {
-        Some(p) => Config::load(p)?.admission.client_auth,
-        None => None,
-    };
+fn client_auth(
+    args: &Args,
+    configured: Option<policy_core::admission::ClientAuthConfig>,
+) -> anyhow::Result<Option<plumbline_webhook::tls::ClientAuth>> {
     let ca = args
         .client_ca
         .clone()
@@ -418,7 +421,7 @@ mod tests {
         let loaded = |args: &Args| {
             let cfg = Config::load(args.config.as_deref().unwrap_or(std::path::Path::new("")))
                 .map_err(|e| e.to_string())?;
-            load_pack(args, &cfg).map_err(|e| format!("{e:#}"))
+            policy_core::startup::load_pack(&cfg, &pack_choice(args)).map_err(|e| format!("{e:#}"))
         };
         let builtin = policy_core::PolicyPack::builtin().map_err(|e| e.to_string());
         let Ok(builtin) = builtin else {
@@ -428,7 +431,11 @@ mod tests {
         let Ok(pack) = pack else { panic!("{pack:?}") };
         assert!(pack.rule("odoo-module-allowlist").is_some());
         assert_eq!(pack.rules.len(), builtin.rules.len() + 1);
-        assert!(build(&parse(&[])).is_ok(), "the webhook starts with them");
+        let config = load_config(&parse(&[]));
+        assert!(
+            config.and_then(|c| build(&parse(&[]), c)).is_ok(),
+            "the webhook starts with them"
+        );
         let only = loaded(&parse(&["--no-builtin"]));
         let Ok(only) = only else { panic!("{only:?}") };
         assert_eq!(only.rules.len(), 1);
