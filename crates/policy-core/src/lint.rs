@@ -1,6 +1,7 @@
 //! The linter: sources → objects → inventory → evaluation (`eval`) → report. Parsing
 //! and evaluation run in parallel; each object is checked by the `Evaluator`.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -17,6 +18,7 @@ use crate::inventory::Inventory;
 use crate::object::{objects_from_source, Object};
 use crate::pack::{PolicyPack, RuleMeta};
 use crate::problem::Problem;
+use crate::scan::{scan, Scan, SourceSet};
 use crate::source::Source;
 use crate::tenancy::{Resolved, Resolver};
 use crate::Error;
@@ -268,38 +270,52 @@ impl Linter {
         self.evaluator.compiled_mut().set_deadline(limit);
     }
 
-    /// Lint sources: parse in parallel, build the inventory, evaluate in parallel.
+    /// Lint sources in two streaming passes (see [`crate::scan`]): the inventory first, then
+    /// each source parsed again and evaluated.
     pub fn lint_sources(&self, sources: &[Source]) -> Report {
+        // The other workers' pack copies compile while the first pass parses, not when each
+        // worker meets its first object (which left one thread evaluating alone meanwhile).
+        let ((scan, _), ()) = rayon::join(|| scan(sources), || self.prepare());
+        self.lint_scanned(sources, &scan)
+    }
+
+    /// Compile the pack copies of the other worker threads now (each compiles on its first
+    /// object otherwise); run it beside [`scan`].
+    pub fn prepare(&self) {
+        self.evaluator.compile_thread_copies();
+    }
+
+    /// The second pass over `sources`, which [`scan`] scanned: each readable source is read and
+    /// parsed again, and its objects evaluated against the scanned inventory and dropped.
+    pub fn lint_scanned<S: SourceSet + ?Sized>(&self, sources: &S, scan: &Scan) -> Report {
+        let inventory = scan.inventory.clone().finish(self.resolver());
         let done = std::sync::atomic::AtomicUsize::new(0);
-        // The other workers' pack copies compile while the files parse, not when each worker
-        // meets its first object (which left one thread evaluating alone meanwhile).
-        let (parsed, ()) = rayon::join(
-            || {
-                sources
-                    .par_iter()
-                    .map(|s| {
-                        let r = objects_from_source(s);
-                        if let Some(p) = &self.options.progress {
-                            p(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+        let results = (0..sources.count())
+            .into_par_iter()
+            .fold(Checked::default, |mut acc, i| {
+                if scan.is_readable(i) {
+                    match sources.read(i) {
+                        Ok(source) => {
+                            let (objects, problems) = objects_from_source(&source);
+                            drop(source);
+                            acc.input_problems.extend(problems);
+                            for o in objects {
+                                acc.add(&o, self.check_and_note(&o, &inventory));
+                            }
                         }
-                        r
-                    })
-                    .collect::<Vec<(Vec<Object>, Vec<Problem>)>>()
-            },
-            || self.evaluator.compile_thread_copies(),
-        );
-        let mut objects = Vec::new();
-        let mut problems = Vec::new();
-        for (o, p) in parsed {
-            objects.extend(o);
-            problems.extend(p);
-        }
-        // The objects are consumed: each is dropped on the worker that evaluated it, instead of
-        // all of them on one thread at the end (a tenth of a large run's wall time).
-        let mut report = self.lint_owned(objects);
-        report.files = sources.len();
+                        Err(p) => acc.input_problems.push(p),
+                    }
+                    if let Some(p) = &self.options.progress {
+                        p(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                    }
+                }
+                acc
+            })
+            .reduce(Checked::default, Checked::append);
+        let kinds = results.kinds.clone();
+        let mut report = results.into_report(self.waiting_note(&kinds, &inventory));
+        report.files = scan.readable(sources.count());
         report.findings.extend(self.expired_exemptions());
-        report.problems.extend(problems);
         report.problems.sort_by(|a, b| {
             (&a.file, a.document, a.line, a.column).cmp(&(&b.file, b.document, b.line, b.column))
         });
@@ -309,27 +325,15 @@ impl Linter {
     /// Lint objects that are already parsed.
     pub fn lint_objects(&self, objects: &[Object]) -> Report {
         let inventory = self.inventory(objects);
-        let results: Vec<Checked> = objects
+        let results = objects
             .par_iter()
-            .map(|o| self.check_and_note(o, &inventory))
-            .collect();
-        let mut report = assemble(objects.len(), results);
-        report.notes.extend(self.waiting_note(objects, &inventory));
-        report
-    }
-
-    /// [`Self::lint_objects`] on objects it may drop as it goes.
-    fn lint_owned(&self, objects: Vec<Object>) -> Report {
-        let inventory = self.inventory(&objects);
-        let count = objects.len();
-        let note = self.waiting_note(&objects, &inventory);
-        let results: Vec<Checked> = objects
-            .into_par_iter()
-            .map(|o| self.check_and_note(&o, &inventory))
-            .collect();
-        let mut report = assemble(count, results);
-        report.notes.extend(note);
-        report
+            .fold(Checked::default, |mut acc, o| {
+                acc.add(o, self.check_and_note(o, &inventory));
+                acc
+            })
+            .reduce(Checked::default, Checked::append);
+        let kinds = results.kinds.clone();
+        results.into_report(self.waiting_note(&kinds, &inventory))
     }
 
     /// Rules that wait for their feature and are off for `inventory`.
@@ -349,12 +353,12 @@ impl Linter {
 
     /// One note per run (not per object) naming the rules that waited for their configuration
     /// and would have judged some object here, and how to turn them on.
-    fn waiting_note(&self, objects: &[Object], inventory: &Inventory) -> Option<Problem> {
+    fn waiting_note(&self, kinds: &BTreeSet<String>, inventory: &Inventory) -> Option<Problem> {
         let off = self.waiting_for(inventory);
         let applies = |id: &str| {
             self.pack()
                 .rule(id)
-                .is_some_and(|m| objects.iter().any(|o| m.applies_to(&o.reference.kind)))
+                .is_some_and(|m| kinds.iter().any(|k| m.applies_to(k)))
         };
         let group = |feature: Feature| -> Vec<&str> {
             self.waiting
@@ -394,7 +398,11 @@ impl Linter {
     }
 
     /// Findings and problems of one object, and its loader notes.
-    fn check_and_note(&self, o: &Object, inventory: &Inventory) -> Checked {
+    fn check_and_note(
+        &self,
+        o: &Object,
+        inventory: &Inventory,
+    ) -> (Vec<Finding>, Vec<Problem>, Vec<Problem>) {
         let (findings, problems) = self.check_object(o, inventory);
         let notes = o
             .notes
@@ -457,24 +465,59 @@ impl Linter {
     }
 }
 
-/// What one object's check produced: findings, problems, loader notes.
-type Checked = (Vec<Finding>, Vec<Problem>, Vec<Problem>);
+/// What the checks of a run of consecutive objects produced, in object order.
+#[derive(Default)]
+struct Checked {
+    objects: usize,
+    findings: Vec<Finding>,
+    /// Rule errors.
+    problems: Vec<Problem>,
+    /// Loader notes.
+    notes: Vec<Problem>,
+    /// Unreadable sources and broken documents (reported after the rule errors).
+    input_problems: Vec<Problem>,
+    /// The kinds of the objects.
+    kinds: BTreeSet<String>,
+}
 
-/// One report from per-object results (in object order), findings sorted.
-fn assemble(objects: usize, results: Vec<Checked>) -> Report {
-    let mut report = Report {
-        objects,
-        ..Report::default()
-    };
-    for (f, p, n) in results {
-        report.findings.extend(f);
-        report.problems.extend(p);
-        report.notes.extend(n);
+impl Checked {
+    fn add(&mut self, o: &Object, (f, p, n): (Vec<Finding>, Vec<Problem>, Vec<Problem>)) {
+        self.objects += 1;
+        if !self.kinds.contains(&o.reference.kind) {
+            self.kinds.insert(o.reference.kind.clone());
+        }
+        self.findings.extend(f);
+        self.problems.extend(p);
+        self.notes.extend(n);
     }
-    report
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    report
+
+    /// These results followed by `later`'s.
+    fn append(mut self, later: Checked) -> Checked {
+        self.objects += later.objects;
+        self.findings.extend(later.findings);
+        self.problems.extend(later.problems);
+        self.notes.extend(later.notes);
+        self.input_problems.extend(later.input_problems);
+        self.kinds.extend(later.kinds);
+        self
+    }
+
+    /// One report, findings sorted, with the run's `note` after the loader notes.
+    fn into_report(self, note: Option<Problem>) -> Report {
+        let mut report = Report {
+            objects: self.objects,
+            findings: self.findings,
+            problems: self.problems,
+            notes: self.notes,
+            ..Report::default()
+        };
+        report.problems.extend(self.input_problems);
+        report.notes.extend(note);
+        report
+            .findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        report
+    }
 }
 
 /// Build a linter with the built-in pack and default config (embedding convenience).
