@@ -41,6 +41,9 @@ pub struct LintOptions {
     pub image_facts: Option<Arc<dyn ImageFacts>>,
     /// Called with the number of files parsed so far (from worker threads), for progress display.
     pub progress: Option<Arc<dyn Fn(usize) + Send + Sync>>,
+    /// Keep each finding's rule-specific `details` in the report (default). The CLI's outputs
+    /// never show them, so it drops them: on large inputs they were most of the findings' memory.
+    pub keep_details: bool,
 }
 
 impl std::fmt::Debug for LintOptions {
@@ -51,6 +54,7 @@ impl std::fmt::Debug for LintOptions {
             .field("now", &self.now)
             .field("strict", &self.strict)
             .field("environment", &self.environment)
+            .field("keep_details", &self.keep_details)
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +69,7 @@ impl Default for LintOptions {
             environment: None,
             image_facts: None,
             progress: None,
+            keep_details: true,
         }
     }
 }
@@ -403,7 +408,12 @@ impl Linter {
         o: &Object,
         inventory: &Inventory,
     ) -> (Vec<Finding>, Vec<Problem>, Vec<Problem>) {
-        let (findings, problems) = self.check_object(o, inventory);
+        let (mut findings, problems) = self.check_object(o, inventory);
+        if !self.options.keep_details {
+            for f in &mut findings {
+                f.details = Value::Null;
+            }
+        }
         let notes = o
             .notes
             .iter()

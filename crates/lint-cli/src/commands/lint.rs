@@ -246,6 +246,8 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         options.environment = args.environment.clone();
         options.image_facts = plan.image_facts;
         options.progress = progress.clone();
+        // No output format shows them (--format json, sarif, junit, github, human).
+        options.keep_details = false;
         if let Some(now) = now {
             options.now = now;
         }
@@ -276,7 +278,11 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
             path: plan.group.path.map(|p| p.display().to_string()),
             files: readable,
         });
-        report.findings.extend(part.findings);
+        if report.findings.is_empty() {
+            report.findings = part.findings;
+        } else {
+            report.findings.extend(part.findings);
+        }
         report.problems.extend(part.problems);
         report.notes.extend(part.notes);
         report.objects += part.objects;
