@@ -18,7 +18,7 @@ use crate::inventory::Inventory;
 use crate::object::{objects_from_source, Object};
 use crate::pack::{PolicyPack, RuleMeta};
 use crate::problem::Problem;
-use crate::scan::{scan, Scan, SourceSet};
+use crate::scan::{scan, Checked, Scan, SourceSet};
 use crate::source::Source;
 use crate::tenancy::{Resolved, Resolver};
 use crate::Error;
@@ -318,7 +318,7 @@ impl Linter {
             })
             .reduce(Checked::default, Checked::append);
         let kinds = results.kinds.clone();
-        let mut report = results.into_report(self.waiting_note(&kinds, &inventory));
+        let mut report = into_report(results, self.waiting_note(&kinds, &inventory));
         report.files = scan.readable(sources.count());
         report.findings.extend(self.expired_exemptions());
         report.problems.sort_by(|a, b| {
@@ -338,7 +338,7 @@ impl Linter {
             })
             .reduce(Checked::default, Checked::append);
         let kinds = results.kinds.clone();
-        results.into_report(self.waiting_note(&kinds, &inventory))
+        into_report(results, self.waiting_note(&kinds, &inventory))
     }
 
     /// Rules that wait for their feature and are off for `inventory`.
@@ -475,59 +475,21 @@ impl Linter {
     }
 }
 
-/// What the checks of a run of consecutive objects produced, in object order.
-#[derive(Default)]
-struct Checked {
-    objects: usize,
-    findings: Vec<Finding>,
-    /// Rule errors.
-    problems: Vec<Problem>,
-    /// Loader notes.
-    notes: Vec<Problem>,
-    /// Unreadable sources and broken documents (reported after the rule errors).
-    input_problems: Vec<Problem>,
-    /// The kinds of the objects.
-    kinds: BTreeSet<String>,
-}
-
-impl Checked {
-    fn add(&mut self, o: &Object, (f, p, n): (Vec<Finding>, Vec<Problem>, Vec<Problem>)) {
-        self.objects += 1;
-        if !self.kinds.contains(&o.reference.kind) {
-            self.kinds.insert(o.reference.kind.clone());
-        }
-        self.findings.extend(f);
-        self.problems.extend(p);
-        self.notes.extend(n);
-    }
-
-    /// These results followed by `later`'s.
-    fn append(mut self, later: Checked) -> Checked {
-        self.objects += later.objects;
-        self.findings.extend(later.findings);
-        self.problems.extend(later.problems);
-        self.notes.extend(later.notes);
-        self.input_problems.extend(later.input_problems);
-        self.kinds.extend(later.kinds);
-        self
-    }
-
-    /// One report, findings sorted, with the run's `note` after the loader notes.
-    fn into_report(self, note: Option<Problem>) -> Report {
-        let mut report = Report {
-            objects: self.objects,
-            findings: self.findings,
-            problems: self.problems,
-            notes: self.notes,
-            ..Report::default()
-        };
-        report.problems.extend(self.input_problems);
-        report.notes.extend(note);
-        report
-            .findings
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        report
-    }
+/// One report from `checked`, findings sorted, with the run's `note` after the loader notes.
+fn into_report(checked: Checked, note: Option<Problem>) -> Report {
+    let mut report = Report {
+        objects: checked.objects,
+        findings: checked.findings,
+        problems: checked.problems,
+        notes: checked.notes,
+        ..Report::default()
+    };
+    report.problems.extend(checked.input_problems);
+    report.notes.extend(note);
+    report
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report
 }
 
 /// Build a linter with the built-in pack and default config (embedding convenience).

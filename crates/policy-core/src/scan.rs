@@ -11,11 +11,13 @@
 //! at a time. Sources come from a [`SourceSet`], which reads (or re-reads) them by index.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
+use crate::finding::Finding;
 use crate::inventory::{InventoryBuilder, INVENTORY_KINDS};
-use crate::object::objects_from_source;
+use crate::object::{objects_from_source, Object};
 use crate::problem::Problem;
 use crate::source::Source;
 
@@ -103,6 +105,48 @@ pub fn scan<S: SourceSet + ?Sized>(sources: &S) -> (Scan, Vec<Problem>) {
 /// sequence could spell one. Such a text need not be parsed in the first pass.
 fn may_hold_inventory(text: &str) -> bool {
     text.contains('\\') || INVENTORY_KINDS.iter().any(|k| text.contains(k.kind))
+}
+
+/// What the checks of a run of consecutive objects produced, in object order.
+#[derive(Default)]
+pub(crate) struct Checked {
+    pub(crate) objects: usize,
+    pub(crate) findings: Vec<Finding>,
+    /// Rule errors.
+    pub(crate) problems: Vec<Problem>,
+    /// Loader notes.
+    pub(crate) notes: Vec<Problem>,
+    /// Unreadable sources and broken documents (reported after the rule errors).
+    pub(crate) input_problems: Vec<Problem>,
+    /// The kinds of the objects.
+    pub(crate) kinds: BTreeSet<String>,
+}
+
+impl Checked {
+    pub(crate) fn add(
+        &mut self,
+        o: &Object,
+        (f, p, n): (Vec<Finding>, Vec<Problem>, Vec<Problem>),
+    ) {
+        self.objects += 1;
+        if !self.kinds.contains(&o.reference.kind) {
+            self.kinds.insert(o.reference.kind.clone());
+        }
+        self.findings.extend(f);
+        self.problems.extend(p);
+        self.notes.extend(n);
+    }
+
+    /// These results followed by `later`'s.
+    pub(crate) fn append(mut self, later: Checked) -> Checked {
+        self.objects += later.objects;
+        self.findings.extend(later.findings);
+        self.problems.extend(later.problems);
+        self.notes.extend(later.notes);
+        self.input_problems.extend(later.input_problems);
+        self.kinds.extend(later.kinds);
+        self
+    }
 }
 
 #[cfg(test)]
