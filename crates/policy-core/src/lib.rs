@@ -40,6 +40,7 @@ mod problem;
 pub mod rule_ids {
     include!(concat!(env!("OUT_DIR"), "/rule_ids.rs"));
 }
+pub mod scan;
 mod source;
 pub mod startup;
 pub mod suppress;
@@ -54,7 +55,7 @@ pub use engine::{budget_exceeded_rule, CompiledPack, RuleOutcome, Violation, BUD
 pub use eval::{pod_spec_pointer, Request};
 pub use finding::{Domain, Finding, Severity, Suppression, SuppressionKind};
 pub use imagefacts::{ImageContext, ImageFact, ImageFacts, SignatureFact, SignatureState};
-pub use inventory::{Inventory, InventoryKind, NamespaceInfo, INVENTORY_KINDS};
+pub use inventory::{Inventory, InventoryBuilder, InventoryKind, NamespaceInfo, INVENTORY_KINDS};
 pub use lint::{default_linter, LintOptions, Linter, Report};
 pub use object::{is_sensitive_pointer, objects_from_source, Object, ObjectRef};
 pub use pack::{PackSources, PolicyPack, Rule, RuleMeta, WORKLOAD_KINDS};

@@ -1,6 +1,7 @@
 //! The linter: sources → objects → inventory → evaluation (`eval`) → report. Parsing
 //! and evaluation run in parallel; each object is checked by the `Evaluator`.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -17,6 +18,7 @@ use crate::inventory::Inventory;
 use crate::object::{objects_from_source, Object};
 use crate::pack::{PolicyPack, RuleMeta};
 use crate::problem::Problem;
+use crate::scan::{scan, Checked, Scan, SourceSet};
 use crate::source::Source;
 use crate::tenancy::{Resolved, Resolver};
 use crate::Error;
@@ -39,6 +41,9 @@ pub struct LintOptions {
     pub image_facts: Option<Arc<dyn ImageFacts>>,
     /// Called with the number of files parsed so far (from worker threads), for progress display.
     pub progress: Option<Arc<dyn Fn(usize) + Send + Sync>>,
+    /// Keep each finding's rule-specific `details` in the report (default). The CLI's outputs
+    /// never show them, so it drops them: on large inputs they were most of the findings' memory.
+    pub keep_details: bool,
 }
 
 impl std::fmt::Debug for LintOptions {
@@ -49,6 +54,7 @@ impl std::fmt::Debug for LintOptions {
             .field("now", &self.now)
             .field("strict", &self.strict)
             .field("environment", &self.environment)
+            .field("keep_details", &self.keep_details)
             .finish_non_exhaustive()
     }
 }
@@ -63,6 +69,7 @@ impl Default for LintOptions {
             environment: None,
             image_facts: None,
             progress: None,
+            keep_details: true,
         }
     }
 }
@@ -268,38 +275,52 @@ impl Linter {
         self.evaluator.compiled_mut().set_deadline(limit);
     }
 
-    /// Lint sources: parse in parallel, build the inventory, evaluate in parallel.
+    /// Lint sources in two streaming passes (see [`crate::scan`]): the inventory first, then
+    /// each source parsed again and evaluated.
     pub fn lint_sources(&self, sources: &[Source]) -> Report {
+        // The other workers' pack copies compile while the first pass parses, not when each
+        // worker meets its first object (which left one thread evaluating alone meanwhile).
+        let ((scan, _), ()) = rayon::join(|| scan(sources), || self.prepare());
+        self.lint_scanned(sources, &scan)
+    }
+
+    /// Compile the pack copies of the other worker threads now (each compiles on its first
+    /// object otherwise); run it beside [`scan`].
+    pub fn prepare(&self) {
+        self.evaluator.compile_thread_copies();
+    }
+
+    /// The second pass over `sources`, which [`scan`] scanned: each readable source is read and
+    /// parsed again, and its objects evaluated against the scanned inventory and dropped.
+    pub fn lint_scanned<S: SourceSet + ?Sized>(&self, sources: &S, scan: &Scan) -> Report {
+        let inventory = scan.inventory.clone().finish(self.resolver());
         let done = std::sync::atomic::AtomicUsize::new(0);
-        // The other workers' pack copies compile while the files parse, not when each worker
-        // meets its first object (which left one thread evaluating alone meanwhile).
-        let (parsed, ()) = rayon::join(
-            || {
-                sources
-                    .par_iter()
-                    .map(|s| {
-                        let r = objects_from_source(s);
-                        if let Some(p) = &self.options.progress {
-                            p(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+        let results = (0..sources.count())
+            .into_par_iter()
+            .fold(Checked::default, |mut acc, i| {
+                if scan.is_readable(i) {
+                    match sources.read(i) {
+                        Ok(source) => {
+                            let (objects, problems) = objects_from_source(&source);
+                            drop(source);
+                            acc.input_problems.extend(problems);
+                            for o in objects {
+                                acc.add(&o, self.check_and_note(&o, &inventory));
+                            }
                         }
-                        r
-                    })
-                    .collect::<Vec<(Vec<Object>, Vec<Problem>)>>()
-            },
-            || self.evaluator.compile_thread_copies(),
-        );
-        let mut objects = Vec::new();
-        let mut problems = Vec::new();
-        for (o, p) in parsed {
-            objects.extend(o);
-            problems.extend(p);
-        }
-        // The objects are consumed: each is dropped on the worker that evaluated it, instead of
-        // all of them on one thread at the end (a tenth of a large run's wall time).
-        let mut report = self.lint_owned(objects);
-        report.files = sources.len();
+                        Err(p) => acc.input_problems.push(p),
+                    }
+                    if let Some(p) = &self.options.progress {
+                        p(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                    }
+                }
+                acc
+            })
+            .reduce(Checked::default, Checked::append);
+        let kinds = results.kinds.clone();
+        let mut report = into_report(results, self.waiting_note(&kinds, &inventory));
+        report.files = scan.readable(sources.count());
         report.findings.extend(self.expired_exemptions());
-        report.problems.extend(problems);
         report.problems.sort_by(|a, b| {
             (&a.file, a.document, a.line, a.column).cmp(&(&b.file, b.document, b.line, b.column))
         });
@@ -309,27 +330,15 @@ impl Linter {
     /// Lint objects that are already parsed.
     pub fn lint_objects(&self, objects: &[Object]) -> Report {
         let inventory = self.inventory(objects);
-        let results: Vec<Checked> = objects
+        let results = objects
             .par_iter()
-            .map(|o| self.check_and_note(o, &inventory))
-            .collect();
-        let mut report = assemble(objects.len(), results);
-        report.notes.extend(self.waiting_note(objects, &inventory));
-        report
-    }
-
-    /// [`Self::lint_objects`] on objects it may drop as it goes.
-    fn lint_owned(&self, objects: Vec<Object>) -> Report {
-        let inventory = self.inventory(&objects);
-        let count = objects.len();
-        let note = self.waiting_note(&objects, &inventory);
-        let results: Vec<Checked> = objects
-            .into_par_iter()
-            .map(|o| self.check_and_note(&o, &inventory))
-            .collect();
-        let mut report = assemble(count, results);
-        report.notes.extend(note);
-        report
+            .fold(Checked::default, |mut acc, o| {
+                acc.add(o, self.check_and_note(o, &inventory));
+                acc
+            })
+            .reduce(Checked::default, Checked::append);
+        let kinds = results.kinds.clone();
+        into_report(results, self.waiting_note(&kinds, &inventory))
     }
 
     /// Rules that wait for their feature and are off for `inventory`.
@@ -349,12 +358,12 @@ impl Linter {
 
     /// One note per run (not per object) naming the rules that waited for their configuration
     /// and would have judged some object here, and how to turn them on.
-    fn waiting_note(&self, objects: &[Object], inventory: &Inventory) -> Option<Problem> {
+    fn waiting_note(&self, kinds: &BTreeSet<String>, inventory: &Inventory) -> Option<Problem> {
         let off = self.waiting_for(inventory);
         let applies = |id: &str| {
             self.pack()
                 .rule(id)
-                .is_some_and(|m| objects.iter().any(|o| m.applies_to(&o.reference.kind)))
+                .is_some_and(|m| kinds.iter().any(|k| m.applies_to(k)))
         };
         let group = |feature: Feature| -> Vec<&str> {
             self.waiting
@@ -394,8 +403,17 @@ impl Linter {
     }
 
     /// Findings and problems of one object, and its loader notes.
-    fn check_and_note(&self, o: &Object, inventory: &Inventory) -> Checked {
-        let (findings, problems) = self.check_object(o, inventory);
+    fn check_and_note(
+        &self,
+        o: &Object,
+        inventory: &Inventory,
+    ) -> (Vec<Finding>, Vec<Problem>, Vec<Problem>) {
+        let (mut findings, problems) = self.check_object(o, inventory);
+        if !self.options.keep_details {
+            for f in &mut findings {
+                f.details = Value::Null;
+            }
+        }
         let notes = o
             .notes
             .iter()
@@ -457,20 +475,17 @@ impl Linter {
     }
 }
 
-/// What one object's check produced: findings, problems, loader notes.
-type Checked = (Vec<Finding>, Vec<Problem>, Vec<Problem>);
-
-/// One report from per-object results (in object order), findings sorted.
-fn assemble(objects: usize, results: Vec<Checked>) -> Report {
+/// One report from `checked`, findings sorted, with the run's `note` after the loader notes.
+fn into_report(checked: Checked, note: Option<Problem>) -> Report {
     let mut report = Report {
-        objects,
+        objects: checked.objects,
+        findings: checked.findings,
+        problems: checked.problems,
+        notes: checked.notes,
         ..Report::default()
     };
-    for (f, p, n) in results {
-        report.findings.extend(f);
-        report.problems.extend(p);
-        report.notes.extend(n);
-    }
+    report.problems.extend(checked.input_problems);
+    report.notes.extend(note);
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

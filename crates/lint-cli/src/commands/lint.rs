@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
+use policy_core::scan::SourceSet;
 use policy_core::{
     Config, Domain, LintOptions, Linter, PolicyPack, Problem, Report, Severity, Source, ValidConfig,
 };
-use rayon::prelude::*;
 
 use super::load_pack;
 use crate::emit::human::count;
@@ -17,6 +17,7 @@ use crate::emit::{self, ConfigUsed, EmitContext, Format};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
 mod configs;
+mod sources;
 
 #[derive(Args)]
 pub(crate) struct LintArgs {
@@ -230,11 +231,13 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         plans.iter().map(|p| p.group.files.len()).sum::<usize>() + usize::from(stdin_read),
         std::sync::atomic::Ordering::Relaxed,
     );
-    let mut sources: Vec<Source> = Vec::new();
     let mut problems: Vec<Problem> = expand_problems;
     let mut report = Report::default();
     let mut linters = Vec::with_capacity(plans.len());
     let mut used = Vec::with_capacity(plans.len());
+    // What the outputs may quote after the run: the files (read again for code frames) and
+    // standard input's text, the only source kept in memory.
+    let mut linted = sources::Linted::default();
     for plan in plans {
         let mut options = LintOptions::default();
         options.select = args.select.clone();
@@ -243,46 +246,48 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         options.environment = args.environment.clone();
         options.image_facts = plan.image_facts;
         options.progress = progress.clone();
+        // No output format shows them (--format json, sarif, junit, github, human).
+        options.keep_details = false;
         if let Some(now) = now {
             options.now = now;
         }
-        let mut group_sources = Vec::new();
+        let mut stdin = None;
         if plan.group.stdin {
             match Source::stdin(stdin_name) {
-                Ok(s) => group_sources.push(s),
+                Ok(s) => stdin = Some(s),
                 Err(e) => problems.push(e),
             }
         }
-        // Compile the pack while the files are read (in parallel, in order): both are serial
-        // start-up costs otherwise, and they count against the parallel speed-up on large trees.
-        let files = &plan.group.files;
-        let (linter, read) = rayon::join(
-            || Linter::new(plan.pack, plan.config, options),
-            || {
-                files
-                    .par_iter()
-                    .map(|f| Source::read(f))
-                    .collect::<Vec<_>>()
-            },
+        let set = sources::Files {
+            stdin,
+            files: plan.group.files,
+        };
+        // Compile the pack while the first pass reads the files and builds the inventory (in
+        // parallel): both are serial start-up costs otherwise, and they count against the
+        // parallel speed-up on large trees.
+        let (linter, (scan, unreadable)) = rayon::join(
+            || Linter::new(plan.pack, plan.config, options).inspect(|l| l.prepare()),
+            || policy_core::scan::scan(&set),
         );
         let linter = linter?;
-        for r in read {
-            match r {
-                Ok(s) => group_sources.push(s),
-                Err(e) => problems.push(e),
-            }
-        }
-        let part = linter.lint_sources(&group_sources);
-        done_before.fetch_add(group_sources.len(), std::sync::atomic::Ordering::Relaxed);
+        problems.extend(unreadable);
+        let part = linter.lint_scanned(&set, &scan);
+        let readable = scan.readable(set.count());
+        done_before.fetch_add(readable, std::sync::atomic::Ordering::Relaxed);
         used.push(ConfigUsed {
             path: plan.group.path.map(|p| p.display().to_string()),
-            files: group_sources.len(),
+            files: readable,
         });
-        report.findings.extend(part.findings);
+        if report.findings.is_empty() {
+            report.findings = part.findings;
+        } else {
+            report.findings.extend(part.findings);
+        }
         report.problems.extend(part.problems);
         report.notes.extend(part.notes);
         report.objects += part.objects;
-        sources.extend(group_sources);
+        report.files += readable;
+        linted.add(set, &scan);
         linters.push(linter);
     }
     if linters.len() > 1 {
@@ -295,9 +300,16 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         bail!("no configuration to lint with");
     };
     report.problems.extend(problems);
-    explain_problems(&mut report, &sources, &explicit_names);
+    let problem_texts = linted.texts(
+        report
+            .problems
+            .iter()
+            .filter(|p| p.document.is_some())
+            .map(|p| p.file.as_str()),
+    );
+    sources::explain_problems(&mut report, &problem_texts, &explicit_names);
+    drop(problem_texts);
     report.notes.extend(skipped);
-    report.files = sources.len();
     if let Some(path) = &args.write_baseline {
         let n = crate::baseline::write(&report, path)?;
         eprintln!(
@@ -324,9 +336,18 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,
     };
-    let texts: HashMap<&str, &str> = sources
+    // Only the human format quotes source lines: the files it quotes are read again.
+    let owned_texts = if formats.contains(&Format::Human) {
+        let files = (report.problems.iter().chain(&report.notes))
+            .map(|p| p.file.as_str())
+            .chain(report.findings.iter().map(|f| f.file.as_str()));
+        linted.texts(files)
+    } else {
+        HashMap::new()
+    };
+    let texts: HashMap<&str, &str> = owned_texts
         .iter()
-        .map(|s| (&*s.name, s.text.as_str()))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     for (i, format) in formats.iter().enumerate() {
         let to_file = args.output.get(i);
@@ -502,83 +523,6 @@ fn is_excluded(path: &Path, excludes: &[String]) -> bool {
             })
         })
     })
-}
-
-/// Documents the run should not call errors, or should explain: in files found by walking a
-/// directory, a mapping with neither `apiVersion` nor `kind` (or no `kind` and no `metadata`:
-/// Helm's Chart.yaml) is not a Kubernetes manifest (values.yaml, workflows) and becomes a note;
-/// a syntax error in a document holding `{{` says how to render the Helm template first.
-fn explain_problems(report: &mut Report, sources: &[Source], explicit: &HashSet<String>) {
-    let texts: HashMap<&str, &str> = sources
-        .iter()
-        .map(|s| (&*s.name, s.text.as_str()))
-        .collect();
-    let mut parsed: HashMap<String, Vec<policy_core::yaml::YamlDocument>> = HashMap::new();
-    let mut notes = Vec::new();
-    let problems = std::mem::take(&mut report.problems);
-    for mut p in problems {
-        let (Some(doc), Some(text)) = (p.document, texts.get(p.file.as_str())) else {
-            report.problems.push(p);
-            continue;
-        };
-        if p.message.starts_with("YAML syntax error") {
-            if document_text(text, doc).is_some_and(|d| d.contains("{{")) {
-                p.message.push_str(
-                    "; this looks like a Helm template; render it first: helm template <release> <chart> | plumbline lint - --stdin-filename <chart>/rendered.yaml",
-                );
-            }
-            report.problems.push(p);
-            continue;
-        }
-        let missing_field = p.message.starts_with("document has no `")
-            && matches!(p.path.as_deref(), Some("/apiVersion" | "/kind"));
-        if !missing_field || explicit.contains(&p.file) {
-            report.problems.push(p);
-            continue;
-        }
-        let docs = parsed.entry(p.file.clone()).or_insert_with(|| {
-            policy_core::yaml::parse_stream(text)
-                .into_iter()
-                .flatten()
-                .collect()
-        });
-        let not_manifest = docs.iter().find(|d| d.index == doc).is_some_and(|d| {
-            let has = |k: &str| d.value.get(k).is_some();
-            (!has("apiVersion") && !has("kind")) || (!has("kind") && !has("metadata"))
-        });
-        if not_manifest {
-            let mut note = Problem::file(
-                &p.file,
-                "not a Kubernetes manifest: no apiVersion/kind; skipped (name the file to lint it anyway)",
-            );
-            note.document = Some(doc);
-            notes.push(note);
-        } else {
-            report.problems.push(p);
-        }
-    }
-    report.notes.extend(notes);
-}
-
-/// The text of the `index`-th document of a stream (documents split at `---` lines, as parsed).
-fn document_text(text: &str, index: usize) -> Option<&str> {
-    let mut start = 0usize;
-    let mut offset = 0usize;
-    let mut n = 0usize;
-    for line in text.split_inclusive('\n') {
-        let marker = line
-            .strip_prefix("---")
-            .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '\n', '\r']));
-        if offset > start && marker {
-            if n == index {
-                return text.get(start..offset);
-            }
-            n += 1;
-            start = offset;
-        }
-        offset += line.len();
-    }
-    (n == index).then(|| text.get(start..)).flatten()
 }
 
 /// The format a file name implies: `.sarif` (or `.sarif.json`) SARIF, `.json` JSON, `.xml` JUnit.

@@ -265,8 +265,8 @@ fn plumbline_test_runs_the_fixture_suite() {
     let out = plumbline(&["test", "--rule", "image-tag-latest"]);
     let s = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{s}");
-    // 2 fixture files and 4 Rego unit tests (policy_test.rego).
-    assert!(s.contains("6 passed, 0 failed"), "{s}");
+    // 2 fixture files, the same 2 judged by their suite.yaml, and 4 Rego unit tests.
+    assert!(s.contains("8 passed, 0 failed"), "{s}");
 }
 
 #[test]

@@ -1,0 +1,471 @@
+//! Building an [`Inventory`] object by object: [`InventoryBuilder::add`] folds one object in and
+//! keeps only what cross-resource rules read (names, labels, selectors, hosts, ...), never the
+//! object, so a lint run can build it while streaming its sources. Builders of consecutive parts
+//! of the input [`merge`](InventoryBuilder::merge) into the builder of the whole, as if its objects
+//! had been added one by one in order.
+
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{json, Map, Value};
+
+use super::{Inventory, NamespaceInfo};
+use crate::object::Object;
+use crate::tenancy::Resolver;
+
+/// An inventory being built from the objects of an input set, in order.
+#[derive(Debug, Clone, Default)]
+pub struct InventoryBuilder {
+    namespaces: HashMap<String, NamespaceInfo>,
+    /// namespace -> its quotas, limit ranges and network policies.
+    spaces: BTreeMap<String, Value>,
+    hosts: Vec<Value>,
+    pdbs: BTreeMap<String, Vec<Value>>,
+    storage_classes: Map<String, Value>,
+    middlewares: Map<String, Value>,
+    backups: Backups,
+}
+
+/// The lists every namespace entry holds, appended to in object order.
+const SPACE_LISTS: [&str; 3] = ["resourceQuotas", "limitRanges", "networkPolicies"];
+
+fn new_space() -> Value {
+    json!({"resourceQuotas": [], "limitRanges": [], "networkPolicies": []})
+}
+
+fn is_traefik(o: &Object) -> bool {
+    matches!(o.reference.group(), "traefik.io" | "traefik.containo.us")
+}
+
+/// Namespace of a namespaced object as filed in the inventory: its `metadata.namespace`, or `""`
+/// when it sets none. Objects without a namespace share one unnamed namespace per run (they are
+/// applied together, into whatever namespace `kubectl -n` or a kustomization sets), so a
+/// namespace-less Deployment finds a namespace-less PodDisruptionBudget; they are not filed under
+/// `default`, which is a guess (docs/policy-input.md, "Objects without a namespace").
+fn ns_of(o: &Object) -> String {
+    o.reference.namespace.clone()
+}
+
+/// Whether a NetworkPolicy denies all ingress (or egress) to every pod of its namespace.
+fn default_deny(spec: &Value, direction: &str) -> bool {
+    let selects_all = spec["podSelector"].as_object().is_some_and(|m| {
+        m.values().all(|v| {
+            v.as_object().is_some_and(|o| o.is_empty())
+                || v.as_array().is_some_and(|a| a.is_empty())
+        })
+    });
+    let key = direction.to_lowercase();
+    let types: Vec<&str> = spec["policyTypes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let covers = if types.is_empty() {
+        // Unset policyTypes: Ingress always, Egress only when an egress section exists.
+        direction == "Ingress" || spec.get("egress").is_some()
+    } else {
+        types.contains(&direction)
+    };
+    let no_rules = match spec.get(&key) {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(a)) => a.is_empty(),
+        _ => false,
+    };
+    selects_all && covers && no_rules
+}
+
+/// Hosts and paths of a Traefik `match` expression: Host(`a`, `b`) && PathPrefix(`/x`).
+fn traefik_hosts(rule: &str) -> Vec<(String, String)> {
+    let args = |func: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = rule;
+        while let Some(i) = rest.find(func) {
+            let before_ok = i == 0 || !rest.as_bytes()[i - 1].is_ascii_alphanumeric();
+            rest = &rest[i + func.len()..];
+            if !before_ok {
+                continue;
+            }
+            let Some(close) = rest.find(')') else { break };
+            for part in rest[..close].split(',') {
+                let t = part
+                    .trim()
+                    .trim_matches(|c| c == '`' || c == '"' || c == '\'');
+                if !t.is_empty() {
+                    out.push(t.to_string());
+                }
+            }
+        }
+        out
+    };
+    let hosts = args("Host(");
+    let mut paths = args("PathPrefix(");
+    paths.extend(args("Path("));
+    if paths.is_empty() {
+        paths.push(String::new());
+    }
+    hosts
+        .iter()
+        .flat_map(|h| paths.iter().map(move |p| (h.to_lowercase(), p.clone())))
+        .collect()
+}
+
+impl InventoryBuilder {
+    /// Fold one object in.
+    pub fn add(&mut self, o: &Object) {
+        let kind = o.reference.kind.as_str();
+        if kind == "StorageClass" && o.reference.group() == "storage.k8s.io" {
+            let default = o.value["metadata"]["annotations"]
+                ["storageclass.kubernetes.io/is-default-class"]
+                == "true";
+            self.storage_classes.insert(
+                o.reference.name.clone(),
+                json!({"provisioner": o.value["provisioner"], "parameters": o.value["parameters"], "default": default}),
+            );
+            return;
+        }
+        if kind == "Namespace" && o.reference.api_version == "v1" {
+            let m = &o.value["metadata"];
+            self.namespaces.insert(
+                o.reference.name.clone(),
+                NamespaceInfo {
+                    name: o.reference.name.clone(),
+                    labels: m["labels"].as_object().cloned().unwrap_or_default(),
+                    annotations: m["annotations"].as_object().cloned().unwrap_or_default(),
+                },
+            );
+            return;
+        }
+        let ns = ns_of(o);
+        let entry = self.spaces.entry(ns.clone()).or_insert_with(new_space);
+        let name = json!(o.reference.name);
+        match (kind, o.reference.group()) {
+            ("ResourceQuota", "") => push(entry, "resourceQuotas", name),
+            ("LimitRange", "") => push(entry, "limitRanges", name),
+            ("NetworkPolicy", "networking.k8s.io") => {
+                let spec = &o.value["spec"];
+                push(
+                    entry,
+                    "networkPolicies",
+                    json!({"name": o.reference.name, "podSelector": spec["podSelector"], "policyTypes": spec["policyTypes"],
+                           "defaultDenyIngress": default_deny(spec, "Ingress"), "defaultDenyEgress": default_deny(spec, "Egress")}),
+                );
+            }
+            ("PodDisruptionBudget", "policy") => {
+                self.pdbs.entry(ns.clone()).or_default().push(
+                    json!({"name": o.reference.name, "selector": o.value["spec"]["selector"]}),
+                );
+            }
+            ("Ingress", "networking.k8s.io" | "extensions") => {
+                for rule in o.value["spec"]["rules"].as_array().into_iter().flatten() {
+                    let host = rule["host"].as_str().unwrap_or_default().to_lowercase();
+                    let paths: Vec<String> = rule["http"]["paths"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .map(|p| p["path"].as_str().unwrap_or_default().to_string())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    for path in if paths.is_empty() {
+                        vec![String::new()]
+                    } else {
+                        paths
+                    } {
+                        self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "Ingress", "name": o.reference.name}));
+                    }
+                }
+            }
+            ("IngressRoute", _) if is_traefik(o) => {
+                for route in o.value["spec"]["routes"].as_array().into_iter().flatten() {
+                    for (host, path) in traefik_hosts(route["match"].as_str().unwrap_or_default()) {
+                        self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "IngressRoute", "name": o.reference.name}));
+                    }
+                }
+            }
+            ("ScheduledBackup", "postgresql.cnpg.io") => self.backups.scheduled(&ns, o),
+            ("ObjectStore", "barmancloud.cnpg.io") => self.backups.object_store(&ns, o),
+            ("Middleware", _) if is_traefik(o) => {
+                self.middlewares.insert(
+                    format!("{ns}/{}", o.reference.name),
+                    o.value["spec"].clone(),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// Append the builder of the objects that follow this builder's: the result is the builder
+    /// of both parts' objects added in order (a later Namespace, StorageClass or Middleware of
+    /// the same name replaces an earlier one, lists keep their order).
+    pub fn merge(&mut self, later: InventoryBuilder) {
+        self.namespaces.extend(later.namespaces);
+        for (ns, entry) in later.spaces {
+            match self.spaces.entry(ns) {
+                Entry::Vacant(v) => {
+                    v.insert(entry);
+                }
+                Entry::Occupied(mut o) => {
+                    for key in SPACE_LISTS {
+                        if let Some(items) = entry[key].as_array() {
+                            for item in items {
+                                push(o.get_mut(), key, item.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.hosts.extend(later.hosts);
+        for (ns, list) in later.pdbs {
+            self.pdbs.entry(ns).or_default().extend(list);
+        }
+        self.storage_classes.extend(later.storage_classes);
+        self.middlewares.extend(later.middlewares);
+        for (ns, clusters) in later.backups.scheduled {
+            let mine = self.backups.scheduled.entry(ns).or_default();
+            for (cluster, list) in clusters {
+                mine.entry(cluster).or_default().extend(list);
+            }
+        }
+        for (ns, stores) in later.backups.object_stores {
+            self.backups
+                .object_stores
+                .entry(ns)
+                .or_default()
+                .extend(stores);
+        }
+    }
+
+    /// Names of the Namespace objects added so far.
+    #[cfg(test)]
+    pub(crate) fn namespace_names(&self) -> Vec<String> {
+        self.namespaces.keys().cloned().collect()
+    }
+
+    /// The inventory, resolving namespaces (tenant, environment, tier) with `resolver`.
+    pub fn finish(self, resolver: &Resolver) -> Inventory {
+        let InventoryBuilder {
+            namespaces: known_namespaces,
+            mut spaces,
+            hosts,
+            pdbs,
+            storage_classes,
+            middlewares,
+            backups,
+        } = self;
+        let mut inv = Inventory {
+            known: true,
+            namespaces: known_namespaces,
+            middlewares,
+            ..Inventory::default()
+        };
+        for (name, info) in &inv.namespaces {
+            spaces.entry(name.clone()).or_insert_with(new_space)["labels"] =
+                Value::Object(info.labels.clone());
+        }
+        let mut namespaces = Map::new();
+        for (name, mut entry) in spaces {
+            let known = inv.namespaces.contains_key(&name);
+            let labels = inv.namespaces.get(&name).map(|n| &n.labels);
+            let r = resolver.resolve(&name, labels, None);
+            entry["known"] = json!(known);
+            entry["tenant"] = json!(r.tenant);
+            entry["environment"] = json!(r.environment);
+            entry["tier"] = json!(r.tier);
+            if entry.get("labels").is_none() {
+                entry["labels"] = json!({});
+            }
+            namespaces.insert(name, entry);
+        }
+        // Claims by lowercased host, then by normalised path: a rule looks up the claims of its
+        // own host and path instead of scanning every claim of the input set for every Ingress
+        // (quadratic on large trees, where many objects share a host).
+        let mut by_host: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
+        for mut h in hosts {
+            let entry = h["namespace"].as_str().and_then(|n| namespaces.get(n));
+            h["tenant"] = entry.map_or(json!(""), |e| e["tenant"].clone());
+            h["environment"] = entry.map_or(json!(""), |e| e["environment"].clone());
+            let host = h["host"].as_str().unwrap_or_default().to_lowercase();
+            let path = norm_path(h["path"].as_str().unwrap_or_default()).to_string();
+            by_host
+                .entry(host)
+                .or_default()
+                .entry(path)
+                .or_default()
+                .push(h);
+        }
+        inv.data = json!({
+            "known": true,
+            "namespaces": namespaces,
+            "hosts": by_host,
+            "podDisruptionBudgets": pdbs,
+            "middlewares": inv.middlewares,
+            "storageClasses": storage_classes,
+            "scheduledBackups": backups.scheduled,
+            "objectStores": backups.object_stores,
+        });
+        inv
+    }
+}
+
+/// CloudNativePG backup schedules and Barman Cloud object stores, by namespace (for
+/// `postgres-backup-missing`).
+#[derive(Debug, Clone, Default)]
+struct Backups {
+    /// namespace -> cluster name -> the ScheduledBackups naming it in `spec.cluster.name`.
+    scheduled: BTreeMap<String, BTreeMap<String, Vec<Value>>>,
+    /// namespace -> ObjectStore name -> its retention policy (null when unset).
+    object_stores: BTreeMap<String, BTreeMap<String, Value>>,
+}
+
+impl Backups {
+    fn scheduled(&mut self, ns: &str, o: &Object) {
+        let spec = &o.value["spec"];
+        let Some(cluster) = spec["cluster"]["name"].as_str() else {
+            return;
+        };
+        self.scheduled
+            .entry(ns.to_string())
+            .or_default()
+            .entry(cluster.to_string())
+            .or_default()
+            .push(json!({
+                "name": o.reference.name,
+                "schedule": spec["schedule"],
+                "suspend": spec["suspend"] == true,
+                "method": spec["method"].as_str().unwrap_or("barmanObjectStore"),
+            }));
+    }
+
+    fn object_store(&mut self, ns: &str, o: &Object) {
+        self.object_stores
+            .entry(ns.to_string())
+            .or_default()
+            .insert(
+                o.reference.name.clone(),
+                json!({"retentionPolicy": o.value["spec"]["retentionPolicy"]}),
+            );
+    }
+}
+
+/// An HTTP path as host-conflict checks compare it: no path and "/" both mean the whole host, and
+/// a trailing "/" does not matter (Kubernetes' Prefix matching ignores it).
+fn norm_path(path: &str) -> &str {
+    match path.trim_end_matches('/') {
+        "" => "/",
+        p => p,
+    }
+}
+
+fn push(entry: &mut Value, key: &str, v: Value) {
+    if let Some(a) = entry[key].as_array_mut() {
+        a.push(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builders of consecutive parts, merged, build what adding every object in order builds.
+    #[test]
+    fn merged_parts_equal_one_builder() {
+        let text = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: a, labels: {x: "1"}}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q1, namespace: a}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i1, namespace: a}
+spec: {rules: [{host: Shop.example, http: {paths: [{path: /}]}}]}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q2, namespace: a}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: a, labels: {x: "2"}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: p, namespace: b}
+spec: {selector: {matchLabels: {app: x}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i2, namespace: b}
+spec: {rules: [{host: shop.example}]}
+---
+apiVersion: traefik.io/v1alpha1
+kind: Middleware
+metadata: {name: m, namespace: b}
+spec: {headers: {}}
+---
+apiVersion: traefik.io/v1alpha1
+kind: Middleware
+metadata: {name: m, namespace: b}
+spec: {redirectScheme: {}}
+"#;
+        let (objects, problems) =
+            crate::object::objects_from_source(&crate::Source::new("in.yaml", text));
+        assert!(problems.is_empty(), "{problems:?}");
+        let resolver = Resolver::new(
+            &crate::tenancy::TenancyConfig::default(),
+            &json!({}),
+            "plumbline.yaml",
+        )
+        .expect("resolver");
+        let whole = Inventory::from_objects(&objects, &resolver);
+        for split in 0..=objects.len() {
+            let mut first = InventoryBuilder::default();
+            objects[..split].iter().for_each(|o| first.add(o));
+            let mut second = InventoryBuilder::default();
+            objects[split..].iter().for_each(|o| second.add(o));
+            first.merge(second);
+            assert_eq!(first.finish(&resolver).data, whole.data, "split at {split}");
+        }
+    }
+
+    #[test]
+    fn traefik_match_hosts_and_paths() {
+        assert_eq!(
+            traefik_hosts("Host(`erp.acme.example`, `ERP.acme.io`) && PathPrefix(`/web`)"),
+            vec![
+                ("erp.acme.example".to_string(), "/web".to_string()),
+                ("erp.acme.io".to_string(), "/web".to_string())
+            ]
+        );
+        assert_eq!(traefik_hosts("HostRegexp(`.*`)"), vec![]);
+        assert_eq!(
+            traefik_hosts("Host(`a.example`)"),
+            vec![("a.example".to_string(), String::new())]
+        );
+    }
+
+    #[test]
+    fn default_deny_policies() {
+        assert!(default_deny(
+            &json!({"podSelector": {}, "policyTypes": ["Ingress"]}),
+            "Ingress"
+        ));
+        assert!(default_deny(&json!({"podSelector": {}}), "Ingress"));
+        assert!(!default_deny(&json!({"podSelector": {}}), "Egress"));
+        assert!(!default_deny(
+            &json!({"podSelector": {"matchLabels": {"app": "odoo"}}, "policyTypes": ["Ingress"]}),
+            "Ingress"
+        ));
+        assert!(!default_deny(
+            &json!({"podSelector": {}, "ingress": [{}]}),
+            "Ingress"
+        ));
+        assert!(default_deny(
+            &json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "egress": []}),
+            "Egress"
+        ));
+    }
+}
