@@ -219,8 +219,17 @@ fn parse_quantity(text: &str) -> Option<f64> {
         let input = serde_json::json!({ "q": text }).to_string();
         engine.set_input(regorus::Value::from_json_str(&input).unwrap());
         match engine.eval_rule("data.q.out".into()) {
-            // Through its text: as_f64 declines integers beyond 2^53, which quantities reach.
-            Ok(v) if v != regorus::Value::Undefined => Some(v.to_string().parse().unwrap()),
+            // Through JSON: as_f64 declines integers beyond 2^53, which quantities reach, and
+            // Display fails on some numbers (`01e00`).
+            Ok(v) if v != regorus::Value::Undefined => {
+                // A number beyond f64 (an edited exponent) is still accepted: NaN stands for it.
+                Some(
+                    serde_json::to_value(&v)
+                        .ok()
+                        .and_then(|j| j.as_f64())
+                        .unwrap_or(f64::NAN),
+                )
+            }
             _ => None,
         }
     })
