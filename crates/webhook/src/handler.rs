@@ -173,54 +173,9 @@ pub(crate) async fn validate(State(app): State<App>, headers: HeaderMap, body: B
     let started = Instant::now();
     let deadline = started + app.limits.deadline;
     let _in_flight = app.metrics.in_flight_guard();
-    let max = app.limits.max_body_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        // Answered before reading; the rest is read and dropped so the answer reaches the client.
-        drain(body, app.limits.body_timeout);
-        let mut r = reject(&app, Rejection::TooLarge(max));
-        r.headers_mut().insert(
-            header::CONNECTION,
-            header::HeaderValue::from_static("close"),
-        );
-        return r;
-    }
-    // No Content-Length (chunked): as large as allowed until read.
-    let expected = declared.map_or(max, |n| usize::try_from(n).unwrap_or(max));
-    let mut lane = if declared.is_none() || expected > app.limits.large_body_bytes {
-        Lane::Large
-    } else {
-        Lane::Small
-    };
-    let budget = match lane {
-        Lane::Small => &app.small,
-        Lane::Large => &app.large,
-    };
-    let Ok(Some(body_permit)) =
-        tokio::time::timeout_at(deadline.into(), budget.reserve_body(expected)).await
-    else {
-        return reject(&app, Rejection::Busy);
-    };
-    let body = match tokio::time::timeout(app.limits.body_timeout, axum::body::to_bytes(body, max))
-        .await
-    {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => {
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            return if too_large {
-                reject(&app, Rejection::TooLarge(max))
-            } else {
-                reject(
-                    &app,
-                    Rejection::BadRequest("request body unreadable".into()),
-                )
-            };
-        }
-        Err(_) => return reject(&app, Rejection::Timeout),
+    let (body, body_permit, mut lane) = match receive(&app, &headers, body, deadline).await {
+        Ok(received) => received,
+        Err(response) => return response,
     };
     let shape = Shape::of(&body);
     let cost = shape.cost();
@@ -230,53 +185,11 @@ pub(crate) async fn validate(State(app): State<App>, headers: HeaderMap, body: B
     // The failure modes below answer with the review's uid, read without parsing the object
     // (`uid_of`) only on those paths: a review that gets its slot is parsed once, in full.
     if cost > app.limits.max_review_cost_bytes {
-        let Some(uid) = uid_of(&body) else {
-            return malformed(&app, &body);
-        };
-        app.metrics.over_budget();
-        let reason = format!(
-            "review too large to evaluate: estimated {} MiB (body {} KiB, {} values, {} lines) over the {} MiB limit",
-            cost >> 20,
-            shape.bytes >> 10,
-            shape.nodes,
-            shape.lines,
-            app.limits.max_review_cost_bytes >> 20
-        );
-        tracing::warn!(uid = %bounded(&uid, MAX_FIELD_CHARS), %reason,
-            failure_mode = ?app.settings.failure_mode, "review over budget; failure mode applied");
-        let outcome = admission::failure(&app.settings, &uid, &reason);
-        app.metrics.request(
-            "unknown",
-            "unknown",
-            outcome.decision.as_str(),
-            started.elapsed(),
-        );
-        return json(&outcome.response);
+        return over_budget(&app, &body, &shape, started);
     }
-    let slots = match lane {
-        Lane::Small => &app.small.slots,
-        Lane::Large => &app.large.slots,
-    };
-    let permit = match tokio::time::timeout_at(deadline.into(), slots.clone().acquire_owned()).await
-    {
-        Ok(Ok(p)) => p,
-        Ok(Err(_)) => {
-            let Some(uid) = uid_of(&body) else {
-                return malformed(&app, &body);
-            };
-            return json(
-                &admission::failure(&app.settings, &uid, "webhook shutting down").response,
-            );
-        }
-        Err(_) => {
-            let Some(uid) = uid_of(&body) else {
-                return malformed(&app, &body);
-            };
-            let o = timed_out(&app, &uid, "", lane, "no evaluation slot free");
-            app.metrics
-                .request("unknown", "unknown", o.decision.as_str(), started.elapsed());
-            return json(&o.response);
-        }
+    let permit = match slot(&app, &body, lane, deadline, started).await {
+        Ok(p) => p,
+        Err(response) => return response,
     };
     // Parsed only now: reviews waiting for a slot hold their raw body, not its parsed copies.
     let req = match admission::parse_request(&body) {
@@ -288,6 +201,120 @@ pub(crate) async fn validate(State(app): State<App>, headers: HeaderMap, body: B
     let outcome = evaluate(&app, &req, deadline, lane, permit).await;
     record(&app, &req, &outcome, started);
     json(&outcome.response)
+}
+
+/// The body, read within its budget and timeout, with its share of the lane's body budget and
+/// the lane its declared size puts it in; the rejection otherwise.
+async fn receive(
+    app: &App,
+    headers: &HeaderMap,
+    body: Body,
+    deadline: Instant,
+) -> Result<(axum::body::Bytes, tokio::sync::OwnedSemaphorePermit, Lane), Response> {
+    let max = app.limits.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        // Answered before reading; the rest is read and dropped so the answer reaches the client.
+        drain(body, app.limits.body_timeout);
+        let mut r = reject(app, Rejection::TooLarge(max));
+        r.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+        return Err(r);
+    }
+    // No Content-Length (chunked): as large as allowed until read.
+    let expected = declared.map_or(max, |n| usize::try_from(n).unwrap_or(max));
+    let lane = if declared.is_none() || expected > app.limits.large_body_bytes {
+        Lane::Large
+    } else {
+        Lane::Small
+    };
+    let budget = match lane {
+        Lane::Small => &app.small,
+        Lane::Large => &app.large,
+    };
+    let Ok(Some(body_permit)) =
+        tokio::time::timeout_at(deadline.into(), budget.reserve_body(expected)).await
+    else {
+        return Err(reject(app, Rejection::Busy));
+    };
+    match tokio::time::timeout(app.limits.body_timeout, axum::body::to_bytes(body, max)).await {
+        Ok(Ok(b)) => Ok((b, body_permit, lane)),
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            Err(if too_large {
+                reject(app, Rejection::TooLarge(max))
+            } else {
+                reject(app, Rejection::BadRequest("request body unreadable".into()))
+            })
+        }
+        Err(_) => Err(reject(app, Rejection::Timeout)),
+    }
+}
+
+/// The answer to a review whose estimated cost is over the limit: the failure mode, with its uid.
+fn over_budget(app: &App, body: &[u8], shape: &Shape, started: Instant) -> Response {
+    let Some(uid) = uid_of(body) else {
+        return malformed(app, body);
+    };
+    app.metrics.over_budget();
+    let reason = format!(
+        "review too large to evaluate: estimated {} MiB (body {} KiB, {} values, {} lines) over the {} MiB limit",
+        shape.cost() >> 20,
+        shape.bytes >> 10,
+        shape.nodes,
+        shape.lines,
+        app.limits.max_review_cost_bytes >> 20
+    );
+    tracing::warn!(uid = %bounded(&uid, MAX_FIELD_CHARS), %reason,
+        failure_mode = ?app.settings.failure_mode, "review over budget; failure mode applied");
+    let outcome = admission::failure(&app.settings, &uid, &reason);
+    app.metrics.request(
+        "unknown",
+        "unknown",
+        outcome.decision.as_str(),
+        started.elapsed(),
+    );
+    json(&outcome.response)
+}
+
+/// A slot of the lane within the deadline; the failure mode's answer (with the uid) otherwise.
+async fn slot(
+    app: &App,
+    body: &[u8],
+    lane: Lane,
+    deadline: Instant,
+    started: Instant,
+) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
+    let slots = match lane {
+        Lane::Small => &app.small.slots,
+        Lane::Large => &app.large.slots,
+    };
+    match tokio::time::timeout_at(deadline.into(), slots.clone().acquire_owned()).await {
+        Ok(Ok(p)) => Ok(p),
+        Ok(Err(_)) => {
+            let Some(uid) = uid_of(body) else {
+                return Err(malformed(app, body));
+            };
+            Err(json(
+                &admission::failure(&app.settings, &uid, "webhook shutting down").response,
+            ))
+        }
+        Err(_) => {
+            let Some(uid) = uid_of(body) else {
+                return Err(malformed(app, body));
+            };
+            let o = timed_out(app, &uid, "", lane, "no evaluation slot free");
+            app.metrics
+                .request("unknown", "unknown", o.decision.as_str(), started.elapsed());
+            Err(json(&o.response))
+        }
+    }
 }
 
 fn timed_out(app: &App, uid: &str, object: &str, lane: Lane, what: &str) -> Outcome {

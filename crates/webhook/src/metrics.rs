@@ -180,8 +180,21 @@ impl Metrics {
     /// Prometheus text exposition format 0.0.4.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        out.push_str("# HELP plumbline_webhook_requests_total AdmissionReviews answered, by operation, kind and decision.\n");
-        out.push_str("# TYPE plumbline_webhook_requests_total counter\n");
+        self.render_decisions(&mut out);
+        self.render_latency(&mut out);
+        self.render_health(&mut out);
+        self.audit.render(&mut out);
+        out
+    }
+
+    /// Decisions, findings, suppressions, budget stops and rejections, by their labels.
+    fn render_decisions(&self, out: &mut String) {
+        header(
+            out,
+            "plumbline_webhook_requests_total",
+            "counter",
+            "AdmissionReviews answered, by operation, kind and decision.",
+        );
         if let Ok(m) = self.requests.lock() {
             for ((op, kind, decision), n) in m.iter() {
                 let _ = writeln!(
@@ -193,8 +206,12 @@ impl Metrics {
                 );
             }
         }
-        out.push_str("# HELP plumbline_webhook_findings_total Findings that counted in a decision, by rule and severity.\n");
-        out.push_str("# TYPE plumbline_webhook_findings_total counter\n");
+        header(
+            out,
+            "plumbline_webhook_findings_total",
+            "counter",
+            "Findings that counted in a decision, by rule and severity.",
+        );
         if let Ok(m) = self.findings.lock() {
             for ((rule, sev), n) in m.iter() {
                 let _ = writeln!(
@@ -205,8 +222,12 @@ impl Metrics {
                 );
             }
         }
-        out.push_str("# HELP plumbline_webhook_suppressions_total Findings suppressed by an honoured annotation or config exemption, by rule and kind.\n");
-        out.push_str("# TYPE plumbline_webhook_suppressions_total counter\n");
+        header(
+            out,
+            "plumbline_webhook_suppressions_total",
+            "counter",
+            "Findings suppressed by an honoured annotation or config exemption, by rule and kind.",
+        );
         if let Ok(m) = self.suppressions.lock() {
             for ((rule, kind), n) in m.iter() {
                 let _ = writeln!(
@@ -217,8 +238,7 @@ impl Metrics {
                 );
             }
         }
-        out.push_str("# HELP plumbline_webhook_rule_budget_exceeded_total Rule evaluations stopped at their time or instruction budget, by rule (the review then gets the failure mode).\n");
-        out.push_str("# TYPE plumbline_webhook_rule_budget_exceeded_total counter\n");
+        header(out, "plumbline_webhook_rule_budget_exceeded_total", "counter", "Rule evaluations stopped at their time or instruction budget, by rule (the review then gets the failure mode).");
         if let Ok(m) = self.rule_budget.lock() {
             for (rule, n) in m.iter() {
                 let _ = writeln!(
@@ -228,8 +248,12 @@ impl Metrics {
                 );
             }
         }
-        out.push_str("# HELP plumbline_webhook_rejected_requests_total Requests refused before evaluation, by HTTP status.\n");
-        out.push_str("# TYPE plumbline_webhook_rejected_requests_total counter\n");
+        header(
+            out,
+            "plumbline_webhook_rejected_requests_total",
+            "counter",
+            "Requests refused before evaluation, by HTTP status.",
+        );
         if let Ok(m) = self.rejected.lock() {
             for (code, n) in m.iter() {
                 let _ = writeln!(
@@ -238,8 +262,16 @@ impl Metrics {
                 );
             }
         }
-        out.push_str("# HELP plumbline_webhook_request_duration_seconds Time to answer an AdmissionReview.\n");
-        out.push_str("# TYPE plumbline_webhook_request_duration_seconds histogram\n");
+    }
+
+    /// The answer-time histogram.
+    fn render_latency(&self, out: &mut String) {
+        header(
+            out,
+            "plumbline_webhook_request_duration_seconds",
+            "histogram",
+            "Time to answer an AdmissionReview.",
+        );
         for (i, b) in BUCKETS.iter().enumerate() {
             let _ = writeln!(
                 out,
@@ -258,22 +290,33 @@ impl Metrics {
             out,
             "plumbline_webhook_request_duration_seconds_count {count}"
         );
-        out.push_str("# HELP plumbline_webhook_evaluation_timeouts_total Evaluations that exceeded the deadline (failure mode applied).\n");
-        out.push_str("# TYPE plumbline_webhook_evaluation_timeouts_total counter\n");
+    }
+
+    /// Timeouts, cost refusals, refused connections, in-flight reviews, certificate reloads.
+    fn render_health(&self, out: &mut String) {
+        header(
+            out,
+            "plumbline_webhook_evaluation_timeouts_total",
+            "counter",
+            "Evaluations that exceeded the deadline (failure mode applied).",
+        );
         let _ = writeln!(
             out,
             "plumbline_webhook_evaluation_timeouts_total {}",
             self.timeouts()
         );
-        out.push_str("# HELP plumbline_webhook_over_budget_total Reviews not evaluated because their estimated cost is over the limit (failure mode applied).\n");
-        out.push_str("# TYPE plumbline_webhook_over_budget_total counter\n");
+        header(out, "plumbline_webhook_over_budget_total", "counter", "Reviews not evaluated because their estimated cost is over the limit (failure mode applied).");
         let _ = writeln!(
             out,
             "plumbline_webhook_over_budget_total {}",
             self.over_budget.load(Ordering::Relaxed)
         );
-        out.push_str("# HELP plumbline_webhook_connections_refused_total Connections closed by the acceptor, by reason.\n");
-        out.push_str("# TYPE plumbline_webhook_connections_refused_total counter\n");
+        header(
+            out,
+            "plumbline_webhook_connections_refused_total",
+            "counter",
+            "Connections closed by the acceptor, by reason.",
+        );
         if let Ok(m) = self.connections_refused.lock() {
             for (reason, n) in m.iter() {
                 let _ = writeln!(
@@ -282,11 +325,19 @@ impl Metrics {
                 );
             }
         }
-        out.push_str("# HELP plumbline_webhook_in_flight AdmissionReviews being answered.\n");
-        out.push_str("# TYPE plumbline_webhook_in_flight gauge\n");
+        header(
+            out,
+            "plumbline_webhook_in_flight",
+            "gauge",
+            "AdmissionReviews being answered.",
+        );
         let _ = writeln!(out, "plumbline_webhook_in_flight {}", self.in_flight());
-        out.push_str("# HELP plumbline_webhook_certificate_reloads_total Certificate reload attempts, by result.\n");
-        out.push_str("# TYPE plumbline_webhook_certificate_reloads_total counter\n");
+        header(
+            out,
+            "plumbline_webhook_certificate_reloads_total",
+            "counter",
+            "Certificate reload attempts, by result.",
+        );
         let _ = writeln!(
             out,
             "plumbline_webhook_certificate_reloads_total{{result=\"ok\"}} {}",
@@ -297,9 +348,13 @@ impl Metrics {
             "plumbline_webhook_certificate_reloads_total{{result=\"failed\"}} {}",
             self.cert_reloads_failed.load(Ordering::Relaxed)
         );
-        self.audit.render(&mut out);
-        out
     }
+}
+
+/// The `# HELP` and `# TYPE` lines of a metric family.
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
 /// Decrements the in-flight gauge when dropped.
