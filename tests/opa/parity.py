@@ -12,12 +12,13 @@ import argparse
 import collections
 import concurrent.futures
 import fnmatch
-import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
+
+import policy_inputs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CAP = 100  # engine.rs MAX_VIOLATIONS_PER_RULE
@@ -40,26 +41,12 @@ def known_differences(path):
 def run_group(args, name, config, paths):
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
     data_file = os.path.join(args.work, safe + ".params.json")
-    cmd = [args.example, "--data", data_file]
-    if config != "-":
-        cmd += ["--config", config]
-    cmd += paths
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        return name, None, f"policy_inputs failed: {p.stderr.strip()}"
-    objects = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
-    with open(data_file, encoding="utf-8") as f:
-        data = json.load(f)
-    inventories, index, items = [], {}, []
-    for o in objects:
-        inp = dict(o["input"])
-        inv = inp.pop("inventory", None)
-        key = hashlib.sha256(json.dumps(inv, sort_keys=True).encode()).hexdigest()
-        if key not in index:
-            index[key] = len(inventories)
-            inventories.append(inv)
-        items.append({"input": inp, "inv": index[key], "rules": o["rules"]})
-    data["plumbline_parity_in"] = {"items": items, "inventories": inventories}
+    try:
+        objects, data = policy_inputs.run(
+            args.example, data_file, paths, None if config == "-" else config)
+    except policy_inputs.Failed as e:
+        return name, None, f"policy_inputs failed: {e}"
+    data["plumbline_parity_in"], _ = policy_inputs.batch(objects)
     batch = os.path.join(args.work, safe + ".data.json")
     with open(batch, "w", encoding="utf-8") as f:
         json.dump(data, f)

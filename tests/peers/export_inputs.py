@@ -22,11 +22,12 @@ rules that apply to it, as parity.rego does for OPA.
 """
 
 import argparse
-import hashlib
 import json
 import os
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "opa"))
+import policy_inputs  # noqa: E402  (tests/opa/policy_inputs.py)
 
 
 def main():
@@ -38,38 +39,29 @@ def main():
 
     os.makedirs(os.path.join(args.out, "conftest"), exist_ok=True)
     params_file = os.path.join(args.out, "params.json")
-    p = subprocess.run([args.example, "--data", params_file, *args.paths],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if p.returncode != 0:
-        print(f"export_inputs: policy_inputs failed: {p.stderr.strip()[:2000]}", file=sys.stderr)
+    try:
+        objects, data = policy_inputs.run(args.example, params_file, args.paths)
+    except policy_inputs.Failed as e:
+        print(f"export_inputs: policy_inputs failed: {str(e)[:2000]}", file=sys.stderr)
         return 1
-    objects = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
-    with open(params_file, encoding="utf-8") as f:
-        data = json.load(f)
-
-    inventories, index, items = [], {}, []
+    parity_in, inventory_of = policy_inputs.batch(objects)
+    inventories = parity_in["inventories"]
     evaluations = findings = 0
     by_rule = {}
     for n, o in enumerate(objects):
-        inp = dict(o["input"])
-        inv = inp.pop("inventory", None)
-        key = hashlib.sha256(json.dumps(inv, sort_keys=True).encode()).hexdigest()
-        if key not in index:
-            index[key] = len(inventories)
-            inventories.append(inv)
-        items.append({"input": inp, "inv": index[key], "rules": o["rules"]})
         evaluations += len(o["rules"])
         findings += len(o["findings"])
         for f in o["findings"]:
             by_rule[f["rule"]] = by_rule.get(f["rule"], 0) + 1
-        doc = dict(inp)
+        doc = dict(o["input"])
+        doc.pop("inventory", None)
         doc["plumblineRules"] = [r.replace("-", "_") for r in o["rules"]]
-        doc["plumblineInventory"] = index[key]
+        doc["plumblineInventory"] = inventory_of[n]
         with open(os.path.join(args.out, "conftest", f"{n:05d}.json"), "w", encoding="utf-8") as f:
             json.dump(doc, f)
 
     batch = dict(data)
-    batch["plumbline_parity_in"] = {"items": items, "inventories": inventories}
+    batch["plumbline_parity_in"] = parity_in
     with open(os.path.join(args.out, "opa-batch.json"), "w", encoding="utf-8") as f:
         json.dump(batch, f)
     with open(os.path.join(args.out, "inventories.json"), "w", encoding="utf-8") as f:
