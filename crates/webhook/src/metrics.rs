@@ -189,79 +189,48 @@ impl Metrics {
 
     /// Decisions, findings, suppressions, budget stops and rejections, by their labels.
     fn render_decisions(&self, out: &mut String) {
-        header(
+        counters(
             out,
             "plumbline_webhook_requests_total",
-            "counter",
             "AdmissionReviews answered, by operation, kind and decision.",
-        );
-        if let Ok(m) = self.requests.lock() {
-            for ((op, kind, decision), n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "plumbline_webhook_requests_total{{operation=\"{}\",kind=\"{}\",decision=\"{}\"}} {n}",
+            &self.requests,
+            |(op, kind, decision)| {
+                format!(
+                    "operation=\"{}\",kind=\"{}\",decision=\"{}\"",
                     esc(op),
                     esc(kind),
                     esc(decision)
-                );
-            }
-        }
-        header(
+                )
+            },
+        );
+        counters(
             out,
             "plumbline_webhook_findings_total",
-            "counter",
             "Findings that counted in a decision, by rule and severity.",
+            &self.findings,
+            |(rule, sev)| format!("rule=\"{}\",severity=\"{}\"", esc(rule), esc(sev)),
         );
-        if let Ok(m) = self.findings.lock() {
-            for ((rule, sev), n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "plumbline_webhook_findings_total{{rule=\"{}\",severity=\"{}\"}} {n}",
-                    esc(rule),
-                    esc(sev)
-                );
-            }
-        }
-        header(
+        counters(
             out,
             "plumbline_webhook_suppressions_total",
-            "counter",
             "Findings suppressed by an honoured annotation or config exemption, by rule and kind.",
+            &self.suppressions,
+            |(rule, kind)| format!("rule=\"{}\",kind=\"{}\"", esc(rule), esc(kind)),
         );
-        if let Ok(m) = self.suppressions.lock() {
-            for ((rule, kind), n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "plumbline_webhook_suppressions_total{{rule=\"{}\",kind=\"{}\"}} {n}",
-                    esc(rule),
-                    esc(kind)
-                );
-            }
-        }
-        header(out, "plumbline_webhook_rule_budget_exceeded_total", "counter", "Rule evaluations stopped at their time or instruction budget, by rule (the review then gets the failure mode).");
-        if let Ok(m) = self.rule_budget.lock() {
-            for (rule, n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "plumbline_webhook_rule_budget_exceeded_total{{rule=\"{}\"}} {n}",
-                    esc(rule)
-                );
-            }
-        }
-        header(
+        counters(
+            out,
+            "plumbline_webhook_rule_budget_exceeded_total",
+            "Rule evaluations stopped at their time or instruction budget, by rule (the review then gets the failure mode).",
+            &self.rule_budget,
+            |rule| format!("rule=\"{}\"", esc(rule)),
+        );
+        counters(
             out,
             "plumbline_webhook_rejected_requests_total",
-            "counter",
             "Requests refused before evaluation, by HTTP status.",
+            &self.rejected,
+            |code| format!("code=\"{code}\""),
         );
-        if let Ok(m) = self.rejected.lock() {
-            for (code, n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "plumbline_webhook_rejected_requests_total{{code=\"{code}\"}} {n}"
-                );
-            }
-        }
     }
 
     /// The answer-time histogram.
@@ -311,20 +280,13 @@ impl Metrics {
             "plumbline_webhook_over_budget_total {}",
             self.over_budget.load(Ordering::Relaxed)
         );
-        header(
+        counters(
             out,
             "plumbline_webhook_connections_refused_total",
-            "counter",
             "Connections closed by the acceptor, by reason.",
+            &self.connections_refused,
+            |reason| format!("reason=\"{reason}\""),
         );
-        if let Ok(m) = self.connections_refused.lock() {
-            for (reason, n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "plumbline_webhook_connections_refused_total{{reason=\"{reason}\"}} {n}"
-                );
-            }
-        }
         header(
             out,
             "plumbline_webhook_in_flight",
@@ -348,6 +310,22 @@ impl Metrics {
             "plumbline_webhook_certificate_reloads_total{{result=\"failed\"}} {}",
             self.cert_reloads_failed.load(Ordering::Relaxed)
         );
+    }
+}
+
+/// A counter family with one sample per key of `values`, labelled by `labels`.
+fn counters<K>(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    values: &Mutex<BTreeMap<K, u64>>,
+    labels: impl Fn(&K) -> String,
+) {
+    header(out, name, "counter", help);
+    if let Ok(m) = values.lock() {
+        for (k, n) in m.iter() {
+            let _ = writeln!(out, "{name}{{{}}} {n}", labels(k));
+        }
     }
 }
 
