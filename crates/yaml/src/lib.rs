@@ -1,4 +1,5 @@
-//! YAML (and JSON) streams to JSON values, with a JSON-pointer → position index per document.
+//! Plumbline's positioned YAML reader: YAML (and JSON) streams to `serde_json` values, with a
+//! JSON-pointer → position index per document.
 //!
 //! No serde YAML crate reports node positions, so this builds `serde_json::Value`s from
 //! `saphyr-parser` events in one pass. Plain scalars are resolved the way kubectl resolves them
@@ -8,6 +9,20 @@
 //!
 //! The stream is split at document markers before parsing, so a broken document is reported with its
 //! line and the documents after it are still read.
+//!
+//! What a caller can rely on:
+//!
+//! - **Positions.** Every node of a document that parsed strictly has an entry in its
+//!   [`Positions`], under its JSON pointer: the line and column of its key (of the node itself in
+//!   a sequence or at the root) and the spans of its key and value, so a finding can underline
+//!   the exact text. A document that only kubectl's lenient reader accepts is indexed at its first
+//!   line, and a note says so.
+//! - **Limits.** [`YamlLimits`] bound what one stream may cost: alias expansion, nesting depth
+//!   (block and flow, the latter rejected by a linear pre-scan before the parser sees it), nodes
+//!   and scalar bytes. A document over a limit is an error, never an exhausted memory.
+//! - **No panics on input.** Any text, however malformed, yields documents or [`YamlError`]s
+//!   with a position; the loader is fuzzed (`fuzz/fuzz_targets/yaml_loader.rs`).
+#![deny(missing_docs)]
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -171,7 +186,9 @@ impl Positions {
         }
     }
 
-    pub(crate) fn from_single(pos: Position) -> Positions {
+    /// An index of one node, the root, at `pos` (for a document whose nodes have no positions of
+    /// their own).
+    pub fn from_single(pos: Position) -> Positions {
         let mut p = Positions::default();
         let span = Span {
             start: pos,
