@@ -18,6 +18,7 @@ COPY crates/lint-cli/Cargo.toml crates/lint-cli/
 COPY crates/webhook/Cargo.toml crates/webhook/
 COPY crates/image-verify/Cargo.toml crates/image-verify/
 COPY crates/cluster/Cargo.toml crates/cluster/
+COPY crates/yaml/Cargo.toml crates/yaml/
 COPY scripts/image-stubs.sh scripts/
 RUN scripts/image-stubs.sh \
  && cargo build --release --locked -p plumbline-webhook --features cluster-cache

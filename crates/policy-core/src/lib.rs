@@ -48,7 +48,9 @@ pub mod tenancy;
 pub mod vap;
 pub mod webhookconfig;
 pub mod workloads;
-pub mod yaml;
+
+/// YAML and JSON streams with positions: the `plumbline-yaml` crate, under its old path.
+pub use plumbline_yaml as yaml;
 
 pub use config::{Config, ValidConfig};
 pub use engine::{budget_exceeded_rule, CompiledPack, RuleOutcome, Violation, BUDGET_EXCEEDED};

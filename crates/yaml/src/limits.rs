@@ -1,0 +1,91 @@
+//! What one stream may cost: the limits, the budget a stream spends, and what a node costs.
+
+use serde_json::Value;
+
+/// Limits that keep hostile input (alias bombs, huge nesting, huge files) from exhausting memory.
+#[derive(Debug, Clone, Copy)]
+pub struct YamlLimits {
+    /// Maximum nodes produced by alias expansion in one document.
+    pub max_alias_nodes: usize,
+    /// Maximum nesting depth.
+    pub max_depth: usize,
+    /// Maximum nodes (scalars, keys, mappings, sequences, alias expansions included) in one
+    /// stream: the loaded form of a node costs a few hundred bytes, so this, not the file size,
+    /// bounds the memory a file takes.
+    pub max_nodes: usize,
+    /// Maximum bytes of scalars (keys and values, alias expansions included) in one stream: an
+    /// alias of a long string copies it, which `max_alias_nodes` alone does not bound.
+    pub max_scalar_bytes: usize,
+}
+
+impl Default for YamlLimits {
+    fn default() -> Self {
+        YamlLimits {
+            max_alias_nodes: 100_000,
+            max_depth: 256,
+            max_nodes: 4_000_000,
+            max_scalar_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// What is left of a stream's [`YamlLimits::max_nodes`] and [`YamlLimits::max_scalar_bytes`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    nodes: usize,
+    scalar_bytes: usize,
+}
+
+impl Budget {
+    /// The whole budget of a stream read under `limits`.
+    pub(crate) fn new(limits: YamlLimits) -> Self {
+        Budget {
+            nodes: limits.max_nodes,
+            scalar_bytes: limits.max_scalar_bytes,
+        }
+    }
+
+    /// Spend `nodes` nodes and `bytes` scalar bytes, or say which limit they would pass (and
+    /// spend nothing).
+    pub(crate) fn spend(
+        &mut self,
+        limits: &YamlLimits,
+        nodes: usize,
+        bytes: usize,
+    ) -> Result<(), String> {
+        if nodes > self.nodes {
+            Err(format!(
+                "the file holds more than {} YAML nodes",
+                limits.max_nodes
+            ))
+        } else if bytes > self.scalar_bytes {
+            Err(format!(
+                "the file's scalars (aliases expanded) exceed {} bytes",
+                limits.max_scalar_bytes
+            ))
+        } else {
+            self.nodes -= nodes;
+            self.scalar_bytes -= bytes;
+            Ok(())
+        }
+    }
+}
+
+/// Bytes of the strings in `v` (keys included).
+pub(crate) fn scalar_bytes(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::Array(a) => a.iter().map(scalar_bytes).sum(),
+        Value::Object(m) => m.iter().map(|(k, v)| k.len() + scalar_bytes(v)).sum(),
+        _ => 0,
+    }
+}
+
+/// Nodes of `v` (itself included).
+pub(crate) fn count_nodes(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(count_nodes).sum::<usize>(),
+        _ => 1,
+    }
+}
