@@ -224,8 +224,36 @@ fn push_object(
         Some(i) => format!("item {i} of the List"),
         None => "document".to_string(),
     };
-    // Two manifests concatenated without `---` (`cat a.yaml b.yaml`) make one mapping whose
-    // identity is the second's, holding fields of both: not an object to judge.
+    let problem = joined_manifests(file, document, item, pos, &notes)
+        .or_else(|| not_an_object(file, document, &where_, &value, &positions, pos));
+    if let Some(problem) = problem {
+        problems.push(problem);
+        return;
+    }
+    let mut notes = notes;
+    note_non_string_metadata(&value["metadata"], &positions, pos, &mut notes);
+    hide_sensitive_values(value["kind"].as_str().unwrap_or_default(), &mut notes);
+    objects.push(Object {
+        reference: ObjectRef::of(&value),
+        value,
+        file: file.clone(),
+        document,
+        item,
+        positions,
+        notes,
+    });
+}
+
+/// The problem of a document (or List item) starting at `pos` that repeats `apiVersion` or
+/// `kind`. Two manifests concatenated without `---` (`cat a.yaml b.yaml`) make one mapping whose
+/// identity is the second's, holding fields of both: not an object to judge.
+fn joined_manifests(
+    file: &Arc<str>,
+    document: usize,
+    item: Option<usize>,
+    pos: Position,
+    notes: &[YamlNote],
+) -> Option<Problem> {
     let repeated: Vec<&YamlNote> = notes
         .iter()
         .filter(|n| {
@@ -233,46 +261,56 @@ fn push_object(
                 && matches!(n.pointer.as_str(), "/apiVersion" | "/kind")
         })
         .collect();
-    if let Some(first) = repeated.first() {
-        let fields: Vec<String> = repeated
-            .iter()
-            .map(|n| format!("`{}` (line {})", &n.pointer[1..], n.position.line))
-            .collect();
-        problems.push(
-            Problem::at(
-                file,
-                document,
-                first.position.line,
-                first.position.column,
-                format!(
-                    "the {where_} starting at line {} holds a second {}: two manifests joined \
-                     without a `---` line (e.g. `cat a.yaml b.yaml`)? Put `---` on a line of its \
-                     own between them; this {where_} is not checked",
-                    pos.line,
-                    fields.join(" and "),
-                    where_ = if item.is_some() { "item" } else { "document" },
-                ),
-            )
-            .with_path(first.pointer.clone()),
-        );
-        return;
-    }
+    let first = repeated.first()?;
+    let fields: Vec<String> = repeated
+        .iter()
+        .map(|n| format!("`{}` (line {})", &n.pointer[1..], n.position.line))
+        .collect();
+    Some(
+        Problem::at(
+            file,
+            document,
+            first.position.line,
+            first.position.column,
+            format!(
+                "the {where_} starting at line {} holds a second {}: two manifests joined \
+                 without a `---` line (e.g. `cat a.yaml b.yaml`)? Put `---` on a line of its \
+                 own between them; this {where_} is not checked",
+                pos.line,
+                fields.join(" and "),
+                where_ = if item.is_some() { "item" } else { "document" },
+            ),
+        )
+        .with_path(first.pointer.clone()),
+    )
+}
+
+/// The problem of a value that is no Kubernetes object: not a mapping, without a non-empty
+/// string `apiVersion` and `kind`, or with a `metadata` that is no mapping. `where_` names it
+/// (the document, or an item of a List).
+fn not_an_object(
+    file: &Arc<str>,
+    document: usize,
+    where_: &str,
+    value: &Value,
+    positions: &Positions,
+    pos: Position,
+) -> Option<Problem> {
     if !value.is_object() {
-        problems.push(Problem::at(
+        return Some(Problem::at(
             file,
             document,
             pos.line,
             pos.column,
             format!("{where_} is not a Kubernetes object (a mapping with apiVersion and kind)"),
         ));
-        return;
     }
     for field in ["apiVersion", "kind"] {
         let p = positions.nearest(&format!("/{field}")).unwrap_or(pos);
         match value.get(field) {
             Some(Value::String(s)) if !s.is_empty() => {}
             Some(_) => {
-                problems.push(
+                return Some(
                     Problem::at(
                         file,
                         document,
@@ -282,10 +320,9 @@ fn push_object(
                     )
                     .with_path(format!("/{field}")),
                 );
-                return;
             }
             None => {
-                problems.push(
+                return Some(
                     Problem::at(
                         file,
                         document,
@@ -295,14 +332,13 @@ fn push_object(
                     )
                     .with_path(format!("/{field}")),
                 );
-                return;
             }
         }
     }
     let meta = &value["metadata"];
     if !(meta.is_null() || meta.is_object()) {
         let p = positions.nearest("/metadata").unwrap_or(pos);
-        problems.push(
+        return Some(
             Problem::at(
                 file,
                 document,
@@ -312,9 +348,17 @@ fn push_object(
             )
             .with_path("/metadata"),
         );
-        return;
     }
-    let mut notes = notes;
+    None
+}
+
+/// A note for each label or annotation value that is no string (kubectl rejects the object).
+fn note_non_string_metadata(
+    meta: &Value,
+    positions: &Positions,
+    pos: Position,
+    notes: &mut Vec<YamlNote>,
+) {
     for field in ["labels", "annotations"] {
         if let Some(m) = meta.get(field).and_then(Value::as_object) {
             for (k, v) in m {
@@ -333,8 +377,11 @@ fn push_object(
             }
         }
     }
-    let kind = value["kind"].as_str().unwrap_or_default();
-    for n in &mut notes {
+}
+
+/// Notes about fields that may hold a secret say where, not what, in an object of `kind`.
+fn hide_sensitive_values(kind: &str, notes: &mut [YamlNote]) {
+    for n in notes {
         // A duplicate-key note names the key only; the others may quote the value.
         if n.kind != NoteKind::DuplicateKey && is_sensitive_pointer(kind, &n.pointer) {
             n.message = format!(
@@ -344,15 +391,6 @@ fn push_object(
             );
         }
     }
-    objects.push(Object {
-        reference: ObjectRef::of(&value),
-        value,
-        file: file.clone(),
-        document,
-        item,
-        positions,
-        notes,
-    });
 }
 
 /// Whether the field at `pointer` of an object of `kind` may hold a secret: anything in a Secret
