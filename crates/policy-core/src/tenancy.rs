@@ -146,49 +146,8 @@ impl Resolver {
             line: 0,
             message,
         };
-        let pattern_texts = cfg
-            .namespace_patterns
-            .clone()
-            .unwrap_or_else(|| vec![DEFAULT_PATTERN.to_string()]);
-        let mut patterns = Vec::new();
-        for p in &pattern_texts {
-            let re = regex::Regex::new(p)
-                .map_err(|e| err(format!("tenancy.namespacePatterns: `{p}`: {e}")))?;
-            let names: Vec<_> = re.capture_names().flatten().collect();
-            if !names.contains(&"tenant") && !names.contains(&"env") {
-                return Err(err(format!(
-                    "tenancy.namespacePatterns: `{p}` has neither a (?P<tenant>…) nor a (?P<env>…) group"
-                )));
-            }
-            patterns.push(re);
-        }
-        let mut environments: Vec<(String, Tier, Vec<String>)> = match &cfg.environments {
-            Some(m) => m
-                .iter()
-                .map(|(k, d)| (k.clone(), d.tier, d.aliases.clone()))
-                .collect(),
-            None => vec![
-                ("production".into(), Tier::Dedicated, vec!["prod".into()]),
-                (
-                    "staging".into(),
-                    Tier::MultiTenant,
-                    vec!["stage".into(), "test".into()],
-                ),
-                (
-                    "dev".into(),
-                    Tier::Sandbox,
-                    vec!["sandbox".into(), "development".into()],
-                ),
-            ],
-        };
-        // Always defined, so configs that list their own environments keep a default to fall
-        // back to; a configured environment of that name replaces it.
-        if !environments
-            .iter()
-            .any(|(n, _, a)| n == UNKNOWN_ENVIRONMENT || a.iter().any(|a| a == UNKNOWN_ENVIRONMENT))
-        {
-            environments.push((UNKNOWN_ENVIRONMENT.into(), UNKNOWN_TIER, Vec::new()));
-        }
+        let patterns = namespace_patterns(cfg, &err)?;
+        let environments = environments(cfg);
         let default_environment = cfg
             .default_environment
             .clone()
@@ -301,6 +260,64 @@ impl Resolver {
             source,
         }
     }
+}
+
+/// The compiled `tenancy.namespacePatterns` (default: [`DEFAULT_PATTERN`]); each must name a
+/// tenant or an environment group.
+fn namespace_patterns(
+    cfg: &TenancyConfig,
+    err: &dyn Fn(String) -> Error,
+) -> Result<Vec<regex::Regex>, Error> {
+    let pattern_texts = cfg
+        .namespace_patterns
+        .clone()
+        .unwrap_or_else(|| vec![DEFAULT_PATTERN.to_string()]);
+    let mut patterns = Vec::new();
+    for p in &pattern_texts {
+        let re = regex::Regex::new(p)
+            .map_err(|e| err(format!("tenancy.namespacePatterns: `{p}`: {e}")))?;
+        let names: Vec<_> = re.capture_names().flatten().collect();
+        if !names.contains(&"tenant") && !names.contains(&"env") {
+            return Err(err(format!(
+                "tenancy.namespacePatterns: `{p}` has neither a (?P<tenant>…) nor a (?P<env>…) group"
+            )));
+        }
+        patterns.push(re);
+    }
+    Ok(patterns)
+}
+
+/// The configured environments (default: production, staging and dev) with their tiers and
+/// aliases, and always [`UNKNOWN_ENVIRONMENT`].
+fn environments(cfg: &TenancyConfig) -> Vec<(String, Tier, Vec<String>)> {
+    let mut environments: Vec<(String, Tier, Vec<String>)> = match &cfg.environments {
+        Some(m) => m
+            .iter()
+            .map(|(k, d)| (k.clone(), d.tier, d.aliases.clone()))
+            .collect(),
+        None => vec![
+            ("production".into(), Tier::Dedicated, vec!["prod".into()]),
+            (
+                "staging".into(),
+                Tier::MultiTenant,
+                vec!["stage".into(), "test".into()],
+            ),
+            (
+                "dev".into(),
+                Tier::Sandbox,
+                vec!["sandbox".into(), "development".into()],
+            ),
+        ],
+    };
+    // Always defined, so configs that list their own environments keep a default to fall
+    // back to; a configured environment of that name replaces it.
+    if !environments
+        .iter()
+        .any(|(n, _, a)| n == UNKNOWN_ENVIRONMENT || a.iter().any(|a| a == UNKNOWN_ENVIRONMENT))
+    {
+        environments.push((UNKNOWN_ENVIRONMENT.into(), UNKNOWN_TIER, Vec::new()));
+    }
+    environments
 }
 
 #[cfg(test)]
