@@ -154,33 +154,8 @@ impl InventoryBuilder {
                     json!({"name": o.reference.name, "selector": o.value["spec"]["selector"]}),
                 );
             }
-            ("Ingress", "networking.k8s.io" | "extensions") => {
-                for rule in o.value["spec"]["rules"].as_array().into_iter().flatten() {
-                    let host = rule["host"].as_str().unwrap_or_default().to_lowercase();
-                    let paths: Vec<String> = rule["http"]["paths"]
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .map(|p| p["path"].as_str().unwrap_or_default().to_string())
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    for path in if paths.is_empty() {
-                        vec![String::new()]
-                    } else {
-                        paths
-                    } {
-                        self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "Ingress", "name": o.reference.name}));
-                    }
-                }
-            }
-            ("IngressRoute", _) if is_traefik(o) => {
-                for route in o.value["spec"]["routes"].as_array().into_iter().flatten() {
-                    for (host, path) in traefik_hosts(route["match"].as_str().unwrap_or_default()) {
-                        self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "IngressRoute", "name": o.reference.name}));
-                    }
-                }
-            }
+            ("Ingress", "networking.k8s.io" | "extensions") => self.add_ingress_hosts(&ns, o),
+            ("IngressRoute", _) if is_traefik(o) => self.add_ingress_route_hosts(&ns, o),
             ("ScheduledBackup", "postgresql.cnpg.io") => self.backups.scheduled(&ns, o),
             ("ObjectStore", "barmancloud.cnpg.io") => self.backups.object_store(&ns, o),
             ("Middleware", _) if is_traefik(o) => {
@@ -190,6 +165,37 @@ impl InventoryBuilder {
                 );
             }
             _ => {}
+        }
+    }
+
+    /// The (host, path) pairs an Ingress routes, each path of a rule (or none) under its host.
+    fn add_ingress_hosts(&mut self, ns: &str, o: &Object) {
+        for rule in o.value["spec"]["rules"].as_array().into_iter().flatten() {
+            let host = rule["host"].as_str().unwrap_or_default().to_lowercase();
+            let paths: Vec<String> = rule["http"]["paths"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|p| p["path"].as_str().unwrap_or_default().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for path in if paths.is_empty() {
+                vec![String::new()]
+            } else {
+                paths
+            } {
+                self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "Ingress", "name": o.reference.name}));
+            }
+        }
+    }
+
+    /// The (host, path) pairs of a Traefik IngressRoute's route matches.
+    fn add_ingress_route_hosts(&mut self, ns: &str, o: &Object) {
+        for route in o.value["spec"]["routes"].as_array().into_iter().flatten() {
+            for (host, path) in traefik_hosts(route["match"].as_str().unwrap_or_default()) {
+                self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "IngressRoute", "name": o.reference.name}));
+            }
         }
     }
 
