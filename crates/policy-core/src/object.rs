@@ -224,8 +224,36 @@ fn push_object(
         Some(i) => format!("item {i} of the List"),
         None => "document".to_string(),
     };
-    // Two manifests concatenated without `---` (`cat a.yaml b.yaml`) make one mapping whose
-    // identity is the second's, holding fields of both: not an object to judge.
+    let problem = joined_manifests(file, document, item, pos, &notes)
+        .or_else(|| not_an_object(file, document, &where_, &value, &positions, pos));
+    if let Some(problem) = problem {
+        problems.push(problem);
+        return;
+    }
+    let mut notes = notes;
+    note_non_string_metadata(&value["metadata"], &positions, pos, &mut notes);
+    hide_sensitive_values(value["kind"].as_str().unwrap_or_default(), &mut notes);
+    objects.push(Object {
+        reference: ObjectRef::of(&value),
+        value,
+        file: file.clone(),
+        document,
+        item,
+        positions,
+        notes,
+    });
+}
+
+/// The problem of a document (or List item) starting at `pos` that repeats `apiVersion` or
+/// `kind`. Two manifests concatenated without `---` (`cat a.yaml b.yaml`) make one mapping whose
+/// identity is the second's, holding fields of both: not an object to judge.
+fn joined_manifests(
+    file: &Arc<str>,
+    document: usize,
+    item: Option<usize>,
+    pos: Position,
+    notes: &[YamlNote],
+) -> Option<Problem> {
     let repeated: Vec<&YamlNote> = notes
         .iter()
         .filter(|n| {
@@ -233,46 +261,56 @@ fn push_object(
                 && matches!(n.pointer.as_str(), "/apiVersion" | "/kind")
         })
         .collect();
-    if let Some(first) = repeated.first() {
-        let fields: Vec<String> = repeated
-            .iter()
-            .map(|n| format!("`{}` (line {})", &n.pointer[1..], n.position.line))
-            .collect();
-        problems.push(
-            Problem::at(
-                file,
-                document,
-                first.position.line,
-                first.position.column,
-                format!(
-                    "the {where_} starting at line {} holds a second {}: two manifests joined \
-                     without a `---` line (e.g. `cat a.yaml b.yaml`)? Put `---` on a line of its \
-                     own between them; this {where_} is not checked",
-                    pos.line,
-                    fields.join(" and "),
-                    where_ = if item.is_some() { "item" } else { "document" },
-                ),
-            )
-            .with_path(first.pointer.clone()),
-        );
-        return;
-    }
+    let first = repeated.first()?;
+    let fields: Vec<String> = repeated
+        .iter()
+        .map(|n| format!("`{}` (line {})", &n.pointer[1..], n.position.line))
+        .collect();
+    Some(
+        Problem::at(
+            file,
+            document,
+            first.position.line,
+            first.position.column,
+            format!(
+                "the {where_} starting at line {} holds a second {}: two manifests joined \
+                 without a `---` line (e.g. `cat a.yaml b.yaml`)? Put `---` on a line of its \
+                 own between them; this {where_} is not checked",
+                pos.line,
+                fields.join(" and "),
+                where_ = if item.is_some() { "item" } else { "document" },
+            ),
+        )
+        .with_path(first.pointer.clone()),
+    )
+}
+
+/// The problem of a value that is no Kubernetes object: not a mapping, without a non-empty
+/// string `apiVersion` and `kind`, or with a `metadata` that is no mapping. `where_` names it
+/// (the document, or an item of a List).
+fn not_an_object(
+    file: &Arc<str>,
+    document: usize,
+    where_: &str,
+    value: &Value,
+    positions: &Positions,
+    pos: Position,
+) -> Option<Problem> {
     if !value.is_object() {
-        problems.push(Problem::at(
+        return Some(Problem::at(
             file,
             document,
             pos.line,
             pos.column,
             format!("{where_} is not a Kubernetes object (a mapping with apiVersion and kind)"),
         ));
-        return;
     }
     for field in ["apiVersion", "kind"] {
         let p = positions.nearest(&format!("/{field}")).unwrap_or(pos);
         match value.get(field) {
             Some(Value::String(s)) if !s.is_empty() => {}
             Some(_) => {
-                problems.push(
+                return Some(
                     Problem::at(
                         file,
                         document,
@@ -282,10 +320,9 @@ fn push_object(
                     )
                     .with_path(format!("/{field}")),
                 );
-                return;
             }
             None => {
-                problems.push(
+                return Some(
                     Problem::at(
                         file,
                         document,
@@ -295,14 +332,13 @@ fn push_object(
                     )
                     .with_path(format!("/{field}")),
                 );
-                return;
             }
         }
     }
     let meta = &value["metadata"];
     if !(meta.is_null() || meta.is_object()) {
         let p = positions.nearest("/metadata").unwrap_or(pos);
-        problems.push(
+        return Some(
             Problem::at(
                 file,
                 document,
@@ -312,9 +348,17 @@ fn push_object(
             )
             .with_path("/metadata"),
         );
-        return;
     }
-    let mut notes = notes;
+    None
+}
+
+/// A note for each label or annotation value that is no string (kubectl rejects the object).
+fn note_non_string_metadata(
+    meta: &Value,
+    positions: &Positions,
+    pos: Position,
+    notes: &mut Vec<YamlNote>,
+) {
     for field in ["labels", "annotations"] {
         if let Some(m) = meta.get(field).and_then(Value::as_object) {
             for (k, v) in m {
@@ -333,8 +377,11 @@ fn push_object(
             }
         }
     }
-    let kind = value["kind"].as_str().unwrap_or_default();
-    for n in &mut notes {
+}
+
+/// Notes about fields that may hold a secret say where, not what, in an object of `kind`.
+fn hide_sensitive_values(kind: &str, notes: &mut [YamlNote]) {
+    for n in notes {
         // A duplicate-key note names the key only; the others may quote the value.
         if n.kind != NoteKind::DuplicateKey && is_sensitive_pointer(kind, &n.pointer) {
             n.message = format!(
@@ -344,15 +391,6 @@ fn push_object(
             );
         }
     }
-    objects.push(Object {
-        reference: ObjectRef::of(&value),
-        value,
-        file: file.clone(),
-        document,
-        item,
-        positions,
-        notes,
-    });
 }
 
 /// Whether the field at `pointer` of an object of `kind` may hold a secret: anything in a Secret
@@ -366,73 +404,4 @@ pub fn is_sensitive_pointer(kind: &str, pointer: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn list_items_keep_their_own_positions() {
-        let src = Source::new(
-            "l.yaml",
-            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n- apiVersion: v1\n  kind: Service\n  metadata: {name: b}\n",
-        );
-        let (objs, problems) = objects_from_source(&src);
-        assert!(problems.is_empty());
-        assert_eq!(objs.len(), 2);
-        assert_eq!(objs[1].reference.kind, "Service");
-        assert_eq!(objs[1].item, Some(1));
-        assert_eq!(objs[1].position_of("/kind").line, 8);
-    }
-
-    #[test]
-    fn concatenated_manifests_are_an_input_error_not_one_object() {
-        let src = Source::new(
-            "-",
-            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\n",
-        );
-        let (objs, problems) = objects_from_source(&src);
-        assert!(objs.is_empty());
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        let p = &problems[0];
-        assert_eq!((p.document, p.line), (Some(0), Some(4)));
-        assert_eq!(p.path.as_deref(), Some("/apiVersion"));
-        assert!(
-            p.message
-                .contains("holds a second `apiVersion` (line 4) and `kind` (line 5)")
-                && p.message.contains("`---`"),
-            "{}",
-            p.message
-        );
-    }
-
-    #[test]
-    fn a_duplicate_key_in_a_secret_is_noted_as_a_duplicate() {
-        let src = Source::new(
-            "s.yaml",
-            "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  password: a\n  password: b\n  flag: yes\n",
-        );
-        let (objs, problems) = objects_from_source(&src);
-        assert!(problems.is_empty());
-        let notes: Vec<&str> = objs[0].notes.iter().map(|n| n.message.as_str()).collect();
-        assert_eq!(notes.len(), 2, "{notes:?}");
-        assert!(
-            notes[0].starts_with("duplicate key `password`"),
-            "{notes:?}"
-        );
-        // The YAML 1.1 note in a Secret does not show the value.
-        assert!(
-            notes[1].contains("value not shown") && !notes[1].contains("yes"),
-            "{notes:?}"
-        );
-    }
-
-    #[test]
-    fn non_objects_are_problems_with_lines() {
-        let src = Source::new("x.yaml", "just a string\n---\nkind: Pod\n---\n- a\n");
-        let (objs, problems) = objects_from_source(&src);
-        assert!(objs.is_empty());
-        assert_eq!(problems.len(), 3);
-        assert_eq!(problems[1].document, Some(1));
-        assert_eq!(problems[1].line, Some(3));
-        assert!(problems[1].message.contains("apiVersion"));
-    }
-}
+mod tests;

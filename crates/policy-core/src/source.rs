@@ -277,76 +277,91 @@ impl Walker {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with('.'));
-            if hidden {
-                continue;
+            if !hidden {
+                self.visit(p);
             }
-            let Ok(lmeta) = std::fs::symlink_metadata(&p) else {
-                continue;
-            };
-            if lmeta.is_dir() {
-                self.walk(&p);
-                continue;
-            }
-            if !lmeta.file_type().is_symlink() {
-                if !is_manifest_name(&p) {
-                    continue;
-                }
-                if lmeta.is_file() {
-                    self.files.push(p);
-                } else {
-                    let why = format!("{}, not a regular file; not read", special_kind(&lmeta));
-                    self.skip(&p, why);
-                }
-                continue;
-            }
-            // A symbolic link.
-            let meta = match std::fs::metadata(&p) {
-                Ok(m) => m,
-                Err(_) => {
-                    if is_manifest_name(&p) {
-                        let why = format!(
-                            "symbolic link to `{}`, which cannot be resolved; not read",
-                            link_text(&p)
-                        );
-                        self.skip(&p, why);
-                    }
-                    continue;
-                }
-            };
-            if meta.is_dir() {
-                if !self.follow {
+        }
+    }
+
+    /// One entry of a walked directory: a directory is walked, a manifest file kept, a link
+    /// judged by its target.
+    fn visit(&mut self, p: PathBuf) {
+        let Ok(lmeta) = std::fs::symlink_metadata(&p) else {
+            return;
+        };
+        if lmeta.is_dir() {
+            self.walk(&p);
+            return;
+        }
+        if lmeta.file_type().is_symlink() {
+            self.visit_link(p);
+            return;
+        }
+        if !is_manifest_name(&p) {
+            return;
+        }
+        if lmeta.is_file() {
+            self.files.push(p);
+        } else {
+            let why = format!("{}, not a regular file; not read", special_kind(&lmeta));
+            self.skip(&p, why);
+        }
+    }
+
+    /// A symbolic link met in a walk: a link to a directory is walked (with `follow`, once), a
+    /// link to a manifest kept if its target may be read.
+    fn visit_link(&mut self, p: PathBuf) {
+        let meta = match std::fs::metadata(&p) {
+            Ok(m) => m,
+            Err(_) => {
+                if is_manifest_name(&p) {
                     let why = format!(
-                        "symbolic link to the directory `{}`; not followed (--follow-symlinks \
-                         follows it)",
+                        "symbolic link to `{}`, which cannot be resolved; not read",
                         link_text(&p)
                     );
                     self.skip(&p, why);
-                    continue;
                 }
-                let fresh = std::fs::canonicalize(&p).is_ok_and(|c| self.visited.insert(c));
-                match fresh {
-                    true => self.walk(&p),
-                    false => {
-                        let why = format!(
-                            "symbolic link to the directory `{}`, which is already being walked \
-                             (a cycle); not followed again",
-                            link_text(&p)
-                        );
-                        self.skip(&p, why);
-                    }
-                }
-                continue;
+                return;
             }
-            if !is_manifest_name(&p) {
-                continue;
-            }
-            if self.follow {
-                self.files.push(p);
-                continue;
-            }
-            match self.judge_link_target(&p, &meta, None) {
-                Ok(()) => self.files.push(p),
-                Err(why) => self.skip(&p, why),
+        };
+        if meta.is_dir() {
+            self.visit_linked_dir(&p);
+            return;
+        }
+        if !is_manifest_name(&p) {
+            return;
+        }
+        if self.follow {
+            self.files.push(p);
+            return;
+        }
+        match self.judge_link_target(&p, &meta, None) {
+            Ok(()) => self.files.push(p),
+            Err(why) => self.skip(&p, why),
+        }
+    }
+
+    /// A symbolic link to a directory: walked with `follow` unless already walked (a cycle).
+    fn visit_linked_dir(&mut self, p: &Path) {
+        if !self.follow {
+            let why = format!(
+                "symbolic link to the directory `{}`; not followed (--follow-symlinks \
+                 follows it)",
+                link_text(p)
+            );
+            self.skip(p, why);
+            return;
+        }
+        let fresh = std::fs::canonicalize(p).is_ok_and(|c| self.visited.insert(c));
+        match fresh {
+            true => self.walk(p),
+            false => {
+                let why = format!(
+                    "symbolic link to the directory `{}`, which is already being walked \
+                     (a cycle); not followed again",
+                    link_text(p)
+                );
+                self.skip(p, why);
             }
         }
     }

@@ -146,49 +146,8 @@ impl Resolver {
             line: 0,
             message,
         };
-        let pattern_texts = cfg
-            .namespace_patterns
-            .clone()
-            .unwrap_or_else(|| vec![DEFAULT_PATTERN.to_string()]);
-        let mut patterns = Vec::new();
-        for p in &pattern_texts {
-            let re = regex::Regex::new(p)
-                .map_err(|e| err(format!("tenancy.namespacePatterns: `{p}`: {e}")))?;
-            let names: Vec<_> = re.capture_names().flatten().collect();
-            if !names.contains(&"tenant") && !names.contains(&"env") {
-                return Err(err(format!(
-                    "tenancy.namespacePatterns: `{p}` has neither a (?P<tenant>…) nor a (?P<env>…) group"
-                )));
-            }
-            patterns.push(re);
-        }
-        let mut environments: Vec<(String, Tier, Vec<String>)> = match &cfg.environments {
-            Some(m) => m
-                .iter()
-                .map(|(k, d)| (k.clone(), d.tier, d.aliases.clone()))
-                .collect(),
-            None => vec![
-                ("production".into(), Tier::Dedicated, vec!["prod".into()]),
-                (
-                    "staging".into(),
-                    Tier::MultiTenant,
-                    vec!["stage".into(), "test".into()],
-                ),
-                (
-                    "dev".into(),
-                    Tier::Sandbox,
-                    vec!["sandbox".into(), "development".into()],
-                ),
-            ],
-        };
-        // Always defined, so configs that list their own environments keep a default to fall
-        // back to; a configured environment of that name replaces it.
-        if !environments
-            .iter()
-            .any(|(n, _, a)| n == UNKNOWN_ENVIRONMENT || a.iter().any(|a| a == UNKNOWN_ENVIRONMENT))
-        {
-            environments.push((UNKNOWN_ENVIRONMENT.into(), UNKNOWN_TIER, Vec::new()));
-        }
+        let patterns = namespace_patterns(cfg, &err)?;
+        let environments = environments(cfg);
         let default_environment = cfg
             .default_environment
             .clone()
@@ -303,102 +262,63 @@ impl Resolver {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn resolver() -> Resolver {
-        let params = json!({"tenancy": {"tenantLabel": "plumbline.dev/tenant", "systemNamespaces": ["kube-system"]}});
-        Resolver::new(&TenancyConfig::default(), &params, "p.yaml").unwrap()
-    }
-
-    #[test]
-    fn labels_then_patterns_then_default() {
-        let r = resolver();
-        let by_pattern = r.resolve("acme-prod", None, None);
-        assert_eq!(
-            (
-                by_pattern.tenant.as_str(),
-                by_pattern.environment.as_str(),
-                by_pattern.tier
-            ),
-            ("acme", "production", Tier::Dedicated)
-        );
-        assert_eq!(by_pattern.source, Source::Pattern);
-        let labels = json!({"plumbline.dev/tenant": "globex", "plumbline.dev/environment": "dev"});
-        let by_label = r.resolve("shared-erp", labels.as_object(), None);
-        assert_eq!(
-            (
-                by_label.tenant.as_str(),
-                by_label.environment.as_str(),
-                by_label.tier
-            ),
-            ("globex", "dev", Tier::Sandbox)
-        );
-        let unknown = r.resolve("monitoring", None, None);
-        assert_eq!(
-            (
-                unknown.tenant.as_str(),
-                unknown.environment.as_str(),
-                unknown.tier,
-                unknown.source
-            ),
-            ("", "unknown", Tier::MultiTenant, Source::Default)
-        );
-        assert_eq!(r.resolve("kube-system", None, None).tenant, "");
-        assert_eq!(
-            r.resolve("acme-prod", None, Some("staging")).tier,
-            Tier::MultiTenant
-        );
-    }
-
-    /// Unannotated input (no label, no pattern match, no namespace at all) is not production
-    /// unless the config says so; configs that list their own environments still get `unknown`.
-    #[test]
-    fn unknown_namespaces_are_not_production_by_default() {
-        let r = resolver();
-        for ns in ["", "shop", "argocd"] {
-            let got = r.resolve(ns, None, None);
-            assert_eq!(
-                (got.environment.as_str(), got.tier),
-                ("unknown", Tier::MultiTenant),
-                "{ns:?}"
-            );
+/// The compiled `tenancy.namespacePatterns` (default: [`DEFAULT_PATTERN`]); each must name a
+/// tenant or an environment group.
+fn namespace_patterns(
+    cfg: &TenancyConfig,
+    err: &dyn Fn(String) -> Error,
+) -> Result<Vec<regex::Regex>, Error> {
+    let pattern_texts = cfg
+        .namespace_patterns
+        .clone()
+        .unwrap_or_else(|| vec![DEFAULT_PATTERN.to_string()]);
+    let mut patterns = Vec::new();
+    for p in &pattern_texts {
+        let re = regex::Regex::new(p)
+            .map_err(|e| err(format!("tenancy.namespacePatterns: `{p}`: {e}")))?;
+        let names: Vec<_> = re.capture_names().flatten().collect();
+        if !names.contains(&"tenant") && !names.contains(&"env") {
+            return Err(err(format!(
+                "tenancy.namespacePatterns: `{p}` has neither a (?P<tenant>…) nor a (?P<env>…) group"
+            )));
         }
-        let strict = TenancyConfig {
-            default_environment: Some("production".into()),
-            ..TenancyConfig::default()
-        };
-        let r = Resolver::new(&strict, &json!({}), "p.yaml").unwrap();
-        assert_eq!(r.resolve("shop", None, None).tier, Tier::Dedicated);
-        let own: BTreeMap<String, EnvironmentDef> = serde_json::from_value(json!({
-            "prd": {"tier": "dedicated"}, "lab": {"tier": "sandbox"}
-        }))
-        .unwrap();
-        let cfg = TenancyConfig {
-            environments: Some(own),
-            ..TenancyConfig::default()
-        };
-        let r = Resolver::new(&cfg, &json!({}), "p.yaml").unwrap();
-        assert_eq!(r.resolve("shop", None, None).environment, "unknown");
-        assert_eq!(r.environment_names(), ["lab", "prd", "unknown"]);
+        patterns.push(re);
     }
-
-    #[test]
-    fn bad_patterns_are_config_errors() {
-        let cfg = TenancyConfig {
-            namespace_patterns: Some(vec!["^(".into()]),
-            ..TenancyConfig::default()
-        };
-        assert!(Resolver::new(&cfg, &json!({}), "p.yaml").is_err());
-        let cfg = TenancyConfig {
-            namespace_patterns: Some(vec!["^x$".into()]),
-            ..TenancyConfig::default()
-        };
-        assert!(Resolver::new(&cfg, &json!({}), "p.yaml")
-            .unwrap_err()
-            .to_string()
-            .contains("group"));
-    }
+    Ok(patterns)
 }
+
+/// The configured environments (default: production, staging and dev) with their tiers and
+/// aliases, and always [`UNKNOWN_ENVIRONMENT`].
+fn environments(cfg: &TenancyConfig) -> Vec<(String, Tier, Vec<String>)> {
+    let mut environments: Vec<(String, Tier, Vec<String>)> = match &cfg.environments {
+        Some(m) => m
+            .iter()
+            .map(|(k, d)| (k.clone(), d.tier, d.aliases.clone()))
+            .collect(),
+        None => vec![
+            ("production".into(), Tier::Dedicated, vec!["prod".into()]),
+            (
+                "staging".into(),
+                Tier::MultiTenant,
+                vec!["stage".into(), "test".into()],
+            ),
+            (
+                "dev".into(),
+                Tier::Sandbox,
+                vec!["sandbox".into(), "development".into()],
+            ),
+        ],
+    };
+    // Always defined, so configs that list their own environments keep a default to fall
+    // back to; a configured environment of that name replaces it.
+    if !environments
+        .iter()
+        .any(|(n, _, a)| n == UNKNOWN_ENVIRONMENT || a.iter().any(|a| a == UNKNOWN_ENVIRONMENT))
+    {
+        environments.push((UNKNOWN_ENVIRONMENT.into(), UNKNOWN_TIER, Vec::new()));
+    }
+    environments
+}
+
+#[cfg(test)]
+mod tests;

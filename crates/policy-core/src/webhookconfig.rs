@@ -215,7 +215,7 @@ pub fn uncovered(vwc: &Value, pack: &PolicyPack) -> Vec<String> {
         Err(e) => return vec![e],
     };
     // (group, resource, operation) → whether a webhook that ignores the admission label sends it.
-    let mut sent: BTreeMap<(String, String, String), bool> = BTreeMap::new();
+    let mut sent = Sent::new();
     let webhooks = vwc["webhooks"].as_array().cloned().unwrap_or_default();
     if vwc["kind"].as_str() != Some("ValidatingWebhookConfiguration") || webhooks.is_empty() {
         return vec!["not a ValidatingWebhookConfiguration with webhooks".to_string()];
@@ -224,58 +224,12 @@ pub fn uncovered(vwc: &Value, pack: &PolicyPack) -> Vec<String> {
         let strict = !selector_honours_admission_label(w);
         for (ri, rule) in w["rules"].as_array().into_iter().flatten().enumerate() {
             let at = format!("webhooks[{wi}].rules[{ri}]");
-            let groups = strings(&rule["apiGroups"]);
-            let versions = strings(&rule["apiVersions"]);
-            let resources = strings(&rule["resources"]);
-            let operations = strings(&rule["operations"]);
-            if groups.is_empty() || versions.is_empty() || resources.is_empty() {
-                problems.push(format!(
-                    "{at}: apiGroups, apiVersions and resources are required"
-                ));
-            }
-            if operations.is_empty() {
-                problems.push(format!("{at}: operations are required"));
-            }
-            if !matches!(rule["scope"].as_str(), Some("*" | "Namespaced" | "Cluster")) {
-                problems.push(format!("{at}: scope must be *, Namespaced or Cluster"));
-            }
-            for r in &resources {
-                if r.chars().any(|c| c.is_ascii_uppercase()) {
-                    problems.push(format!("{at}: resource {r:?} must be lower-case plural"));
-                }
-            }
-            for g in &groups {
-                for r in &resources {
-                    for op in &operations {
-                        let e = sent
-                            .entry((g.to_string(), r.to_string(), op.to_string()))
-                            .or_insert(false);
-                        *e |= strict;
-                    }
-                }
-            }
+            add_rule(&at, rule, strict, &mut sent, &mut problems);
         }
     }
-    let covered = |g: &str, r: &str, op: &str| -> Option<bool> {
-        let mut best: Option<bool> = None;
-        for ((sg, sr, sop), strict) in &sent {
-            let g_ok = sg == "*" || sg == g;
-            let r_ok = sr == r
-                || (sr == "*" && !r.contains('/'))
-                || (sr == "*/*")
-                || sr
-                    .strip_suffix("/*")
-                    .is_some_and(|base| r.split('/').next() == Some(base) && r.contains('/'));
-            let op_ok = sop == "*" || sop == op;
-            if g_ok && r_ok && op_ok {
-                best = Some(best.unwrap_or(false) || *strict);
-            }
-        }
-        best
-    };
     for ((g, r), ops) in &required {
         for op in ops {
-            match covered(g, r, op) {
+            match covered(&sent, g, r, op) {
                 None => problems.push(format!(
                     "{op} of {r} ({}) is not sent",
                     if g.is_empty() { "core" } else { g.as_str() }
@@ -292,67 +246,64 @@ pub fn uncovered(vwc: &Value, pack: &PolicyPack) -> Vec<String> {
     problems
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
+/// (group, resource, operation) a webhook rule names → whether a webhook that ignores the
+/// admission label sends it.
+type Sent = BTreeMap<(String, String, String), bool>;
 
-    #[test]
-    fn every_builtin_kind_has_a_resource() {
-        let pack = PolicyPack::builtin().unwrap_or_default();
-        let req = required(&pack);
-        assert!(req.is_ok(), "{req:?}");
-        let req = req.unwrap_or_default();
-        assert!(req[&("".to_string(), "pods".to_string())].contains("DELETE"));
-        assert!(req.contains_key(&(
-            "traefik.containo.us".to_string(),
-            "ingressroutes".to_string()
-        )));
+/// Record what the webhook rule at `at` sends (`strict`: its webhook ignores the admission
+/// label) in `sent`, and what the API server would reject in it in `problems`.
+fn add_rule(at: &str, rule: &Value, strict: bool, sent: &mut Sent, problems: &mut Vec<String>) {
+    let groups = strings(&rule["apiGroups"]);
+    let versions = strings(&rule["apiVersions"]);
+    let resources = strings(&rule["resources"]);
+    let operations = strings(&rule["operations"]);
+    if groups.is_empty() || versions.is_empty() || resources.is_empty() {
+        problems.push(format!(
+            "{at}: apiGroups, apiVersions and resources are required"
+        ));
     }
-
-    #[test]
-    fn custom_resources_of_the_workloads_table_are_required() {
-        let pack = PolicyPack::builtin().unwrap_or_default();
-        let req = required(&pack).unwrap_or_default();
-        for (g, r) in [
-            ("postgresql.cnpg.io", "clusters"),
-            ("postgresql.cnpg.io", "poolers"),
-            ("databases.spotahome.com", "redisfailovers"),
-            ("elasticsearch.k8s.elastic.co", "elasticsearches"),
-        ] {
-            let ops = req.get(&(g.to_string(), r.to_string()));
-            assert!(
-                ops.is_some_and(|o| o.contains("CREATE") && o.contains("UPDATE")),
-                "{g}/{r}: {ops:?}"
-            );
+    if operations.is_empty() {
+        problems.push(format!("{at}: operations are required"));
+    }
+    if !matches!(rule["scope"].as_str(), Some("*" | "Namespaced" | "Cluster")) {
+        problems.push(format!("{at}: scope must be *, Namespaced or Cluster"));
+    }
+    for r in &resources {
+        if r.chars().any(|c| c.is_ascii_uppercase()) {
+            problems.push(format!("{at}: resource {r:?} must be lower-case plural"));
         }
     }
-
-    #[test]
-    fn missing_operations_and_admission_hidden_namespaces_are_reported() {
-        let pack = PolicyPack::builtin().unwrap_or_default();
-        let vwc = json!({"kind": "ValidatingWebhookConfiguration", "webhooks": [{
-            "namespaceSelector": {"matchExpressions": [
-                {"key": "plumbline.dev/admission", "operator": "NotIn", "values": ["disabled"]}]},
-            "rules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"],
-                "resources": ["pods", "namespaces"], "scope": "*"}]}]});
-        let p = uncovered(&vwc, &pack);
-        assert!(
-            p.iter().any(|m| m == "DELETE of pods (core) is not sent"),
-            "{p:?}"
-        );
-        assert!(
-            p.iter()
-                .any(|m| m.contains("UPDATE of namespaces is only sent")),
-            "{p:?}"
-        );
-        assert!(
-            p.iter().any(|m| m.contains("ingressroutes (traefik.io)")),
-            "{p:?}"
-        );
-        assert!(
-            p.iter().any(|m| m.contains("pods/ephemeralcontainers")),
-            "{p:?}"
-        );
+    for g in &groups {
+        for r in &resources {
+            for op in &operations {
+                let e = sent
+                    .entry((g.to_string(), r.to_string(), op.to_string()))
+                    .or_insert(false);
+                *e |= strict;
+            }
+        }
     }
 }
+
+/// Whether `op` of resource `r` in group `g` is sent: None when no rule matches it, else whether
+/// some webhook that ignores the admission label sends it.
+fn covered(sent: &Sent, g: &str, r: &str, op: &str) -> Option<bool> {
+    let mut best: Option<bool> = None;
+    for ((sg, sr, sop), strict) in sent {
+        let g_ok = sg == "*" || sg == g;
+        let r_ok = sr == r
+            || (sr == "*" && !r.contains('/'))
+            || (sr == "*/*")
+            || sr
+                .strip_suffix("/*")
+                .is_some_and(|base| r.split('/').next() == Some(base) && r.contains('/'));
+        let op_ok = sop == "*" || sop == op;
+        if g_ok && r_ok && op_ok {
+            best = Some(best.unwrap_or(false) || *strict);
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests;

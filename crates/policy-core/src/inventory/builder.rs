@@ -154,33 +154,8 @@ impl InventoryBuilder {
                     json!({"name": o.reference.name, "selector": o.value["spec"]["selector"]}),
                 );
             }
-            ("Ingress", "networking.k8s.io" | "extensions") => {
-                for rule in o.value["spec"]["rules"].as_array().into_iter().flatten() {
-                    let host = rule["host"].as_str().unwrap_or_default().to_lowercase();
-                    let paths: Vec<String> = rule["http"]["paths"]
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .map(|p| p["path"].as_str().unwrap_or_default().to_string())
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    for path in if paths.is_empty() {
-                        vec![String::new()]
-                    } else {
-                        paths
-                    } {
-                        self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "Ingress", "name": o.reference.name}));
-                    }
-                }
-            }
-            ("IngressRoute", _) if is_traefik(o) => {
-                for route in o.value["spec"]["routes"].as_array().into_iter().flatten() {
-                    for (host, path) in traefik_hosts(route["match"].as_str().unwrap_or_default()) {
-                        self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "IngressRoute", "name": o.reference.name}));
-                    }
-                }
-            }
+            ("Ingress", "networking.k8s.io" | "extensions") => self.add_ingress_hosts(&ns, o),
+            ("IngressRoute", _) if is_traefik(o) => self.add_ingress_route_hosts(&ns, o),
             ("ScheduledBackup", "postgresql.cnpg.io") => self.backups.scheduled(&ns, o),
             ("ObjectStore", "barmancloud.cnpg.io") => self.backups.object_store(&ns, o),
             ("Middleware", _) if is_traefik(o) => {
@@ -190,6 +165,37 @@ impl InventoryBuilder {
                 );
             }
             _ => {}
+        }
+    }
+
+    /// The (host, path) pairs an Ingress routes, each path of a rule (or none) under its host.
+    fn add_ingress_hosts(&mut self, ns: &str, o: &Object) {
+        for rule in o.value["spec"]["rules"].as_array().into_iter().flatten() {
+            let host = rule["host"].as_str().unwrap_or_default().to_lowercase();
+            let paths: Vec<String> = rule["http"]["paths"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|p| p["path"].as_str().unwrap_or_default().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for path in if paths.is_empty() {
+                vec![String::new()]
+            } else {
+                paths
+            } {
+                self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "Ingress", "name": o.reference.name}));
+            }
+        }
+    }
+
+    /// The (host, path) pairs of a Traefik IngressRoute's route matches.
+    fn add_ingress_route_hosts(&mut self, ns: &str, o: &Object) {
+        for route in o.value["spec"]["routes"].as_array().into_iter().flatten() {
+            for (host, path) in traefik_hosts(route["match"].as_str().unwrap_or_default()) {
+                self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "IngressRoute", "name": o.reference.name}));
+            }
         }
     }
 
@@ -363,109 +369,4 @@ fn push(entry: &mut Value, key: &str, v: Value) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Builders of consecutive parts, merged, build what adding every object in order builds.
-    #[test]
-    fn merged_parts_equal_one_builder() {
-        let text = r#"
-apiVersion: v1
-kind: Namespace
-metadata: {name: a, labels: {x: "1"}}
----
-apiVersion: v1
-kind: ResourceQuota
-metadata: {name: q1, namespace: a}
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: i1, namespace: a}
-spec: {rules: [{host: Shop.example, http: {paths: [{path: /}]}}]}
----
-apiVersion: v1
-kind: ResourceQuota
-metadata: {name: q2, namespace: a}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: a, labels: {x: "2"}}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: p, namespace: b}
-spec: {selector: {matchLabels: {app: x}}}
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: i2, namespace: b}
-spec: {rules: [{host: shop.example}]}
----
-apiVersion: traefik.io/v1alpha1
-kind: Middleware
-metadata: {name: m, namespace: b}
-spec: {headers: {}}
----
-apiVersion: traefik.io/v1alpha1
-kind: Middleware
-metadata: {name: m, namespace: b}
-spec: {redirectScheme: {}}
-"#;
-        let (objects, problems) =
-            crate::object::objects_from_source(&crate::Source::new("in.yaml", text));
-        assert!(problems.is_empty(), "{problems:?}");
-        let resolver = Resolver::new(
-            &crate::tenancy::TenancyConfig::default(),
-            &json!({}),
-            "plumbline.yaml",
-        )
-        .expect("resolver");
-        let whole = Inventory::from_objects(&objects, &resolver);
-        for split in 0..=objects.len() {
-            let mut first = InventoryBuilder::default();
-            objects[..split].iter().for_each(|o| first.add(o));
-            let mut second = InventoryBuilder::default();
-            objects[split..].iter().for_each(|o| second.add(o));
-            first.merge(second);
-            assert_eq!(first.finish(&resolver).data, whole.data, "split at {split}");
-        }
-    }
-
-    #[test]
-    fn traefik_match_hosts_and_paths() {
-        assert_eq!(
-            traefik_hosts("Host(`erp.acme.example`, `ERP.acme.io`) && PathPrefix(`/web`)"),
-            vec![
-                ("erp.acme.example".to_string(), "/web".to_string()),
-                ("erp.acme.io".to_string(), "/web".to_string())
-            ]
-        );
-        assert_eq!(traefik_hosts("HostRegexp(`.*`)"), vec![]);
-        assert_eq!(
-            traefik_hosts("Host(`a.example`)"),
-            vec![("a.example".to_string(), String::new())]
-        );
-    }
-
-    #[test]
-    fn default_deny_policies() {
-        assert!(default_deny(
-            &json!({"podSelector": {}, "policyTypes": ["Ingress"]}),
-            "Ingress"
-        ));
-        assert!(default_deny(&json!({"podSelector": {}}), "Ingress"));
-        assert!(!default_deny(&json!({"podSelector": {}}), "Egress"));
-        assert!(!default_deny(
-            &json!({"podSelector": {"matchLabels": {"app": "odoo"}}, "policyTypes": ["Ingress"]}),
-            "Ingress"
-        ));
-        assert!(!default_deny(
-            &json!({"podSelector": {}, "ingress": [{}]}),
-            "Ingress"
-        ));
-        assert!(default_deny(
-            &json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "egress": []}),
-            "Egress"
-        ));
-    }
-}
+mod tests;

@@ -1,4 +1,5 @@
 use super::*;
+use serde_json::json;
 
 fn table() -> WorkloadTable {
     WorkloadTable::new(&WorkloadsConfig::default(), "").unwrap()

@@ -1,0 +1,235 @@
+//! Compiling a policy pack into one RVM program: the pack's libraries and enabled rules, an
+//! index of the rules by kind, a generated dispatch module that evaluates every rule of a kind in
+//! one execution, the parameters as data, and the program with one entry point per rule and per
+//! dispatch group.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use regorus::rvm::Program;
+use regorus::Value as RValue;
+
+use super::explain::{explain_engine_error, policy_err};
+use super::CompiledPack;
+use crate::pack::{PolicyPack, RuleMeta};
+use crate::Error;
+
+/// Rule indices by kind (`workloads` expanded to the workload kinds), and the rules of every kind.
+type KindIndex = (HashMap<String, Vec<usize>>, Vec<usize>);
+
+/// The entry point an empty pack compiles to.
+const EMPTY_ENTRY_POINT: &str = "data.plumbline.empty.violation";
+
+impl CompiledPack {
+    /// Compile `pack` with `params` as `data.plumbline.params`. Only the rules for which
+    /// `enabled` returns true are compiled.
+    pub fn compile(
+        pack: &PolicyPack,
+        params: &serde_json::Value,
+        enabled: impl Fn(&RuleMeta) -> bool,
+    ) -> Result<CompiledPack, Error> {
+        let mut engine = regorus::Engine::new();
+        add_libraries(&mut engine, pack)?;
+        let (rules, entry_points) = add_enabled_rules(&mut engine, pack, enabled)?;
+        let (by_kind, any_kind) = index_by_kind(&rules);
+        let dispatch = add_dispatch_module(&mut engine, &rules, &by_kind, &any_kind)?;
+        let data = add_params(&mut engine, params)?;
+        let program = compile_program(engine, &rules, &entry_points, &dispatch)?;
+        let slow = rules.iter().map(|_| AtomicBool::new(false)).collect();
+        Ok(CompiledPack {
+            slow,
+            rules,
+            entry_points,
+            program,
+            data,
+            by_kind,
+            any_kind,
+            dispatch,
+            pool: Mutex::new(Vec::new()),
+            deadline: None,
+        })
+    }
+}
+
+/// Add the pack's shared libraries.
+fn add_libraries(engine: &mut regorus::Engine, pack: &PolicyPack) -> Result<(), Error> {
+    for (path, text) in &pack.libs {
+        engine
+            .add_policy(path.clone(), text.clone())
+            .map_err(|e| policy_err(path, e))?;
+    }
+    Ok(())
+}
+
+/// Add the enabled rules, each in the package its id names: their metadata and `violation`
+/// entry points, in pack order.
+fn add_enabled_rules(
+    engine: &mut regorus::Engine,
+    pack: &PolicyPack,
+    enabled: impl Fn(&RuleMeta) -> bool,
+) -> Result<(Vec<RuleMeta>, Vec<String>), Error> {
+    let mut rules = Vec::new();
+    let mut entry_points = Vec::new();
+    for rule in pack.rules.iter().filter(|r| enabled(&r.meta)) {
+        let pkg = engine
+            .add_policy(rule.rego_path.clone(), rule.rego.clone())
+            .map_err(|e| policy_err(&rule.rego_path, e))?;
+        let expected = format!("data.{}", rule.meta.package());
+        if pkg != expected {
+            return Err(Error::Policy {
+                path: rule.rego_path.clone(),
+                message: format!("package is `{pkg}`, expected `{expected}`"),
+            });
+        }
+        entry_points.push(format!("{expected}.violation"));
+        rules.push(rule.meta.clone());
+    }
+    Ok((rules, entry_points))
+}
+
+/// The rules of each kind they name, and the rules for any kind (`*`).
+fn index_by_kind(rules: &[RuleMeta]) -> KindIndex {
+    let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut any_kind = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        for k in &r.kinds {
+            match k.as_str() {
+                "*" => any_kind.push(i),
+                "workloads" => {
+                    for w in crate::pack::WORKLOAD_KINDS {
+                        by_kind.entry(w.to_string()).or_default().push(i);
+                    }
+                }
+                other => by_kind.entry(other.to_string()).or_default().push(i),
+            }
+        }
+    }
+    for v in by_kind.values_mut() {
+        v.sort_unstable();
+        v.dedup();
+    }
+    (by_kind, any_kind)
+}
+
+/// Add the generated dispatch module and return its entry point by kind (`*` for the rest).
+///
+/// One entry point per kind referencing every rule for it: a single VM execution then evaluates
+/// them all, and shared helpers (containers, pod_spec …) are computed once per object instead of
+/// once per rule.
+fn add_dispatch_module(
+    engine: &mut regorus::Engine,
+    rules: &[RuleMeta],
+    by_kind: &HashMap<String, Vec<usize>>,
+    any_kind: &[usize],
+) -> Result<HashMap<String, String>, Error> {
+    let mut dispatch = HashMap::new();
+    let mut module = String::from("package plumbline.dispatch\n\nimport rego.v1\n");
+    for (kind, members) in &dispatch_groups(by_kind, any_kind) {
+        if members.is_empty() || !kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '*') {
+            continue;
+        }
+        let name = if kind == "*" {
+            "any_kind".to_string()
+        } else {
+            format!("k_{kind}")
+        };
+        module.push_str(&format!("\n{name} := {{\n"));
+        for &i in members {
+            let r = &rules[i];
+            module.push_str(&format!("\t{:?}: data.{}.violation,\n", r.id, r.package()));
+        }
+        module.push_str("}\n");
+        dispatch.insert(kind.clone(), format!("data.plumbline.dispatch.{name}"));
+    }
+    if !dispatch.is_empty() {
+        engine
+            .add_policy("dispatch.rego".into(), module)
+            .map_err(|e| policy_err("<generated dispatch.rego>", e))?;
+    }
+    Ok(dispatch)
+}
+
+/// Every kind with its rules and the rules for any kind, plus `*` with the latter alone, sorted.
+fn dispatch_groups(
+    by_kind: &HashMap<String, Vec<usize>>,
+    any_kind: &[usize],
+) -> Vec<(String, Vec<usize>)> {
+    let mut groups: Vec<(String, Vec<usize>)> = by_kind
+        .iter()
+        .map(|(k, v)| {
+            let mut all = v.clone();
+            all.extend(any_kind);
+            all.sort_unstable();
+            all.dedup();
+            (k.clone(), all)
+        })
+        .collect();
+    groups.push(("*".to_string(), any_kind.to_vec()));
+    groups.sort();
+    groups
+}
+
+/// Add `params` as `data.plumbline.params`; the data every VM is given.
+fn add_params(engine: &mut regorus::Engine, params: &serde_json::Value) -> Result<RValue, Error> {
+    let data = serde_json::json!({ "plumbline": { "params": params } });
+    let data = RValue::from(data);
+    engine.add_data(data.clone()).map_err(|e| Error::Policy {
+        path: "params".into(),
+        message: e.to_string(),
+    })?;
+    Ok(data)
+}
+
+/// Compile the engine into an RVM program with the rules' and the dispatch groups' entry points.
+fn compile_program(
+    mut engine: regorus::Engine,
+    rules: &[RuleMeta],
+    entry_points: &[String],
+    dispatch: &HashMap<String, String>,
+) -> Result<Arc<Program>, Error> {
+    let anchor = anchor_entry_point(&mut engine, entry_points)?;
+    let compiled = engine
+        .compile_with_entrypoint(&anchor)
+        .map_err(|e| Error::Policy {
+            path: rules
+                .first()
+                .map(|r: &RuleMeta| r.id.clone())
+                .unwrap_or_default(),
+            message: explain_engine_error(e.to_string()),
+        })?;
+    let mut eps: Vec<&str> = if entry_points.is_empty() {
+        vec![EMPTY_ENTRY_POINT]
+    } else {
+        entry_points.iter().map(String::as_str).collect()
+    };
+    let mut dispatch_eps: Vec<&String> = dispatch.values().collect();
+    dispatch_eps.sort();
+    eps.extend(dispatch_eps.into_iter().map(String::as_str));
+    regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &eps).map_err(
+        |e| Error::Policy {
+            path: "<pack>".into(),
+            message: explain_engine_error(format!("RVM compilation failed: {e}")),
+        },
+    )
+}
+
+/// The entry point the engine compiles from: the first rule's. Every rule must define
+/// `violation`; an empty pack compiles a trivial program.
+fn anchor_entry_point(
+    engine: &mut regorus::Engine,
+    entry_points: &[String],
+) -> Result<regorus::Rc<str>, Error> {
+    Ok(match entry_points.first() {
+        Some(e) => e.as_str().into(),
+        None => {
+            engine
+                .add_policy(
+                    "empty.rego".into(),
+                    "package plumbline.empty\nviolation := set()\n".into(),
+                )
+                .map_err(|e| policy_err("empty.rego", e))?;
+            EMPTY_ENTRY_POINT.into()
+        }
+    })
+}

@@ -1,0 +1,238 @@
+//! Engine errors explained for rule authors: a function regorus lacks, and whether OPA has it.
+
+use crate::Error;
+
+pub(super) fn policy_err(path: &str, e: impl std::fmt::Display) -> Error {
+    Error::Policy {
+        path: path.to_string(),
+        message: explain_engine_error(e.to_string()),
+    }
+}
+
+/// The builtin functions of OPA v1.22.4 (the version `scripts/opa-parity.sh` pins), from `opa
+/// capabilities --current`, operators left out: to tell a rule author whether a function regorus
+/// lacks exists in OPA.
+const OPA_BUILTINS: &[&str] = &[
+    "abs",
+    "all",
+    "any",
+    "array.concat",
+    "array.flatten",
+    "array.reverse",
+    "array.slice",
+    "base64.decode",
+    "base64.encode",
+    "base64.is_valid",
+    "base64url.decode",
+    "base64url.encode",
+    "base64url.encode_no_pad",
+    "bits.and",
+    "bits.lsh",
+    "bits.negate",
+    "bits.or",
+    "bits.rsh",
+    "bits.xor",
+    "cast_array",
+    "cast_boolean",
+    "cast_null",
+    "cast_object",
+    "cast_set",
+    "cast_string",
+    "ceil",
+    "concat",
+    "contains",
+    "count",
+    "crypto.hmac.equal",
+    "crypto.hmac.md5",
+    "crypto.hmac.sha1",
+    "crypto.hmac.sha256",
+    "crypto.hmac.sha512",
+    "crypto.md5",
+    "crypto.parse_private_keys",
+    "crypto.sha1",
+    "crypto.sha256",
+    "crypto.x509.parse_and_verify_certificates",
+    "crypto.x509.parse_and_verify_certificates_with_options",
+    "crypto.x509.parse_certificate_request",
+    "crypto.x509.parse_certificates",
+    "crypto.x509.parse_keypair",
+    "crypto.x509.parse_rsa_private_key",
+    "endswith",
+    "floor",
+    "format_int",
+    "glob.match",
+    "glob.quote_meta",
+    "graph.reachable",
+    "graph.reachable_paths",
+    "graphql.is_valid",
+    "graphql.parse",
+    "graphql.parse_and_verify",
+    "graphql.parse_query",
+    "graphql.parse_schema",
+    "graphql.schema_is_valid",
+    "hex.decode",
+    "hex.encode",
+    "http.send",
+    "indexof",
+    "indexof_n",
+    "intersection",
+    "io.jwt.decode",
+    "io.jwt.decode_verify",
+    "io.jwt.encode_sign",
+    "io.jwt.encode_sign_raw",
+    "io.jwt.verify_eddsa",
+    "io.jwt.verify_es256",
+    "io.jwt.verify_es384",
+    "io.jwt.verify_es512",
+    "io.jwt.verify_hs256",
+    "io.jwt.verify_hs384",
+    "io.jwt.verify_hs512",
+    "io.jwt.verify_ps256",
+    "io.jwt.verify_ps384",
+    "io.jwt.verify_ps512",
+    "io.jwt.verify_rs256",
+    "io.jwt.verify_rs384",
+    "io.jwt.verify_rs512",
+    "is_array",
+    "is_boolean",
+    "is_null",
+    "is_number",
+    "is_object",
+    "is_set",
+    "is_string",
+    "json.filter",
+    "json.is_valid",
+    "json.marshal",
+    "json.marshal_with_options",
+    "json.match_schema",
+    "json.patch",
+    "json.remove",
+    "json.unmarshal",
+    "json.verify_schema",
+    "lower",
+    "max",
+    "min",
+    "net.cidr_contains",
+    "net.cidr_contains_matches",
+    "net.cidr_expand",
+    "net.cidr_intersects",
+    "net.cidr_is_valid",
+    "net.cidr_merge",
+    "net.cidr_overlap",
+    "net.lookup_ip_addr",
+    "numbers.range",
+    "numbers.range_step",
+    "object.filter",
+    "object.get",
+    "object.keys",
+    "object.remove",
+    "object.subset",
+    "object.union",
+    "object.union_n",
+    "opa.runtime",
+    "print",
+    "product",
+    "providers.aws.sign_req",
+    "rand.intn",
+    "re_match",
+    "regex.find_all_string_submatch_n",
+    "regex.find_n",
+    "regex.globs_match",
+    "regex.is_valid",
+    "regex.match",
+    "regex.replace",
+    "regex.split",
+    "regex.template_match",
+    "rego.metadata.chain",
+    "rego.metadata.rule",
+    "rego.parse_module",
+    "replace",
+    "round",
+    "semver.compare",
+    "semver.is_valid",
+    "set_diff",
+    "sort",
+    "split",
+    "sprintf",
+    "startswith",
+    "strings.any_prefix_match",
+    "strings.any_suffix_match",
+    "strings.count",
+    "strings.render_template",
+    "strings.replace_n",
+    "strings.reverse",
+    "strings.split_n",
+    "substring",
+    "sum",
+    "time.add_date",
+    "time.clock",
+    "time.date",
+    "time.diff",
+    "time.format",
+    "time.now_ns",
+    "time.parse_duration_ns",
+    "time.parse_ns",
+    "time.parse_rfc3339_ns",
+    "time.weekday",
+    "to_number",
+    "trace",
+    "trim",
+    "trim_left",
+    "trim_prefix",
+    "trim_right",
+    "trim_space",
+    "trim_suffix",
+    "type_name",
+    "union",
+    "units.parse",
+    "units.parse_bytes",
+    "upper",
+    "uri.is_valid",
+    "uri.parse",
+    "urlquery.decode",
+    "urlquery.decode_object",
+    "urlquery.encode",
+    "urlquery.encode_object",
+    "uuid.parse",
+    "uuid.rfc4122",
+    "walk",
+    "yaml.is_valid",
+    "yaml.marshal",
+    "yaml.unmarshal",
+];
+
+/// An engine error with a note when it is about a function regorus does not know: whether OPA
+/// has it (Rego that runs under OPA but not here) or not (a typo, or a function of another
+/// package referenced without its path).
+pub(crate) fn explain_engine_error(message: String) -> String {
+    let name = ["Unknown function: '", "could not find function "]
+        .iter()
+        .find_map(|marker| {
+            let rest = &message[message.find(marker)? + marker.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(rest.len());
+            Some(rest[..end].to_string())
+        });
+    match name {
+        Some(n) if OPA_BUILTINS.contains(&n.as_str()) => format!(
+            "{message}\nnote: `{n}` is an OPA builtin that the engine Plumbline runs does not provide \
+             (regorus {REGORUS_VERSION}, built with the builtin groups {REGORUS_BUILTIN_GROUPS}): \
+             the rule would run under OPA but cannot run here; write it without `{n}`"
+        ),
+        Some(n) if !n.is_empty() => format!(
+            "{message}\nnote: `{n}` is neither a regorus builtin nor an OPA v1.22.4 builtin: a typo, \
+             or a function of another package referenced without its full path \
+             (data.plumbline.lib.…) or an import"
+        ),
+        _ => message,
+    }
+}
+
+/// The regorus version the pack runs on (Cargo.lock pins it).
+const REGORUS_VERSION: &str = "0.14.1";
+
+/// The optional builtin groups the workspace enables in regorus (Cargo.toml): without time,
+/// crypto, JWT, YAML, hex, HTTP, UUID, URL-query or graph builtins, 94 of OPA v1.22.4's 186
+/// non-operator builtins are unavailable here (counted by compiling a call to each).
+const REGORUS_BUILTIN_GROUPS: &str = "base64, glob, net, regex, semver";

@@ -1,0 +1,141 @@
+//! Evaluating the compiled pack: VMs borrowed from a pool, one execution of every rule of a kind,
+//! and rule by rule within a budget when that fails.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use regorus::rvm::RegoVM;
+use regorus::Value as RValue;
+
+use super::violations::violations;
+use super::{CompiledPack, RuleOutcome, MAX_INSTRUCTIONS};
+
+/// How the error of a rule that exceeded its evaluation budget begins.
+pub const BUDGET_EXCEEDED: &str = "evaluation budget exceeded";
+
+/// The rule named by a rule failure (`rule `<id>` failed on …`, as the linter reports engine
+/// errors) when the failure is an exceeded budget: what the webhook counts per rule.
+pub fn budget_exceeded_rule(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("rule `")?;
+    let (id, rest) = rest.split_once('`')?;
+    rest.contains(BUDGET_EXCEEDED).then_some(id)
+}
+
+impl CompiledPack {
+    fn checkout(&self) -> Result<RegoVM, String> {
+        if let Some(vm) = self.pool.lock().map_err(|_| "VM pool poisoned")?.pop() {
+            return Ok(vm);
+        }
+        let mut vm = RegoVM::new();
+        vm.load_program(self.program.clone());
+        // The RVM's default budget (25,000 instructions) is too small for rules that scan large
+        // ConfigMaps; the wall-clock deadline (set_deadline) is the bound that matters.
+        vm.set_max_instructions(MAX_INSTRUCTIONS);
+        vm.set_data(self.data.clone()).map_err(|e| e.to_string())?;
+        Ok(vm)
+    }
+
+    fn checkin(&self, vm: RegoVM) {
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(vm);
+        }
+    }
+
+    /// Evaluate every rule for `kind` (as [`Self::rules_for_kind`] lists them) in one execution;
+    /// if that fails, each rule alone, so one failing rule does not hide the others' verdicts.
+    pub fn evaluate_kind(&self, input: RValue, kind: &str) -> Vec<(usize, RuleOutcome)> {
+        let rules = self.rules_for_kind(kind);
+        let key = if self.by_kind.contains_key(kind) {
+            kind
+        } else {
+            "*"
+        };
+        let Some(entry) = self.dispatch.get(key) else {
+            return self.evaluate(input, &rules);
+        };
+        if rules.is_empty() {
+            return Vec::new();
+        }
+        if rules
+            .iter()
+            .any(|&r| self.slow.get(r).is_some_and(|s| s.load(Ordering::Relaxed)))
+        {
+            return self.evaluate(input, &rules);
+        }
+        let mut vm = match self.checkout() {
+            Ok(vm) => vm,
+            Err(e) => return rules.iter().map(|&r| (r, Err(e.clone()))).collect(),
+        };
+        self.arm_timer(&mut vm, self.deadline);
+        vm.set_input(input.clone());
+        let result = vm.execute_entry_point_by_name(entry);
+        self.checkin(vm);
+        match result {
+            Ok(all) => rules
+                .iter()
+                .map(|&r| (r, Ok(violations(&all[self.rules[r].id.as_str()]))))
+                .collect(),
+            Err(_) => self.evaluate(input, &rules),
+        }
+    }
+
+    fn arm_timer(&self, vm: &mut RegoVM, limit: Option<Duration>) {
+        // The clock is read every 1,024 instructions, not on each one: a read costs about as much
+        // as an instruction, and 1,024 instructions take well under a millisecond.
+        vm.set_execution_timer_config(limit.map(|limit| {
+            regorus::utils::limits::ExecutionTimerConfig {
+                limit,
+                check_interval: std::num::NonZeroU32::new(1024)
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            }
+        }));
+    }
+
+    /// Evaluate `rules` (indices) against `input`, each in its own execution.
+    pub fn evaluate(&self, input: RValue, rules: &[usize]) -> Vec<(usize, RuleOutcome)> {
+        if rules.is_empty() {
+            return Vec::new();
+        }
+        let mut vm = match self.checkout() {
+            Ok(vm) => vm,
+            Err(e) => return rules.iter().map(|&r| (r, Err(e.clone()))).collect(),
+        };
+        // Each rule alone gets half of the object's limit: after a failed execution of all rules
+        // (at most the whole limit), the slow rule is named within 1.5 times the limit.
+        let budget = self.deadline.map(|d| (d / 2).max(Duration::from_millis(1)));
+        self.arm_timer(&mut vm, budget);
+        vm.set_input(input);
+        let mut out = Vec::with_capacity(rules.len());
+        for &r in rules {
+            let Some(ep) = self.entry_points.get(r) else {
+                continue;
+            };
+            let outcome = match vm.execute_entry_point_by_name(ep) {
+                Ok(v) => Ok(violations(&v)),
+                Err(e) => {
+                    let e = e.to_string();
+                    if e.contains("exceeded time limit") || e.contains("instruction limit") {
+                        if let Some(s) = self.slow.get(r) {
+                            s.store(true, Ordering::Relaxed);
+                        }
+                        Err(format!(
+                            "{BUDGET_EXCEEDED} ({}; the rule was stopped): {e}",
+                            match budget {
+                                Some(b) => format!(
+                                    "{} ms or {MAX_INSTRUCTIONS} instructions",
+                                    b.as_millis()
+                                ),
+                                None => format!("{MAX_INSTRUCTIONS} instructions"),
+                            }
+                        ))
+                    } else {
+                        Err(e)
+                    }
+                }
+            };
+            out.push((r, outcome));
+        }
+        self.checkin(vm);
+        out
+    }
+}

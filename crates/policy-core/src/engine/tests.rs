@@ -1,0 +1,121 @@
+use super::*;
+use crate::pack::PolicyPack;
+
+/// A rule that exceeds its budget fails alone, named, while the other rules of the object
+/// keep their verdicts; later objects of its kind are evaluated rule by rule.
+#[test]
+fn a_runaway_rule_fails_alone_within_its_budget() {
+    let meta = |id: &str| {
+        format!(
+            "id: {id}\ntitle: t\ndomain: acme\nseverity: warning\nkinds: [ConfigMap]\n\
+             description: d\nremediation: r\nexample: e\n"
+        )
+    };
+    let runaway = "package plumbline.rules.runaway\nimport rego.v1\nviolation contains v if {\n\
+        n := count([x | some x in numbers.range(1, 100000); some y in numbers.range(1, 100000); x != y])\n\
+        n > 0\nv := {\"msg\": \"never\", \"path\": \"\"}\n}\n";
+    let quick = "package plumbline.rules.quick\nimport rego.v1\n\
+        violation contains {\"msg\": \"quick\", \"path\": \"/metadata\"} if true\n";
+    let pack = PolicyPack::from_files(
+        [
+            ("acme/runaway/rule.yaml".to_string(), meta("runaway")),
+            ("acme/runaway/policy.rego".to_string(), runaway.to_string()),
+            ("acme/quick/rule.yaml".to_string(), meta("quick")),
+            ("acme/quick/policy.rego".to_string(), quick.to_string()),
+        ],
+        "test",
+    )
+    .unwrap();
+    let mut compiled = CompiledPack::compile(&pack, &serde_json::json!({}), |_| true).unwrap();
+    compiled.set_deadline(Some(Duration::from_millis(200)));
+    let input = RValue::from(serde_json::json!({"object": {"kind": "ConfigMap"}}));
+    for round in 0..2 {
+        let started = std::time::Instant::now();
+        let out = compiled.evaluate_kind(input.clone(), "ConfigMap");
+        let took = started.elapsed();
+        let by_id = |id: &str| {
+            out.iter()
+                .find(|(i, _)| compiled.rules()[*i].id == id)
+                .map(|(_, o)| o.clone())
+                .unwrap()
+        };
+        let e = by_id("runaway").unwrap_err();
+        assert!(e.starts_with(BUDGET_EXCEEDED), "{e}");
+        assert_eq!(by_id("quick").unwrap().len(), 1);
+        // Round 0: the execution of both (200 ms) then the rule alone (100 ms); round 1:
+        // the rule alone only.
+        let bound = if round == 0 { 2000 } else { 1000 };
+        assert!(
+            took < Duration::from_millis(bound),
+            "round {round}: {took:?}"
+        );
+    }
+    let msg = format!("rule `runaway` failed on ConfigMap/a/b: {BUDGET_EXCEEDED} (100 ms)");
+    assert_eq!(budget_exceeded_rule(&msg), Some("runaway"));
+    assert_eq!(
+        budget_exceeded_rule("rule `x` failed on C/a/b: other"),
+        None
+    );
+}
+
+/// A function regorus lacks is named, and whether OPA has it is said; load errors of a
+/// custom rule point at file:line:column.
+#[test]
+fn load_errors_name_the_file_position_and_missing_builtins() {
+    let pack_with = |rego: &str| {
+        let meta = "id: r\ntitle: t\ndomain: acme\nseverity: warning\nkinds: [Pod]\n\
+                    description: d\nremediation: r\nexample: e\n";
+        PolicyPack::from_files(
+            [
+                ("acme/r/rule.yaml".to_string(), meta.to_string()),
+                ("acme/r/policy.rego".to_string(), rego.to_string()),
+            ],
+            "custom",
+        )
+        .unwrap()
+    };
+    let compile = |rego: &str| {
+        CompiledPack::compile(&pack_with(rego), &serde_json::json!({}), |_| true)
+            .unwrap_err()
+            .to_string()
+    };
+    let head = "package plumbline.rules.r\n\nimport rego.v1\n\n";
+    let e = compile(&format!(
+        "{head}violation contains v if {{\n\tx := json.patch({{}}, [])\n\tv := {{\"msg\": \"m\", \"path\": \"\"}}\n}}\n"
+    ));
+    assert!(e.contains("json.patch") && e.contains("OPA builtin"), "{e}");
+    let e = compile(&format!(
+        "{head}violation contains v if {{\n\tx := jsn.marshal(1)\n\tv := {{\"msg\": x, \"path\": \"\"}}\n}}\n"
+    ));
+    assert!(e.contains("neither a regorus builtin nor an OPA"), "{e}");
+    let e = compile(&format!("{head}violation contains v if {{\n\tv := \n}}\n"));
+    assert!(e.contains("acme/r/policy.rego:6:"), "{e}");
+    let e = compile("package acme.r\n\nimport rego.v1\n\nviolation := set()\n");
+    assert!(
+        e.contains("package is `data.acme.r`, expected `data.plumbline.rules.r`"),
+        "{e}"
+    );
+}
+
+/// The direct conversion gives what the JSON text round trip it replaced gave.
+#[test]
+fn to_json_matches_the_serializer() {
+    let texts = [
+        r#"{"a": [1, -2, 3.5, 1e300, 18446744073709551615, 0.1], "b": null, "c": true, "d": "x\"y", "e": {}}"#,
+        r#"[{"k": [[], {"z": 1.0}]}, "s", false, -9223372036854775808]"#,
+    ];
+    for t in texts {
+        let v = RValue::from_json_str(t).expect("value");
+        let old: serde_json::Value =
+            serde_json::from_str(&v.to_json_str().expect("text")).expect("json");
+        assert_eq!(to_json(&v), old, "{t}");
+    }
+    let mut set = std::collections::BTreeSet::new();
+    set.insert(RValue::from("b"));
+    set.insert(RValue::from(2u64));
+    let v = RValue::from(set);
+    let old: serde_json::Value =
+        serde_json::from_str(&v.to_json_str().expect("text")).expect("json");
+    assert_eq!(to_json(&v), old);
+    assert_eq!(to_json(&RValue::Undefined), serde_json::Value::Null);
+}

@@ -1,0 +1,104 @@
+use super::*;
+
+/// Builders of consecutive parts, merged, build what adding every object in order builds.
+#[test]
+fn merged_parts_equal_one_builder() {
+    let text = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: a, labels: {x: "1"}}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q1, namespace: a}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i1, namespace: a}
+spec: {rules: [{host: Shop.example, http: {paths: [{path: /}]}}]}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q2, namespace: a}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: a, labels: {x: "2"}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: p, namespace: b}
+spec: {selector: {matchLabels: {app: x}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i2, namespace: b}
+spec: {rules: [{host: shop.example}]}
+---
+apiVersion: traefik.io/v1alpha1
+kind: Middleware
+metadata: {name: m, namespace: b}
+spec: {headers: {}}
+---
+apiVersion: traefik.io/v1alpha1
+kind: Middleware
+metadata: {name: m, namespace: b}
+spec: {redirectScheme: {}}
+"#;
+    let (objects, problems) =
+        crate::object::objects_from_source(&crate::Source::new("in.yaml", text));
+    assert!(problems.is_empty(), "{problems:?}");
+    let resolver = Resolver::new(
+        &crate::tenancy::TenancyConfig::default(),
+        &json!({}),
+        "plumbline.yaml",
+    )
+    .expect("resolver");
+    let whole = Inventory::from_objects(&objects, &resolver);
+    for split in 0..=objects.len() {
+        let mut first = InventoryBuilder::default();
+        objects[..split].iter().for_each(|o| first.add(o));
+        let mut second = InventoryBuilder::default();
+        objects[split..].iter().for_each(|o| second.add(o));
+        first.merge(second);
+        assert_eq!(first.finish(&resolver).data, whole.data, "split at {split}");
+    }
+}
+
+#[test]
+fn traefik_match_hosts_and_paths() {
+    assert_eq!(
+        traefik_hosts("Host(`erp.acme.example`, `ERP.acme.io`) && PathPrefix(`/web`)"),
+        vec![
+            ("erp.acme.example".to_string(), "/web".to_string()),
+            ("erp.acme.io".to_string(), "/web".to_string())
+        ]
+    );
+    assert_eq!(traefik_hosts("HostRegexp(`.*`)"), vec![]);
+    assert_eq!(
+        traefik_hosts("Host(`a.example`)"),
+        vec![("a.example".to_string(), String::new())]
+    );
+}
+
+#[test]
+fn default_deny_policies() {
+    assert!(default_deny(
+        &json!({"podSelector": {}, "policyTypes": ["Ingress"]}),
+        "Ingress"
+    ));
+    assert!(default_deny(&json!({"podSelector": {}}), "Ingress"));
+    assert!(!default_deny(&json!({"podSelector": {}}), "Egress"));
+    assert!(!default_deny(
+        &json!({"podSelector": {"matchLabels": {"app": "odoo"}}, "policyTypes": ["Ingress"]}),
+        "Ingress"
+    ));
+    assert!(!default_deny(
+        &json!({"podSelector": {}, "ingress": [{}]}),
+        "Ingress"
+    ));
+    assert!(default_deny(
+        &json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "egress": []}),
+        "Egress"
+    ));
+}
