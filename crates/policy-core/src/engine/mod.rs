@@ -103,7 +103,7 @@ impl CompiledPack {
 
     /// Set the wall-clock limit of one object's evaluation. It is also each rule's budget: when
     /// the execution of every rule of a kind fails, each rule is evaluated alone within half of
-    /// it, and the rule that exceeds that (or [`MAX_INSTRUCTIONS`]) fails with
+    /// it, and the rule that exceeds that (or its instruction budget, `MAX_INSTRUCTIONS`) fails with
     /// [`BUDGET_EXCEEDED`], naming it (see [`budget_exceeded_rule`]).
     pub fn set_deadline(&mut self, deadline: Option<Duration>) {
         self.deadline = deadline;

@@ -13,7 +13,7 @@ use super::{CompiledPack, RuleOutcome, MAX_INSTRUCTIONS};
 /// How the error of a rule that exceeded its evaluation budget begins.
 pub const BUDGET_EXCEEDED: &str = "evaluation budget exceeded";
 
-/// The rule named by a rule failure (`rule `<id>` failed on …`, as the linter reports engine
+/// The rule named by a rule failure (``rule `<id>` failed on …``, as the linter reports engine
 /// errors) when the failure is an exceeded budget: what the webhook counts per rule.
 pub fn budget_exceeded_rule(message: &str) -> Option<&str> {
     let rest = message.strip_prefix("rule `")?;
