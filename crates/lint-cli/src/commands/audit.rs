@@ -9,10 +9,10 @@ use clap::{Args, ValueEnum};
 use plumbline_cluster::{AuditOptions, ConnectOptions, ReportOptions, Session, NOT_AUDITED};
 use policy_core::{LintOptions, Linter, Severity};
 
-use super::load_pack;
 use crate::emit::human::count;
 use crate::emit::{self, EmitContext, Format};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use policy_core::startup::Startup;
 
 #[derive(Args)]
 pub(crate) struct AuditArgs {
@@ -77,9 +77,7 @@ enum AuditFailOn {
 }
 
 pub(crate) fn run(args: AuditArgs) -> anyhow::Result<u8> {
-    let config = super::load_config(args.config.as_deref())?;
-    let pack = load_pack(&args.pack, &config)?;
-    let config = config.validate(&pack)?;
+    let Startup { pack, config, .. } = super::start(args.config.as_deref(), &args.pack)?;
     let linter = Linter::new(pack, config, LintOptions::default())?;
     let connect = ConnectOptions::new(args.kubeconfig.clone(), args.context.clone());
     let mut options = AuditOptions::default();

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use policy_core::scan::SourceSet;
+use policy_core::startup::{self, Startup};
 use policy_core::{
-    Config, Domain, LintOptions, Linter, PolicyPack, Problem, Report, Severity, Source, ValidConfig,
+    Domain, LintOptions, Linter, PolicyPack, Problem, Report, Severity, Source, ValidConfig,
 };
 
-use super::load_pack;
 use crate::emit::human::count;
 use crate::emit::{self, ConfigUsed, EmitContext, Format};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
@@ -412,14 +412,11 @@ struct Plan {
 
 impl Plan {
     fn load(args: &LintArgs, group: configs::ConfigGroup) -> anyhow::Result<Plan> {
-        let config = match &group.path {
-            Some(p) => Config::load(p)?,
-            None => Config::default(),
-        };
-        let pack = load_pack(&args.pack, &config)?;
-        check_rule_ids(&pack, "--select", &args.select)?;
-        check_rule_ids(&pack, "--ignore", &args.ignore)?;
-        let config = config.validate(&pack)?;
+        let config = startup::read_config(group.path.as_deref())?;
+        let unchecked = Startup::begin(config, &args.pack.choice())?;
+        check_rule_ids(&unchecked.pack, "--select", &args.select)?;
+        check_rule_ids(&unchecked.pack, "--ignore", &args.ignore)?;
+        let Startup { pack, config, .. } = unchecked.check()?;
         let image_facts = if args.verify_signatures || args.signatures_from.is_some() {
             Some(super::verifier(
                 &config,
