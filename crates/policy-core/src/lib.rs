@@ -53,7 +53,7 @@ pub mod yaml;
 pub use config::{Config, ValidConfig};
 pub use engine::{budget_exceeded_rule, CompiledPack, RuleOutcome, Violation, BUDGET_EXCEEDED};
 pub use eval::{pod_spec_pointer, Request};
-pub use finding::{Domain, Finding, Severity, Suppression, SuppressionKind};
+pub use finding::{Domain, Finding, RelatedLocation, Severity, Suppression, SuppressionKind};
 pub use imagefacts::{ImageContext, ImageFact, ImageFacts, SignatureFact, SignatureState};
 pub use inventory::{Inventory, InventoryBuilder, InventoryKind, NamespaceInfo, INVENTORY_KINDS};
 pub use lint::{default_linter, LintOptions, Linter, Report};
