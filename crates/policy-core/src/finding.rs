@@ -240,12 +240,44 @@ pub struct Finding {
     pub end_column: u32,
     /// JSON pointer of the offending field within the object.
     pub path: String,
+    /// Other places the finding is about (the other Ingress claiming the same host); only
+    /// objects read from a file have one, so findings of the webhook and of `audit` have none.
+    /// Not written when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedLocation>,
     /// Rule-specific details.
     #[serde(skip_serializing_if = "serde_json::Value::is_null")]
     pub details: serde_json::Value,
     /// Set when the finding is suppressed (it then does not count toward the exit code).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+}
+
+/// Another place a finding is about: the field of another object, in its file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RelatedLocation {
+    /// What this place is to the finding ("the other Ingress claiming host shop.example").
+    pub message: String,
+    /// The other object.
+    pub object: ObjectRef,
+    /// Its file.
+    pub file: String,
+    /// 0-based document index in that file.
+    pub document: usize,
+    /// 0-based index in the `items` of a `List` document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<usize>,
+    /// 1-based line where the field starts.
+    pub line: u32,
+    /// 1-based column where the field starts.
+    pub column: u32,
+    /// 1-based line where the field ends.
+    pub end_line: u32,
+    /// 1-based column after the field's last character.
+    pub end_column: u32,
+    /// JSON pointer of the field within the other object.
+    pub path: String,
 }
 
 impl Finding {

@@ -13,7 +13,9 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 mod builder;
+mod places;
 pub use builder::InventoryBuilder;
+pub(crate) use places::HostPlaces;
 
 use crate::object::Object;
 use crate::tenancy::Resolver;
@@ -41,6 +43,8 @@ pub struct Inventory {
     pub middlewares: Map<String, Value>,
     /// `input.inventory` as rules see it.
     pub data: Value,
+    /// Where the host claims sit in their files: related locations of host conflicts.
+    pub(crate) places: HostPlaces,
     /// `data` converted for the engine, once per worker thread: a value shared across threads
     /// makes every lookup contend on its atomic reference counts.
     rego: [OnceLock<regorus::Value>; THREAD_SLOTS],

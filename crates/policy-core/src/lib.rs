@@ -55,7 +55,7 @@ pub use plumbline_yaml as yaml;
 pub use config::{Config, ValidConfig};
 pub use engine::{budget_exceeded_rule, CompiledPack, RuleOutcome, Violation, BUDGET_EXCEEDED};
 pub use eval::{pod_spec_pointer, Request};
-pub use finding::{Domain, Finding, Severity, Suppression, SuppressionKind};
+pub use finding::{Domain, Finding, RelatedLocation, Severity, Suppression, SuppressionKind};
 pub use imagefacts::{ImageContext, ImageFact, ImageFacts, SignatureFact, SignatureState};
 pub use inventory::{Inventory, InventoryBuilder, InventoryKind, NamespaceInfo, INVENTORY_KINDS};
 pub use lint::{default_linter, LintOptions, Linter, Report};

@@ -3,6 +3,14 @@
 //! line's), and check the two together. `plumbline` and `plumbline-webhook` differ only in how
 //! they find the configuration (the linter also discovers `plumbline.yaml` upwards) and in what
 //! they build on the result (image verifier, admission settings).
+//!
+//! Start-up runs in two steps, [`Startup::begin`] (configuration read, pack loaded) and
+//! [`Unchecked::check`] (configuration validated against the pack), so that a command can
+//! check its own flags against the pack in between (`plumbline lint --select`, `export
+//! --rule`) and report them before a configuration error, as it always has. [`Startup::load`]
+//! and [`Startup::from_config`] run both steps at once. The linter judges each file by its
+//! nearest `plumbline.yaml`: it starts once per configuration found, each through
+//! [`Startup::begin`] with that configuration's path.
 
 use std::path::{Path, PathBuf};
 
@@ -37,21 +45,62 @@ pub struct Startup {
     pub config: ValidConfig,
 }
 
+/// A configuration and its loaded pack, not yet validated together: the moment to check
+/// command-line choices against the pack before [`Unchecked::check`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Unchecked {
+    /// The pack: built-in, then the config's `policies:`, then [`PackChoice::dirs`].
+    pub pack: PolicyPack,
+    /// The configuration as read, not yet checked against `pack`.
+    pub config: Config,
+}
+
+impl Unchecked {
+    /// Validate the configuration against the pack (rule ids exist, params merged).
+    pub fn check(self) -> Result<Startup, Error> {
+        let config = self.config.validate(&self.pack)?;
+        Ok(Startup {
+            pack: self.pack,
+            config,
+        })
+    }
+}
+
 impl Startup {
     /// Read the configuration at `path` (defaults when `None`) and load its pack.
     pub fn load(path: Option<&Path>, choice: &PackChoice) -> Result<Startup, Error> {
-        let config = match path {
-            Some(p) => Config::load(p)?,
-            None => Config::default(),
-        };
-        Startup::from_config(config, choice)
+        Startup::from_config(read_config(path)?, choice)
     }
 
     /// Load the pack `config` names and validate `config` against it.
     pub fn from_config(config: Config, choice: &PackChoice) -> Result<Startup, Error> {
+        Startup::begin(config, choice)?.check()
+    }
+
+    /// The first step alone: load the pack `config` names, leave the validation to
+    /// [`Unchecked::check`].
+    pub fn begin(config: Config, choice: &PackChoice) -> Result<Unchecked, Error> {
         let pack = load_pack(&config, choice)?;
-        let config = config.validate(&pack)?;
-        Ok(Startup { pack, config })
+        Ok(Unchecked { pack, config })
+    }
+}
+
+/// The configuration at `path`, or the defaults when `None`.
+pub fn read_config(path: Option<&Path>) -> Result<Config, Error> {
+    match path {
+        Some(p) => Config::load(p),
+        None => Ok(Config::default()),
+    }
+}
+
+/// The configuration at `given`, else the nearest `plumbline.yaml` in `dir` or its parents
+/// (`None`: no directory to search), else the defaults. The linter's way; the webhook reads
+/// only a given file.
+pub fn discover_config(given: Option<&Path>, dir: Option<&Path>) -> Result<Config, Error> {
+    match given {
+        Some(p) => Config::load(p),
+        None => read_config(dir.and_then(Config::discover).as_deref()),
     }
 }
 
@@ -89,6 +138,44 @@ mod tests {
             matches!(e, Error::Usage(ref m) if m.contains("--no-builtin")),
             "{e}"
         );
+    }
+
+    #[test]
+    fn begin_loads_the_pack_and_leaves_the_config_unchecked() {
+        let config = Config::parse("version: 1\nrules:\n  ignore: [nope]\n", "p.yaml").unwrap();
+        let unchecked = Startup::begin(config, &PackChoice::default()).unwrap();
+        assert!(unchecked
+            .pack
+            .rule(crate::rule_ids::PSS_PRIVILEGED)
+            .is_some());
+        assert_eq!(unchecked.config.path, "p.yaml");
+        let e = unchecked.check().unwrap_err();
+        assert!(e.to_string().contains("p.yaml:3"), "{e}");
+    }
+
+    #[test]
+    fn discover_finds_the_nearest_config_upwards() {
+        let root = std::env::temp_dir().join(format!("plumbline-startup-{}", std::process::id()));
+        let nested = root.join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        let file = root.join("a").join(crate::config::FILE_NAME);
+        std::fs::write(&file, "version: 1\n").unwrap();
+        let found = discover_config(None, Some(&nested)).unwrap();
+        assert_eq!(found.path, file.display().to_string());
+        // A given file wins over discovery; no file anywhere means the defaults.
+        let other = root.join("other.yaml");
+        std::fs::write(&other, "version: 1\n").unwrap();
+        let given = discover_config(Some(&other), Some(&nested)).unwrap();
+        assert_eq!(given.path, other.display().to_string());
+        let none = discover_config(None, None).unwrap();
+        assert_eq!(none.path, Config::default().path);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_missing_given_config_is_an_error() {
+        let e = read_config(Some(Path::new("/nonexistent/plumbline.yaml"))).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/plumbline.yaml"), "{e}");
     }
 
     #[test]

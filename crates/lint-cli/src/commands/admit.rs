@@ -9,7 +9,9 @@ use clap::Args;
 use policy_core::admission::{review, AdmissionSettings};
 use policy_core::{expand_paths, objects_from_source, LintOptions, Linter, Source};
 
-use super::{load_config, load_pack};
+use policy_core::startup::Startup;
+
+use super::load_config;
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
 #[derive(Args)]
@@ -44,17 +46,17 @@ pub(crate) fn run(args: AdmitArgs) -> anyhow::Result<u8> {
     } else {
         std::fs::read(&args.review).with_context(|| format!("reading {}", args.review.display()))?
     };
-    let config = load_config(args.config.as_deref())?;
-    let pack = load_pack(&args.pack, &config)?;
-    let mut settings = AdmissionSettings::from_config(&config, args.own_namespace.as_deref())?;
+    let unchecked = Startup::begin(load_config(args.config.as_deref())?, &args.pack.choice())?;
+    let mut settings =
+        AdmissionSettings::from_config(&unchecked.config, args.own_namespace.as_deref())?;
     let mut options = LintOptions::default();
     if let Some(at) = &args.at {
         let t = super::lint::parse_instant(at)?;
         options.now = t;
         settings.now = Some(t);
     }
-    let valid = config.validate(&pack)?;
-    let linter = Linter::new(pack, valid, options)?;
+    let Startup { pack, config, .. } = unchecked.check()?;
+    let linter = Linter::new(pack, config, options)?;
     let inventory = if args.cluster.is_empty() {
         policy_core::Inventory::unknown()
     } else {

@@ -6,13 +6,15 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use plumbline_cluster::{AuditOptions, ConnectOptions, ReportOptions, Session, NOT_AUDITED};
-use policy_core::{LintOptions, Linter, Severity};
+use plumbline_cluster::{
+    AuditOptions, ConnectOptions, Listing, ReportOptions, Session, NOT_AUDITED,
+};
+use policy_core::{LintOptions, Linter, Report, Severity};
 
-use super::load_pack;
 use crate::emit::human::count;
 use crate::emit::{self, EmitContext, Format};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use policy_core::startup::Startup;
 
 #[derive(Args)]
 pub(crate) struct AuditArgs {
@@ -77,9 +79,7 @@ enum AuditFailOn {
 }
 
 pub(crate) fn run(args: AuditArgs) -> anyhow::Result<u8> {
-    let config = super::load_config(args.config.as_deref())?;
-    let pack = load_pack(&args.pack, &config)?;
-    let config = config.validate(&pack)?;
+    let Startup { pack, config, .. } = super::start(args.config.as_deref(), &args.pack)?;
     let linter = Linter::new(pack, config, LintOptions::default())?;
     let connect = ConnectOptions::new(args.kubeconfig.clone(), args.context.clone());
     let mut options = AuditOptions::default();
@@ -95,51 +95,64 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<u8> {
         &ReportOptions::new(args.max_results, (now.as_second(), now.subsec_nanosecond())),
     );
     if !args.quiet {
-        eprintln!(
-            "plumbline: audited {} in {} ({} list requests)",
-            count(listing.objects.len(), "object"),
-            count(listing.resources.len(), "resource"),
-            listing.requests
-        );
-        if !listing.absent_kinds.is_empty() {
-            eprintln!(
-                "plumbline: not served by this cluster, so not audited: {}",
-                listing.absent_kinds.join(", ")
-            );
-        }
-        let skipped: Vec<&str> = NOT_AUDITED
-            .iter()
-            .filter(|(id, _)| linter.active_rules().iter().any(|r| r.id == *id))
-            .map(|(id, _)| *id)
-            .collect();
-        if !skipped.is_empty() {
-            eprintln!(
-                "plumbline: rules that judge changes, not live objects, are left out: {}",
-                skipped.join(", ")
-            );
-        }
+        say_what_was_audited(&listing, &linter);
     }
-    let threshold = match args.fail_on {
-        AuditFailOn::Error => Some(Severity::Error),
-        AuditFailOn::Warning => Some(Severity::Warning),
-        AuditFailOn::Info => Some(Severity::Info),
-        AuditFailOn::Never => None,
-    };
+    let threshold = args.fail_on.threshold();
+    write_output(&args, &report, &reports, &linter, threshold)?;
+    if args.write_reports {
+        write_to_cluster(&args, &session, reports)?;
+    }
+    if !report.problems.is_empty() {
+        return Ok(EXIT_ERROR);
+    }
+    Ok(match threshold {
+        Some(s) if report.count_at_least(s) > 0 => EXIT_FINDINGS,
+        _ => EXIT_OK,
+    })
+}
+
+/// On stderr: how much was listed, the kinds the cluster does not serve, the rules left out.
+fn say_what_was_audited(listing: &Listing, linter: &Linter) {
+    eprintln!(
+        "plumbline: audited {} in {} ({} list requests)",
+        count(listing.objects.len(), "object"),
+        count(listing.resources.len(), "resource"),
+        listing.requests
+    );
+    if !listing.absent_kinds.is_empty() {
+        eprintln!(
+            "plumbline: not served by this cluster, so not audited: {}",
+            listing.absent_kinds.join(", ")
+        );
+    }
+    let skipped: Vec<&str> = NOT_AUDITED
+        .iter()
+        .filter(|(id, _)| linter.active_rules().iter().any(|r| r.id == *id))
+        .map(|(id, _)| *id)
+        .collect();
+    if !skipped.is_empty() {
+        eprintln!(
+            "plumbline: rules that judge changes, not live objects, are left out: {}",
+            skipped.join(", ")
+        );
+    }
+}
+
+/// The report in `--format` (a lint format, or the OpenReports objects) to `--output` or stdout.
+fn write_output(
+    args: &AuditArgs,
+    report: &Report,
+    reports: &[serde_json::Value],
+    linter: &Linter,
+    threshold: Option<Severity>,
+) -> anyhow::Result<()> {
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let format = match args.format {
-        AuditFormat::Human => Some(Format::Human),
-        AuditFormat::Json => Some(Format::Json),
-        AuditFormat::Sarif => Some(Format::Sarif),
-        AuditFormat::Junit => Some(Format::Junit),
-        AuditFormat::Github => Some(Format::Github),
-        AuditFormat::Openreports => None,
-    };
-    match format {
+    match args.format.lint_format() {
         Some(format) => {
             let texts = HashMap::new();
             let ctx = EmitContext {
@@ -151,7 +164,7 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<u8> {
                 fail_on: threshold,
                 configs: &[],
             };
-            emit::emitter(format).emit(&report, &ctx, &mut out)?;
+            emit::emitter(format).emit(report, &ctx, &mut out)?;
         }
         None => {
             let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": reports});
@@ -160,27 +173,53 @@ pub(crate) fn run(args: AuditArgs) -> anyhow::Result<u8> {
         }
     }
     out.flush()?;
-    drop(out);
-    if args.write_reports {
-        // A namespace-limited audit saw only part of the cluster-scoped objects: it does not
-        // overwrite the ClusterReport of a full audit.
-        let reports: Vec<_> = reports
-            .into_iter()
-            .filter(|r| args.namespace.is_empty() || r["kind"] != "ClusterReport")
-            .collect();
-        let n = session.write_reports(&reports)?;
-        if !args.quiet {
-            eprintln!(
-                "plumbline: wrote {} (openreports.io/v1alpha1)",
-                count(n, "report")
-            );
+    Ok(())
+}
+
+/// `--write-reports`: apply the reports to the cluster.
+fn write_to_cluster(
+    args: &AuditArgs,
+    session: &Session,
+    reports: Vec<serde_json::Value>,
+) -> anyhow::Result<()> {
+    // A namespace-limited audit saw only part of the cluster-scoped objects: it does not
+    // overwrite the ClusterReport of a full audit.
+    let reports: Vec<_> = reports
+        .into_iter()
+        .filter(|r| args.namespace.is_empty() || r["kind"] != "ClusterReport")
+        .collect();
+    let n = session.write_reports(&reports)?;
+    if !args.quiet {
+        eprintln!(
+            "plumbline: wrote {} (openreports.io/v1alpha1)",
+            count(n, "report")
+        );
+    }
+    Ok(())
+}
+
+impl AuditFormat {
+    /// The lint format it is, or `None` for `openreports`.
+    fn lint_format(self) -> Option<Format> {
+        match self {
+            AuditFormat::Human => Some(Format::Human),
+            AuditFormat::Json => Some(Format::Json),
+            AuditFormat::Sarif => Some(Format::Sarif),
+            AuditFormat::Junit => Some(Format::Junit),
+            AuditFormat::Github => Some(Format::Github),
+            AuditFormat::Openreports => None,
         }
     }
-    if !report.problems.is_empty() {
-        return Ok(EXIT_ERROR);
+}
+
+impl AuditFailOn {
+    /// The severity at or above which findings fail the audit (`None`: never).
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            AuditFailOn::Error => Some(Severity::Error),
+            AuditFailOn::Warning => Some(Severity::Warning),
+            AuditFailOn::Info => Some(Severity::Info),
+            AuditFailOn::Never => None,
+        }
     }
-    Ok(match threshold {
-        Some(s) if report.count_at_least(s) > 0 => EXIT_FINDINGS,
-        _ => EXIT_OK,
-    })
 }

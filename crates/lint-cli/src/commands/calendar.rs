@@ -6,7 +6,6 @@ use anyhow::bail;
 use clap::Args;
 use policy_core::calendar::{rfc3339, Calendars};
 use policy_core::tenancy::Resolver;
-use policy_core::PolicyPack;
 
 use crate::EXIT_OK;
 
@@ -27,8 +26,7 @@ pub(crate) struct CalendarArgs {
 }
 
 pub(crate) fn run(args: CalendarArgs) -> anyhow::Result<u8> {
-    let pack = PolicyPack::builtin()?;
-    let config = super::load_config(args.config.as_deref())?.validate(&pack)?;
+    let config = super::start(args.config.as_deref(), &super::PackArgs::default())?.config;
     let resolver = Resolver::new(&config.config.tenancy, &config.params, &config.config.path)?;
     let calendars = Calendars::new(&config.config.change_control, &config.config.path)?;
     let from = match &args.from {

@@ -7,8 +7,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use policy_core::{LintOptions, Linter};
 
-use super::load_pack;
 use crate::EXIT_OK;
+use policy_core::startup::Startup;
 
 #[derive(Args)]
 pub(crate) struct ExportArgs {
@@ -46,13 +46,13 @@ struct VapArgs {
 pub(crate) fn run(args: ExportArgs) -> anyhow::Result<u8> {
     let ExportWhat::Vap(args) = args.what;
     let config = super::load_config(args.config.as_deref())?;
-    let pack = load_pack(&args.pack, &config)?;
+    let unchecked = Startup::begin(config, &args.pack.choice())?;
     for r in &args.rules {
-        if pack.rule(r).is_none() {
+        if unchecked.pack.rule(r).is_none() {
             anyhow::bail!("--rule {r}: no such rule (see `plumbline rules`)");
         }
     }
-    let config = config.validate(&pack)?;
+    let Startup { pack, config, .. } = unchecked.check()?;
     let linter = Linter::new(pack, config, LintOptions::default())?;
     let export = policy_core::vap::export(&linter, &args.rules)?;
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": export.objects});

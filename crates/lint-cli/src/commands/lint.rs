@@ -1,23 +1,27 @@
 //! `plumbline lint`.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use policy_core::scan::SourceSet;
-use policy_core::{
-    Config, Domain, LintOptions, Linter, PolicyPack, Problem, Report, Severity, Source, ValidConfig,
-};
+use policy_core::{LintOptions, Linter, Problem, Report, Severity, Source};
 
-use super::load_pack;
 use crate::emit::human::count;
-use crate::emit::{self, ConfigUsed, EmitContext, Format};
+use crate::emit::{ConfigUsed, EmitContext, Format};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
 mod configs;
+mod filter;
+mod output;
+mod plan;
+mod progress;
 mod sources;
+
+use plan::Plan;
+use progress::Progress;
 
 #[derive(Args)]
 pub(crate) struct LintArgs {
@@ -101,9 +105,6 @@ pub(crate) struct LintArgs {
     color: ColorChoice,
 }
 
-/// Runs over fewer files finish before a progress line would help.
-const PROGRESS_MIN_FILES: usize = 200;
-
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FailOn {
     Error,
@@ -120,7 +121,84 @@ enum ColorChoice {
 }
 
 pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
-    let formats = resolve_formats(&args.format, &args.output)?;
+    let formats = output::resolve_formats(&args.format, &args.output)?;
+    let stdin_name = stdin_name(&args)?;
+    let file_paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let file_paths: Vec<PathBuf> = file_paths
+        .into_iter()
+        .filter(|p| p.as_os_str() != "-")
+        .collect();
+    let (files, expand_problems, mut skipped) = Source::expand(&file_paths, args.follow_symlinks);
+    let cwd = std::env::current_dir().context("the working directory")?;
+    let (groups, walked_configs) =
+        configs::group(args.config.as_deref(), files, stdin_name.as_deref(), &cwd);
+    let mut plans = Vec::with_capacity(groups.len());
+    for group in groups {
+        plans.push(Plan::load(&args, group)?);
+    }
+    if args.show_config {
+        return plan::show_config(&plans);
+    }
+    let now = args.at.as_deref().map(parse_instant).transpose()?;
+    let baselines: Vec<PathBuf> = (args.baseline.iter().chain(&args.write_baseline))
+        .cloned()
+        .collect();
+    filter::keep_manifests(
+        &mut plans,
+        &file_paths,
+        &walked_configs,
+        &baselines,
+        &args.exclude,
+        &mut skipped,
+    );
+    let explicit_names: HashSet<String> = file_paths
+        .iter()
+        .map(|p| filter::display_name(p))
+        .chain(std::iter::once(
+            stdin_name.clone().unwrap_or_else(|| "-".into()),
+        ))
+        .collect();
+    let mut run = run_plans(&args, plans, now, stdin_name.as_deref())?;
+    let Some(linter) = run.linters.first() else {
+        bail!("no configuration to lint with");
+    };
+    run.report.problems.extend(expand_problems);
+    run.report.problems.extend(run.input_problems);
+    let problem_texts = run.linted.texts(
+        (run.report.problems.iter())
+            .filter(|p| p.document.is_some())
+            .map(|p| p.file.as_str()),
+    );
+    sources::explain_problems(&mut run.report, &problem_texts, &explicit_names);
+    drop(problem_texts);
+    run.report.notes.extend(skipped);
+    apply_baselines(&args, &mut run.report)?;
+    let threshold = args.fail_on.threshold();
+    let owned_texts = output::quoted_texts(&formats, &run.report, &run.linted);
+    let texts: HashMap<&str, &str> = owned_texts
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let ctx = EmitContext {
+        pack: linter.pack(),
+        texts: &texts,
+        color: false,
+        show_suppressed: args.show_suppressed,
+        quiet: args.quiet,
+        fail_on: threshold,
+        configs: &run.used,
+    };
+    output::write_all(&args, &formats, &run.report, ctx)?;
+    Ok(exit_code(&args, &run.report, threshold))
+}
+
+/// The name standard input is reported under, when `-` is among the paths (`--stdin-filename`,
+/// else `-`); `--stdin-filename` without `-`, or naming a directory, is refused.
+fn stdin_name(args: &LintArgs) -> anyhow::Result<Option<String>> {
     let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     if let Some(name) = &args.stdin_filename {
         if !reads_stdin {
@@ -131,131 +209,52 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         }
         check_stdin_filename(name)?;
     }
-    let stdin_name = args.stdin_filename.as_deref().unwrap_or("-");
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
+    let name = args.stdin_filename.as_deref().unwrap_or("-");
+    Ok(reads_stdin.then(|| name.to_string()))
+}
+
+/// What the runs of every configuration produced together.
+struct Run {
+    report: Report,
+    /// Unreadable sources and standard input (reported after the rule errors).
+    input_problems: Vec<Problem>,
+    /// One linter per configuration, in the order of the plans.
+    linters: Vec<Linter>,
+    /// Which configuration judged how many files.
+    used: Vec<ConfigUsed>,
+    /// What the outputs may quote after the run: the files (read again for code frames) and
+    /// standard input's text, the only source kept in memory.
+    linted: sources::Linted,
+}
+
+/// Lint each plan's files with its configuration (both passes), in the order of the plans;
+/// findings of several configurations are sorted by place.
+fn run_plans(
+    args: &LintArgs,
+    plans: Vec<Plan>,
+    now: Option<jiff::Timestamp>,
+    stdin_name: Option<&str>,
+) -> anyhow::Result<Run> {
+    let progress = Progress::default();
+    let callback = progress.callback(!args.quiet && std::io::stderr().is_terminal());
+    progress.set_total(
+        plans.iter().map(|p| p.group.files.len()).sum::<usize>()
+            + usize::from(stdin_name.is_some()),
+    );
+    let mut run = Run {
+        report: Report::default(),
+        input_problems: Vec::new(),
+        linters: Vec::with_capacity(plans.len()),
+        used: Vec::with_capacity(plans.len()),
+        linted: sources::Linted::default(),
     };
-    let file_paths: Vec<PathBuf> = paths
-        .iter()
-        .filter(|p| p.as_os_str() != "-")
-        .cloned()
-        .collect();
-    let stdin_read = reads_stdin;
-    let (files, expand_problems, mut skipped) = Source::expand(&file_paths, args.follow_symlinks);
-    let cwd = std::env::current_dir().context("the working directory")?;
-    let (groups, walked_configs) = configs::group(
-        args.config.as_deref(),
-        files,
-        stdin_read.then_some(stdin_name),
-        &cwd,
-    );
-    let mut plans = Vec::with_capacity(groups.len());
-    for group in groups {
-        plans.push(Plan::load(&args, group)?);
-    }
-    if args.show_config {
-        return show_config(&plans);
-    }
-    // A progress line on stderr for long interactive runs only (never in CI logs or pipes).
-    let total_files = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let done_before = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let progress: Option<std::sync::Arc<dyn Fn(usize) + Send + Sync>> =
-        (!args.quiet && std::io::stderr().is_terminal()).then(|| {
-            let total = total_files.clone();
-            let before = done_before.clone();
-            std::sync::Arc::new(move |n: usize| {
-                let total = total.load(std::sync::atomic::Ordering::Relaxed);
-                let n = n + before.load(std::sync::atomic::Ordering::Relaxed);
-                if total >= PROGRESS_MIN_FILES && (n.is_multiple_of(50) || n == total) {
-                    if n == total {
-                        eprint!("\r\x1b[2K");
-                    } else {
-                        eprint!("\r\x1b[2Kplumbline: parsed {n}/{total} files");
-                    }
-                }
-            }) as std::sync::Arc<dyn Fn(usize) + Send + Sync>
-        });
-    let now = args.at.as_deref().map(parse_instant).transpose()?;
-    // Never lint a config or the baseline in use (both live next to the manifests, and
-    // `plumbline init && plumbline lint` would read plumbline.yaml as one); skip excluded paths.
-    let in_use: Vec<PathBuf> = plans
-        .iter()
-        .filter_map(|p| p.group.path.clone())
-        .chain(args.baseline.clone())
-        .chain(args.write_baseline.clone())
-        .filter_map(|p| std::fs::canonicalize(p).ok())
-        .collect();
-    for f in &walked_configs {
-        if file_paths.contains(f) {
-            skipped.push(Problem::file(
-                &display_name(f),
-                "a configuration file (plumbline.yaml of its directory), not a manifest; skipped",
-            ));
-        }
-    }
-    let mut all_excludes: Vec<String> = args.exclude.clone();
-    for plan in &mut plans {
-        let excludes: Vec<String> = args
-            .exclude
-            .iter()
-            .chain(&plan.config.config.exclude)
-            .cloned()
-            .collect();
-        plan.group.files.retain(|f| {
-            let explicit = file_paths.contains(f);
-            let is_in_use = in_use.iter().any(|u| {
-                u.file_name() == f.file_name() && std::fs::canonicalize(f).is_ok_and(|c| c == *u)
-            });
-            if is_in_use {
-                if explicit {
-                    skipped.push(Problem::file(
-                        &display_name(f),
-                        "the configuration or baseline file in use, not a manifest; skipped",
-                    ));
-                }
-                return false;
-            }
-            explicit || !is_excluded(f, &excludes)
-        });
-        all_excludes.extend(plan.config.config.exclude.iter().cloned());
-    }
-    skipped.retain(|n| !is_excluded(Path::new(&n.file), &all_excludes));
-    let explicit_names: HashSet<String> = file_paths
-        .iter()
-        .map(|p| display_name(p))
-        .chain(std::iter::once(stdin_name.to_string()))
-        .collect();
-    total_files.store(
-        plans.iter().map(|p| p.group.files.len()).sum::<usize>() + usize::from(stdin_read),
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    let mut problems: Vec<Problem> = expand_problems;
-    let mut report = Report::default();
-    let mut linters = Vec::with_capacity(plans.len());
-    let mut used = Vec::with_capacity(plans.len());
-    // What the outputs may quote after the run: the files (read again for code frames) and
-    // standard input's text, the only source kept in memory.
-    let mut linted = sources::Linted::default();
     for plan in plans {
-        let mut options = LintOptions::default();
-        options.select = args.select.clone();
-        options.ignore = args.ignore.clone();
-        options.strict = args.strict;
-        options.environment = args.environment.clone();
-        options.image_facts = plan.image_facts;
-        options.progress = progress.clone();
-        // No output format shows them (--format json, sarif, junit, github, human).
-        options.keep_details = false;
-        if let Some(now) = now {
-            options.now = now;
-        }
+        let options = lint_options(args, &plan, now, callback.clone());
         let mut stdin = None;
-        if plan.group.stdin {
-            match Source::stdin(stdin_name) {
+        if let (true, Some(name)) = (plan.group.stdin, stdin_name) {
+            match Source::stdin(name) {
                 Ok(s) => stdin = Some(s),
-                Err(e) => problems.push(e),
+                Err(e) => run.input_problems.push(e),
             }
         }
         let set = sources::Files {
@@ -270,48 +269,66 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
             || policy_core::scan::scan(&set),
         );
         let linter = linter?;
-        problems.extend(unreadable);
+        run.input_problems.extend(unreadable);
         let part = linter.lint_scanned(&set, &scan);
         let readable = scan.readable(set.count());
-        done_before.fetch_add(readable, std::sync::atomic::Ordering::Relaxed);
-        used.push(ConfigUsed {
+        progress.finished(readable);
+        run.used.push(ConfigUsed {
             path: plan.group.path.map(|p| p.display().to_string()),
             files: readable,
         });
-        if report.findings.is_empty() {
-            report.findings = part.findings;
-        } else {
-            report.findings.extend(part.findings);
-        }
-        report.problems.extend(part.problems);
-        report.notes.extend(part.notes);
-        report.objects += part.objects;
-        report.files += readable;
-        linted.add(set, &scan);
-        linters.push(linter);
+        add_part(&mut run.report, part, readable);
+        run.linted.add(set, &scan);
+        run.linters.push(linter);
     }
-    if linters.len() > 1 {
-        report.findings.sort_by(|a, b| {
+    if run.linters.len() > 1 {
+        run.report.findings.sort_by(|a, b| {
             (&a.file, a.document, a.line, a.column, &a.rule, &a.message)
                 .cmp(&(&b.file, b.document, b.line, b.column, &b.rule, &b.message))
         });
     }
-    let Some(linter) = linters.first() else {
-        bail!("no configuration to lint with");
-    };
-    report.problems.extend(problems);
-    let problem_texts = linted.texts(
-        report
-            .problems
-            .iter()
-            .filter(|p| p.document.is_some())
-            .map(|p| p.file.as_str()),
-    );
-    sources::explain_problems(&mut report, &problem_texts, &explicit_names);
-    drop(problem_texts);
-    report.notes.extend(skipped);
+    Ok(run)
+}
+
+/// The options of one configuration's run, from the flags.
+fn lint_options(
+    args: &LintArgs,
+    plan: &Plan,
+    now: Option<jiff::Timestamp>,
+    progress: Option<progress::Callback>,
+) -> LintOptions {
+    let mut options = LintOptions::default();
+    options.select = args.select.clone();
+    options.ignore = args.ignore.clone();
+    options.strict = args.strict;
+    options.environment = args.environment.clone();
+    options.image_facts = plan.image_facts.clone();
+    options.progress = progress;
+    // No output format shows them (--format json, sarif, junit, github, human).
+    options.keep_details = false;
+    if let Some(now) = now {
+        options.now = now;
+    }
+    options
+}
+
+/// Add one configuration's report (of `files` readable files) to the run's.
+fn add_part(report: &mut Report, part: Report, files: usize) {
+    if report.findings.is_empty() {
+        report.findings = part.findings;
+    } else {
+        report.findings.extend(part.findings);
+    }
+    report.problems.extend(part.problems);
+    report.notes.extend(part.notes);
+    report.objects += part.objects;
+    report.files += files;
+}
+
+/// `--write-baseline` records the findings; `--baseline` drops those it knows.
+fn apply_baselines(args: &LintArgs, report: &mut Report) -> anyhow::Result<()> {
     if let Some(path) = &args.write_baseline {
-        let n = crate::baseline::write(&report, path)?;
+        let n = crate::baseline::write(report, path)?;
         eprintln!(
             "plumbline: wrote {} to baseline {}",
             count(n, "finding"),
@@ -319,7 +336,7 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
         );
     }
     if let Some(path) = &args.baseline {
-        let known = crate::baseline::apply(&mut report, path)?;
+        let known = crate::baseline::apply(report, path)?;
         if !args.quiet {
             eprintln!(
                 "plumbline: {} {} in the baseline {} and not reported",
@@ -329,257 +346,34 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
             );
         }
     }
+    Ok(())
+}
 
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    // Only the human format quotes source lines: the files it quotes are read again.
-    let owned_texts = if formats.contains(&Format::Human) {
-        let files = (report.problems.iter().chain(&report.notes))
-            .map(|p| p.file.as_str())
-            .chain(report.findings.iter().map(|f| f.file.as_str()));
-        linted.texts(files)
-    } else {
-        HashMap::new()
-    };
-    let texts: HashMap<&str, &str> = owned_texts
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    for (i, format) in formats.iter().enumerate() {
-        let to_file = args.output.get(i);
-        let color = match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                to_file.is_none()
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none()
-            }
-        };
-        let ctx = EmitContext {
-            pack: linter.pack(),
-            texts: &texts,
-            color,
-            show_suppressed: args.show_suppressed,
-            quiet: args.quiet,
-            fail_on: threshold,
-            configs: &used,
-        };
-        // Written as produced, not through a buffer of the whole output (the JSON of a large
-        // run is as large as its input).
-        match to_file {
-            Some(path) => {
-                let file = std::fs::File::create(path)
-                    .with_context(|| format!("writing {}", path.display()))?;
-                let mut w = std::io::BufWriter::new(file);
-                emit::emitter(*format)
-                    .emit(&report, &ctx, &mut w)
-                    .and_then(|()| w.flush())
-                    .with_context(|| format!("writing {}", path.display()))?;
-            }
-            None => {
-                let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-                emit::emitter(*format).emit(&report, &ctx, &mut w)?;
-                w.flush()?;
-            }
-        }
-    }
-
+/// 2 on input errors; else 0 after `--write-baseline`; else 1 when a finding reaches `--fail-on`.
+fn exit_code(args: &LintArgs, report: &Report, threshold: Option<Severity>) -> u8 {
     if !report.problems.is_empty() {
-        return Ok(EXIT_ERROR);
+        return EXIT_ERROR;
     }
     if args.write_baseline.is_some() {
         // The baseline was written: recording findings is what was asked, not a failure.
-        return Ok(EXIT_OK);
+        return EXIT_OK;
     }
-    Ok(match threshold {
+    match threshold {
         Some(s) if report.count_at_least(s) > 0 => EXIT_FINDINGS,
         _ => EXIT_OK,
-    })
-}
-
-/// One group of files with its configuration loaded and validated, and its pack.
-struct Plan {
-    group: configs::ConfigGroup,
-    config: ValidConfig,
-    pack: PolicyPack,
-    image_facts: Option<std::sync::Arc<dyn policy_core::imagefacts::ImageFacts>>,
-}
-
-impl Plan {
-    fn load(args: &LintArgs, group: configs::ConfigGroup) -> anyhow::Result<Plan> {
-        let config = match &group.path {
-            Some(p) => Config::load(p)?,
-            None => Config::default(),
-        };
-        let pack = load_pack(&args.pack, &config)?;
-        check_rule_ids(&pack, "--select", &args.select)?;
-        check_rule_ids(&pack, "--ignore", &args.ignore)?;
-        let config = config.validate(&pack)?;
-        let image_facts = if args.verify_signatures || args.signatures_from.is_some() {
-            Some(super::verifier(
-                &config,
-                group.path.as_deref(),
-                args.signatures_from.as_deref(),
-            )?)
-        } else {
-            None
-        };
-        Ok(Plan {
-            group,
-            config,
-            pack,
-            image_facts,
-        })
     }
 }
 
-/// `--show-config`: for each configuration, a comment naming it and what it judges, then the
-/// effective configuration (the file's sections, `params` with every rule default merged) as
-/// JSON; several are separated by `---`, so the output is one YAML stream.
-fn show_config(plans: &[Plan]) -> anyhow::Result<u8> {
-    let mut out = String::new();
-    for (i, plan) in plans.iter().enumerate() {
-        if i > 0 {
-            out.push_str("---\n");
-        }
-        let g = &plan.group;
-        let what = {
-            let mut w = count(g.files.len(), "file");
-            if g.stdin {
-                w.push_str(" and standard input");
-            }
-            w
-        };
-        let mut effective = match &g.path {
-            Some(p) => {
-                out.push_str(&format!("# config: {} (judges {what})\n", p.display()));
-                let text = std::fs::read_to_string(p)
-                    .with_context(|| format!("reading {}", p.display()))?;
-                policy_core::yaml::parse_stream(&text)
-                    .into_iter()
-                    .find_map(Result::ok)
-                    .map_or_else(|| serde_json::json!({}), |d| d.value)
-            }
-            None => {
-                out.push_str(&format!(
-                    "# config: none found, built-in defaults (judges {what}); `plumbline init` writes one\n"
-                ));
-                serde_json::json!({})
-            }
-        };
-        if !effective.is_object() {
-            effective = serde_json::json!({});
-        }
-        effective["params"] = plan.config.params.clone();
-        out.push_str(&serde_json::to_string_pretty(&effective)?);
-        out.push('\n');
-    }
-    print!("{out}");
-    Ok(EXIT_OK)
-}
-
-/// A path as sources and problems name it (without a leading `./`).
-fn display_name(p: &Path) -> String {
-    let s = p.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).to_string()
-}
-
-/// True when a glob of `excludes` matches the path, a run of its components, or its file name.
-fn is_excluded(path: &Path, excludes: &[String]) -> bool {
-    if excludes.is_empty() {
-        return false;
-    }
-    let parts: Vec<String> = path
-        .components()
-        .filter_map(|c| match c {
-            std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
-    excludes.iter().any(|pattern| {
-        // Every run of components is tried, so a leading `**/` or trailing `/**` adds nothing;
-        // `a/**/b` is `a/b` or `a/*/b` (`*` crosses `/`).
-        let mut p = pattern.trim_end_matches('/');
-        p = p.strip_prefix("./").unwrap_or(p);
-        while let Some(rest) = p.strip_prefix("**/") {
-            p = rest;
-        }
-        while let Some(rest) = p.strip_suffix("/**") {
-            p = rest;
-        }
-        let variants = [
-            p.replace("/**/", "/").replace("**", "*"),
-            p.replace("**", "*"),
-        ];
-        variants.iter().any(|v| {
-            (0..parts.len()).any(|i| {
-                (i + 1..=parts.len())
-                    .any(|j| policy_core::config::glob_match(v, &parts[i..j].join("/")))
-            })
-        })
-    })
-}
-
-/// The format a file name implies: `.sarif` (or `.sarif.json`) SARIF, `.json` JSON, `.xml` JUnit.
-fn format_of_file(path: &Path) -> Option<Format> {
-    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-    if name.ends_with(".sarif") || name.ends_with(".sarif.json") {
-        Some(Format::Sarif)
-    } else if name.ends_with(".json") {
-        Some(Format::Json)
-    } else if name.ends_with(".xml") {
-        Some(Format::Junit)
-    } else {
-        None
-    }
-}
-
-fn format_name(f: Format) -> String {
-    f.to_possible_value()
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_default()
-}
-
-/// The format of each output, in order: `--format` as given (each checked against its
-/// `--output`'s extension), else inferred from the `--output` extensions, else human.
-fn resolve_formats(formats: &[Format], outputs: &[PathBuf]) -> anyhow::Result<Vec<Format>> {
-    if formats.is_empty() {
-        if outputs.is_empty() {
-            return Ok(vec![Format::Human]);
-        }
-        return Ok(outputs
-            .iter()
-            .map(|o| format_of_file(o).unwrap_or(Format::Human))
-            .collect());
-    }
-    if outputs.len() > formats.len() {
-        bail!(
-            "--output given {} times for {} --format; pair each --output with a --format \
-             (or give no --format to infer each from its extension)",
-            outputs.len(),
-            formats.len()
-        );
-    }
-    for (f, o) in formats.iter().zip(outputs) {
-        if let Some(implied) = format_of_file(o) {
-            if implied != *f {
-                bail!(
-                    "--format {} does not match --output {}, whose extension means {}; \
-                     use --format {} or another file name (without --format the extension decides)",
-                    format_name(*f),
-                    o.display(),
-                    format_name(implied),
-                    format_name(implied)
-                );
-            }
+impl FailOn {
+    /// The severity at or above which findings fail the run (`None`: never).
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
         }
     }
-    Ok(formats.to_vec())
 }
 
 /// `--stdin-filename` must name a file: findings, SARIF locations and GitHub annotations point
@@ -602,31 +396,6 @@ fn check_stdin_filename(name: &str) -> anyhow::Result<()> {
             "--stdin-filename `{name}` is a directory; name a file, e.g. `{base}rendered.yaml`, \
              so that findings, SARIF results and GitHub annotations point at a file"
         );
-    }
-    Ok(())
-}
-
-/// Every id of `--select`/`--ignore` is a rule id, a domain or `*`; a typo gets the closest one.
-fn check_rule_ids(pack: &PolicyPack, flag: &str, ids: &[String]) -> anyhow::Result<()> {
-    for id in ids {
-        if id == "*" || pack.has_domain(id) || pack.rule(id).is_some() {
-            continue;
-        }
-        let mut candidates: Vec<&str> = pack.rules.iter().map(|r| r.meta.id.as_str()).collect();
-        for d in Domain::ALL.into_iter().chain(pack.domains()) {
-            candidates.push(d.as_str());
-        }
-        let candidates = candidates.into_iter();
-        let best = candidates
-            .map(|c| (policy_core::config::edit_distance(id, c), c))
-            .min()
-            .filter(|(d, c)| *d <= 3.max(c.chars().count() / 3));
-        match best {
-            Some((_, c)) => bail!(
-                "{flag}: unknown rule or domain `{id}`; did you mean `{c}`? (`plumbline rules` lists them)"
-            ),
-            None => bail!("{flag}: unknown rule or domain `{id}`; `plumbline rules` lists them"),
-        }
     }
     Ok(())
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use policy_core::imagefacts::ImageFacts;
-use policy_core::{Config, PackSources, PolicyPack, ValidConfig};
+use policy_core::startup::{self, PackChoice, Startup};
+use policy_core::{Config, PolicyPack, ValidConfig};
 
 use crate::EXIT_OK;
 
@@ -38,16 +39,14 @@ pub(crate) fn verifier(
 
 /// `--config F`, else `plumbline.yaml` in the working directory or its parents, else defaults.
 pub(crate) fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
-    Ok(match path {
-        Some(p) => Config::load(p)?,
-        None => match std::env::current_dir()
-            .ok()
-            .and_then(|d| Config::discover(&d))
-        {
-            Some(p) => Config::load(&p)?,
-            None => Config::default(),
-        },
-    })
+    let cwd = std::env::current_dir().ok();
+    Ok(startup::discover_config(path, cwd.as_deref())?)
+}
+
+/// The configuration of `--config` (or found from the working directory) with its pack loaded
+/// and checked: the start-up the webhook shares, for commands with nothing to check in between.
+pub(crate) fn start(config: Option<&Path>, pack: &PackArgs) -> anyhow::Result<Startup> {
+    Ok(Startup::from_config(load_config(config)?, &pack.choice())?)
 }
 
 /// Which policies a command loads (`--policies DIR`..., `--no-builtin`).
@@ -63,17 +62,17 @@ pub(crate) struct PackArgs {
     pub(crate) no_builtin: bool,
 }
 
-/// The built-in pack (unless `--no-builtin`), plus the config's `policies:` directories, plus
-/// `--policies` directories.
-pub(crate) fn load_pack(args: &PackArgs, config: &Config) -> anyhow::Result<PolicyPack> {
-    let mut dirs = config.policy_dirs();
-    dirs.extend(args.policies.iter().cloned());
-    if args.no_builtin && dirs.is_empty() {
-        bail!("--no-builtin leaves no rules: add --policies DIR or `policies:` in plumbline.yaml");
+impl PackArgs {
+    /// The same choice as policy-core's start-up takes it.
+    pub(crate) fn choice(&self) -> PackChoice {
+        PackChoice::with_dirs(self.policies.clone(), self.no_builtin)
     }
-    let mut sources = PackSources::with_dirs(dirs);
-    sources.builtin = !args.no_builtin;
-    Ok(sources.load()?)
+}
+
+/// The pack alone, for commands that list rules without judging objects (`rules`, `explain`):
+/// the built-in pack (unless `--no-builtin`), the config's `policies:`, then `--policies`.
+pub(crate) fn load_pack(args: &PackArgs, config: &Config) -> anyhow::Result<PolicyPack> {
+    Ok(startup::load_pack(config, &args.choice())?)
 }
 
 /// `plumbline init`.

@@ -18,7 +18,8 @@ use clap::{Args, ValueEnum};
 use policy_core::fixtures::{
     run_rego_tests, run_rule_suite, run_suite_with, CaseResult, SUITE_FILE,
 };
-use policy_core::{PackSources, PolicyPack};
+use policy_core::startup::{self, PackChoice};
+use policy_core::{Config, PolicyPack, Rule};
 
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
@@ -132,29 +133,15 @@ fn test_dir(args: &TestArgs, dir: &Path, outcome: &mut Outcome) -> anyhow::Resul
     if !dir.is_dir() {
         bail!("{}: no such directory", dir.display());
     }
-    // One rule folder: its pack root is two levels up (<root>/<domain>/<rule-id>).
-    let (root, only_rule) = if dir.join("rule.yaml").is_file() {
-        let root = dir
-            .parent()
-            .and_then(Path::parent)
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let id = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        (root.to_path_buf(), Some(id))
-    } else {
-        (dir.to_path_buf(), None)
-    };
+    let (root, only_rule) = pack_root(dir);
     let complete = root.join("params.yaml").is_file() && root.join("lib").is_dir();
     let own = PolicyPack::from_dir(&root)?;
     let pack = if complete {
         own.clone()
     } else {
-        let mut sources = PackSources::with_dirs(vec![root.clone()]);
-        sources.builtin = !args.no_builtin;
-        sources.load()?
+        // The rules beside the built-in pack, loaded as every command loads `--policies DIR`.
+        let choice = PackChoice::with_dirs(vec![root.clone()], args.no_builtin);
+        startup::load_pack(&Config::default(), &choice)?
     };
     let fixtures = args.fixtures.clone().or_else(|| {
         // `policies/` beside `tests/fixtures/`, as in the source tree.
@@ -166,7 +153,6 @@ fn test_dir(args: &TestArgs, dir: &Path, outcome: &mut Outcome) -> anyhow::Resul
         };
         f.is_dir().then_some(f)
     });
-    let verifier = image_verify::Verifier::fixture_facts;
     for rule in &own.rules {
         let meta = &rule.meta;
         if only_rule.as_deref().is_some_and(|id| id != meta.id) {
@@ -179,42 +165,70 @@ fn test_dir(args: &TestArgs, dir: &Path, outcome: &mut Outcome) -> anyhow::Resul
         {
             continue;
         }
-        let folder = Path::new(&rule.rego_path)
-            .parent()
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
-        let fixture_dir = fixtures
-            .as_ref()
-            .map(|f| f.join(meta.domain.as_str()).join(&meta.id))
-            .filter(|d| d.is_dir());
-        if folder.join(SUITE_FILE).is_file() {
-            outcome
-                .cases
-                .extend(run_rule_suite(&pack, &meta.id, &folder));
-        } else if let (Some(f), Some(_)) = (&fixtures, &fixture_dir) {
-            let report = run_suite_with(&pack, f, Some(&meta.id), Some(&verifier));
-            outcome.cases.extend(report.cases);
-            outcome.incomplete.extend(report.incomplete);
-        } else {
-            outcome.incomplete.push(format!(
-                "{}: no suite: add {} with samples (`plumbline new-rule` writes one){}",
-                meta.id,
-                folder.join(SUITE_FILE).display(),
-                fixtures
-                    .as_ref()
-                    .map(|f| format!(
-                        " or fixtures in {}",
-                        f.join(meta.domain.as_str()).join(&meta.id).display()
-                    ))
-                    .unwrap_or_default()
-            ));
-        }
-        let tests = rego_test_files(&folder)?;
-        if !tests.is_empty() {
-            outcome
-                .cases
-                .extend(run_rego_tests(&pack, &meta.id, &tests));
-        }
+        test_rule(&pack, rule, fixtures.as_deref(), outcome)?;
+    }
+    Ok(())
+}
+
+/// The pack root of DIR, and the one rule to test when DIR is a rule folder (whose root is two
+/// levels up: <root>/<domain>/<rule-id>).
+fn pack_root(dir: &Path) -> (PathBuf, Option<String>) {
+    if !dir.join("rule.yaml").is_file() {
+        return (dir.to_path_buf(), None);
+    }
+    let root = dir
+        .parent()
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let id = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (root.to_path_buf(), Some(id))
+}
+
+/// One rule's cases: its folder's suite, else its fixtures, else a note that it has none; then
+/// its Rego unit tests.
+fn test_rule(
+    pack: &PolicyPack,
+    rule: &Rule,
+    fixtures: Option<&Path>,
+    outcome: &mut Outcome,
+) -> anyhow::Result<()> {
+    let meta = &rule.meta;
+    let folder = Path::new(&rule.rego_path)
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let fixture_dir = fixtures
+        .map(|f| f.join(meta.domain.as_str()).join(&meta.id))
+        .filter(|d| d.is_dir());
+    if folder.join(SUITE_FILE).is_file() {
+        outcome
+            .cases
+            .extend(run_rule_suite(pack, &meta.id, &folder));
+    } else if let (Some(f), Some(_)) = (fixtures, &fixture_dir) {
+        let verifier = image_verify::Verifier::fixture_facts;
+        let report = run_suite_with(pack, f, Some(&meta.id), Some(&verifier));
+        outcome.cases.extend(report.cases);
+        outcome.incomplete.extend(report.incomplete);
+    } else {
+        outcome.incomplete.push(format!(
+            "{}: no suite: add {} with samples (`plumbline new-rule` writes one){}",
+            meta.id,
+            folder.join(SUITE_FILE).display(),
+            fixtures
+                .map(|f| format!(
+                    " or fixtures in {}",
+                    f.join(meta.domain.as_str()).join(&meta.id).display()
+                ))
+                .unwrap_or_default()
+        ));
+    }
+    let tests = rego_test_files(&folder)?;
+    if !tests.is_empty() {
+        outcome.cases.extend(run_rego_tests(pack, &meta.id, &tests));
     }
     Ok(())
 }

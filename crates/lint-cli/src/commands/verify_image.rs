@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use clap::Args;
 use policy_core::imagefacts::{ImageContext, SignatureState};
 
-use super::{load_config, load_pack};
 use crate::{ListFormat, EXIT_FINDINGS, EXIT_OK};
 
 #[derive(Args)]
@@ -33,9 +32,7 @@ pub(crate) struct VerifyImageArgs {
 }
 
 pub(crate) fn run(args: VerifyImageArgs) -> anyhow::Result<u8> {
-    let config = load_config(args.config.as_deref())?;
-    let pack = load_pack(&super::PackArgs::default(), &config)?;
-    let config = config.validate(&pack)?;
+    let config = super::start(args.config.as_deref(), &super::PackArgs::default())?.config;
     // Keys are read relative to the config in use, given or found.
     let dir = std::path::Path::new(&config.config.path)
         .parent()

@@ -111,6 +111,7 @@ fn finding(out: &mut dyn Write, st: &Style, ctx: &Frames<'_>, f: &Finding) -> io
         color: severity_color(f.severity),
     };
     frame(out, st, ctx, &f.file, caret, sensitive)?;
+    related_notes(out, st, f)?;
     if let Some(s) = &f.suppressed {
         let exp = s
             .expires
@@ -128,25 +129,48 @@ fn finding(out: &mut dyn Write, st: &Style, ctx: &Frames<'_>, f: &Finding) -> io
             s.reason
         )?;
     }
-    if let Some(meta) = ctx.ctx.pack.rule(&f.rule) {
-        let mut lines = reflow(&meta.remediation, FIX_WIDTH).into_iter();
+    fix_and_see(out, st, ctx, f)?;
+    writeln!(out)
+}
+
+/// The rule's remediation, reflowed, and where to read more.
+fn fix_and_see(out: &mut dyn Write, st: &Style, ctx: &Frames<'_>, f: &Finding) -> io::Result<()> {
+    let Some(meta) = ctx.ctx.pack.rule(&f.rule) else {
+        return Ok(());
+    };
+    let mut lines = reflow(&meta.remediation, FIX_WIDTH).into_iter();
+    writeln!(
+        out,
+        "   {} fix: {}",
+        st.paint("1;34", "="),
+        lines.next().unwrap_or_default()
+    )?;
+    for l in lines {
+        writeln!(out, "          {l}")?;
+    }
+    writeln!(
+        out,
+        "   {} see: plumbline explain {}",
+        st.paint("1;34", "="),
+        f.rule
+    )?;
+    Ok(())
+}
+
+/// One `note:` line per related location (the other Ingress claiming the host), naming where.
+fn related_notes(out: &mut dyn Write, st: &Style, f: &Finding) -> io::Result<()> {
+    for r in &f.related {
         writeln!(
             out,
-            "   {} fix: {}",
+            "   {} note: {} at {}:{}:{}",
             st.paint("1;34", "="),
-            lines.next().unwrap_or_default()
-        )?;
-        for l in lines {
-            writeln!(out, "          {l}")?;
-        }
-        writeln!(
-            out,
-            "   {} see: plumbline explain {}",
-            st.paint("1;34", "="),
-            f.rule
+            r.message,
+            r.file,
+            r.line,
+            r.column
         )?;
     }
-    writeln!(out)
+    Ok(())
 }
 
 fn problem(

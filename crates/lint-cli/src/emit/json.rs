@@ -2,12 +2,25 @@
 
 use std::io::{self, Write};
 
-use policy_core::{Report, Severity};
+use policy_core::{RelatedLocation, Report, Severity};
 use serde_json::{json, Value};
 
 use super::{stream, EmitContext, Emitter};
 
 pub(crate) struct Json;
+
+/// A related location as the findings' own location is written (camelCase end fields).
+fn related(r: &RelatedLocation) -> Value {
+    let mut v = json!({
+        "message": r.message, "object": r.object, "file": r.file, "document": r.document,
+        "line": r.line, "column": r.column, "endLine": r.end_line, "endColumn": r.end_column,
+        "path": r.path,
+    });
+    if let Some(i) = r.item {
+        v["item"] = json!(i);
+    }
+    v
+}
 
 impl Emitter for Json {
     fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()> {
@@ -22,6 +35,9 @@ impl Emitter for Json {
             }
             if let Some(s) = &f.suppressed {
                 v["suppressed"] = json!(s);
+            }
+            if !f.related.is_empty() {
+                v["related"] = f.related.iter().map(related).collect();
             }
             v
         });

@@ -37,19 +37,7 @@ struct Suite<'a> {
 
 impl Emitter for Junit {
     fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let mut suites: BTreeMap<&str, Suite<'_>> = BTreeMap::new();
-        for f in ctx.visible(report) {
-            suites
-                .entry(&f.file)
-                .or_default()
-                .cases
-                .entry((f.document, f.object.to_string()))
-                .or_default()
-                .push(f);
-        }
-        for p in &report.problems {
-            suites.entry(&p.file).or_default().errors.push(p);
-        }
+        let suites = suites(report, ctx);
         let failed = |findings: &Vec<&Finding>| findings.iter().any(|f| ctx.fails(f));
         let suite_failures = |s: &Suite<'_>| s.cases.values().filter(|fs| failed(fs)).count();
         let failures: usize = suites.values().map(suite_failures).sum();
@@ -71,65 +59,100 @@ impl Emitter for Junit {
                 suite.errors.len()
             )?;
             for ((doc, object), findings) in &suite.cases {
-                writeln!(
-                    out,
-                    r#"    <testcase classname="{}" name="{} (document {doc})">"#,
-                    esc(file),
-                    esc(object)
-                )?;
-                let mut passed = Vec::new();
-                for f in findings {
-                    let sup = if f.suppressed.is_some() {
-                        " (suppressed)"
-                    } else {
-                        ""
-                    };
-                    let text = format!(
-                        "{}:{}:{} {} [{}] {}",
-                        f.file, f.line, f.column, f.severity, f.path, f.message
-                    );
-                    if !ctx.fails(f) {
-                        passed.push(format!("{}{sup}: {text}", f.rule));
-                        continue;
-                    }
-                    writeln!(
-                        out,
-                        r#"      <failure type="{}" message="{}{sup}: {}">{}</failure>"#,
-                        esc(&f.rule),
-                        esc(&f.rule),
-                        esc(&f.message),
-                        esc(&text)
-                    )?;
-                }
-                if !passed.is_empty() {
-                    writeln!(
-                        out,
-                        "      <system-out>below --fail-on, not failing:\n{}</system-out>",
-                        esc(&passed.join("\n"))
-                    )?;
-                }
-                writeln!(out, "    </testcase>")?;
+                object_case(out, ctx, file, (*doc, object), findings)?;
             }
             for p in &suite.errors {
-                let doc = p
-                    .document
-                    .map(|d| format!("document {d}"))
-                    .unwrap_or_else(|| "file".into());
-                writeln!(
-                    out,
-                    r#"    <testcase classname="{}" name="{doc}">"#,
-                    esc(file)
-                )?;
-                writeln!(
-                    out,
-                    r#"      <error type="input" message="{}">{}</error>"#,
-                    esc(&p.message),
-                    esc(&p.to_string())
-                )?;
-                writeln!(out, "    </testcase>")?;
+                error_case(out, file, p)?;
             }
             writeln!(out, "  </testsuite>")?;
         }
         writeln!(out, "</testsuites>")
     }
+}
+
+/// The visible findings by file and object, and the input errors by file.
+fn suites<'a>(report: &'a Report, ctx: &EmitContext<'a>) -> BTreeMap<&'a str, Suite<'a>> {
+    let mut suites: BTreeMap<&str, Suite<'_>> = BTreeMap::new();
+    for f in ctx.visible(report) {
+        suites
+            .entry(&f.file)
+            .or_default()
+            .cases
+            .entry((f.document, f.object.to_string()))
+            .or_default()
+            .push(f);
+    }
+    for p in &report.problems {
+        suites.entry(&p.file).or_default().errors.push(p);
+    }
+    suites
+}
+
+/// One object's testcase: a failure per finding at or above `--fail-on`, the others listed in
+/// `<system-out>`.
+fn object_case(
+    out: &mut dyn Write,
+    ctx: &EmitContext<'_>,
+    file: &str,
+    (doc, object): (usize, &str),
+    findings: &[&Finding],
+) -> io::Result<()> {
+    writeln!(
+        out,
+        r#"    <testcase classname="{}" name="{} (document {doc})">"#,
+        esc(file),
+        esc(object)
+    )?;
+    let mut passed = Vec::new();
+    for f in findings {
+        let sup = if f.suppressed.is_some() {
+            " (suppressed)"
+        } else {
+            ""
+        };
+        let text = format!(
+            "{}:{}:{} {} [{}] {}",
+            f.file, f.line, f.column, f.severity, f.path, f.message
+        );
+        if !ctx.fails(f) {
+            passed.push(format!("{}{sup}: {text}", f.rule));
+            continue;
+        }
+        writeln!(
+            out,
+            r#"      <failure type="{}" message="{}{sup}: {}">{}</failure>"#,
+            esc(&f.rule),
+            esc(&f.rule),
+            esc(&f.message),
+            esc(&text)
+        )?;
+    }
+    if !passed.is_empty() {
+        writeln!(
+            out,
+            "      <system-out>below --fail-on, not failing:\n{}</system-out>",
+            esc(&passed.join("\n"))
+        )?;
+    }
+    writeln!(out, "    </testcase>")
+}
+
+/// A testcase with an error for a file or document that could not be read.
+fn error_case(out: &mut dyn Write, file: &str, p: &Problem) -> io::Result<()> {
+    let doc = p
+        .document
+        .map(|d| format!("document {d}"))
+        .unwrap_or_else(|| "file".into());
+    writeln!(
+        out,
+        r#"    <testcase classname="{}" name="{doc}">"#,
+        esc(file)
+    )?;
+    writeln!(
+        out,
+        r#"      <error type="input" message="{}">{}</error>"#,
+        esc(&p.message),
+        esc(&p.to_string())
+    )?;
+    writeln!(out, "    </testcase>")
 }

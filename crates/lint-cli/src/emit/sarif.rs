@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use policy_core::{Finding, Report, Severity, SuppressionKind};
+use policy_core::{Finding, RelatedLocation, Report, Severity, SuppressionKind};
 use serde_json::{json, Value};
 
 use super::{stream, EmitContext, Emitter};
@@ -128,7 +128,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": artifact_uri(&f.file)},
-                "region": region(f),
+                "region": region(f.line, f.column, f.end_line, f.end_column),
             },
             "logicalLocations": [{"fullyQualifiedName": f.object.to_string(), "kind": "object"}],
         }],
@@ -140,6 +140,14 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     }
     if let Some(i) = rule_index {
         r["ruleIndex"] = json!(i);
+    }
+    if !f.related.is_empty() {
+        r["relatedLocations"] = f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(id, l)| related_location(id, l))
+            .collect();
     }
     if let Some(s) = &f.suppressed {
         let kind = match s.kind {
@@ -155,19 +163,33 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     r
 }
 
-/// A finding's region. SARIF's `endColumn` is exclusive, like the finding's; an empty span is a
-/// position only, and a span that ends with its line ends at `endLine` without `endColumn`
-/// (which then means the whole last line).
-fn region(f: &Finding) -> Value {
-    let mut r = json!({"startLine": f.line, "startColumn": f.column});
-    if (f.end_line, f.end_column) <= (f.line, f.column) {
+/// A related location (the other Ingress claiming the host): SARIF `relatedLocations` entry
+/// `id`, with its own region and message, and the other object as its logical location.
+fn related_location(id: usize, l: &RelatedLocation) -> Value {
+    json!({
+        "id": id,
+        "physicalLocation": {
+            "artifactLocation": {"uri": artifact_uri(&l.file)},
+            "region": region(l.line, l.column, l.end_line, l.end_column),
+        },
+        "logicalLocations": [{"fullyQualifiedName": l.object.to_string(), "kind": "object"}],
+        "message": {"text": l.message},
+    })
+}
+
+/// The region of a span (1-based; `end_column` after the last character). SARIF's `endColumn`
+/// is exclusive too; an empty span is a position only, and a span that ends with its line ends
+/// at `endLine` without `endColumn` (which then means the whole last line).
+fn region(line: u32, column: u32, end_line: u32, end_column: u32) -> Value {
+    let mut r = json!({"startLine": line, "startColumn": column});
+    if (end_line, end_column) <= (line, column) {
         return r;
     }
-    if f.end_column == 1 && f.end_line > f.line {
-        r["endLine"] = json!(f.end_line - 1);
+    if end_column == 1 && end_line > line {
+        r["endLine"] = json!(end_line - 1);
     } else {
-        r["endLine"] = json!(f.end_line);
-        r["endColumn"] = json!(f.end_column);
+        r["endLine"] = json!(end_line);
+        r["endColumn"] = json!(end_column);
     }
     r
 }

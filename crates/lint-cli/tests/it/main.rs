@@ -10,6 +10,7 @@ mod examples;
 mod formats;
 mod memory;
 mod output;
+mod related;
 mod secrets;
 mod symlinks;
 mod tutorial;

@@ -159,6 +159,7 @@ impl Evaluator {
         };
         let judged = Judged {
             object,
+            inventory,
             tier: resolved.tier,
             suppressions: &suppressions,
             today: &today,
@@ -276,6 +277,7 @@ impl Evaluator {
         let pack = self.pack_for_this_thread();
         let judged = Judged {
             object,
+            inventory,
             tier: resolved.tier,
             suppressions: &suppressions,
             today: &today,
@@ -400,6 +402,8 @@ impl Evaluator {
                 Ok(violations) => {
                     for v in violations {
                         let span = object.span_of(&v.path, &v.details);
+                        let related =
+                            super::related::related(&meta.id, &v.details, judged.inventory);
                         let mut f = Finding {
                             rule: meta.id.clone(),
                             domain: meta.domain,
@@ -419,6 +423,7 @@ impl Evaluator {
                             end_line: span.end.line,
                             end_column: span.end.column,
                             path: v.path,
+                            related,
                             details: v.details,
                             suppressed: None,
                         };
@@ -479,6 +484,7 @@ impl Evaluator {
 /// annotations and the date (exceptions).
 struct Judged<'a> {
     object: &'a Object,
+    inventory: &'a Inventory,
     tier: Tier,
     suppressions: &'a BTreeMap<String, Annotation>,
     today: &'a str,

@@ -7,6 +7,7 @@
 //! - `images`: `input.images`, every container image parsed, with digest and signature facts;
 //! - `severity`: every finding's severity, decided in one place;
 //! - `suppression`: in-object suppressions and config exemptions, judged and matched;
+//! - `related`: the other places a finding is about (the other claimant of a host);
 //! - `evaluator`: the rules for the object's kind and operation, run on the per-thread pack copy,
 //!   their violations turned into findings.
 //!
@@ -16,6 +17,7 @@
 mod evaluator;
 mod images;
 mod input;
+mod related;
 mod request;
 mod severity;
 mod suppression;

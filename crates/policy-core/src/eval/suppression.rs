@@ -62,6 +62,7 @@ impl Evaluator {
                     end_line: ex.line,
                     end_column: 1,
                     path: format!("/exemptions/{i}/expires"),
+                    related: Vec::new(),
                     details: json!({"exemption": i}),
                     suppressed: None,
                 })

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
-use super::{Inventory, NamespaceInfo};
+use super::{HostPlaces, Inventory, NamespaceInfo};
 use crate::object::Object;
 use crate::tenancy::Resolver;
 
@@ -24,6 +24,8 @@ pub struct InventoryBuilder {
     storage_classes: Map<String, Value>,
     middlewares: Map<String, Value>,
     backups: Backups,
+    /// Where the host claims sit in their files (for related locations, not for rules).
+    places: HostPlaces,
 }
 
 /// The lists every namespace entry holds, appended to in object order.
@@ -33,7 +35,7 @@ fn new_space() -> Value {
     json!({"resourceQuotas": [], "limitRanges": [], "networkPolicies": []})
 }
 
-fn is_traefik(o: &Object) -> bool {
+pub(super) fn is_traefik(o: &Object) -> bool {
     matches!(o.reference.group(), "traefik.io" | "traefik.containo.us")
 }
 
@@ -74,7 +76,7 @@ fn default_deny(spec: &Value, direction: &str) -> bool {
 }
 
 /// Hosts and paths of a Traefik `match` expression: Host(`a`, `b`) && PathPrefix(`/x`).
-fn traefik_hosts(rule: &str) -> Vec<(String, String)> {
+pub(super) fn traefik_hosts(rule: &str) -> Vec<(String, String)> {
     let args = |func: &str| -> Vec<String> {
         let mut out = Vec::new();
         let mut rest = rule;
@@ -111,6 +113,7 @@ fn traefik_hosts(rule: &str) -> Vec<(String, String)> {
 impl InventoryBuilder {
     /// Fold one object in.
     pub fn add(&mut self, o: &Object) {
+        self.places.add(o);
         let kind = o.reference.kind.as_str();
         if kind == "StorageClass" && o.reference.group() == "storage.k8s.io" {
             let default = o.value["metadata"]["annotations"]
@@ -221,6 +224,7 @@ impl InventoryBuilder {
             }
         }
         self.hosts.extend(later.hosts);
+        self.places.merge(later.places);
         for (ns, list) in later.pdbs {
             self.pdbs.entry(ns).or_default().extend(list);
         }
@@ -257,11 +261,13 @@ impl InventoryBuilder {
             storage_classes,
             middlewares,
             backups,
+            places,
         } = self;
         let mut inv = Inventory {
             known: true,
             namespaces: known_namespaces,
             middlewares,
+            places,
             ..Inventory::default()
         };
         for (name, info) in &inv.namespaces {
@@ -355,7 +361,7 @@ impl Backups {
 
 /// An HTTP path as host-conflict checks compare it: no path and "/" both mean the whole host, and
 /// a trailing "/" does not matter (Kubernetes' Prefix matching ignores it).
-fn norm_path(path: &str) -> &str {
+pub(super) fn norm_path(path: &str) -> &str {
     match path.trim_end_matches('/') {
         "" => "/",
         p => p,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use policy_core::scan::{Scan, SourceSet};
 use policy_core::{Problem, Report, Source};
 
-use super::display_name;
+use super::filter::display_name;
 
 /// The sources of one configuration's files: standard input first (read once, kept), then the
 /// files, read from disk by each pass.
