@@ -22,6 +22,7 @@ use policy_core::{objects_from_source, Config, LintOptions, Linter, PolicyPack, 
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
+#[allow(clippy::too_many_lines)] // a test tool's main, one pass read top to bottom
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config_path: Option<PathBuf> = None;
     let mut data_path: Option<PathBuf> = None;

@@ -41,6 +41,7 @@ fn findings(out: &std::process::Output) -> BTreeSet<(String, String, u64)> {
 /// silently disappeared. Now the built-in findings stay and the custom ones are added, with
 /// their custom domain in JSON and SARIF; `--no-builtin` leaves only the custom ones.
 #[test]
+#[allow(clippy::too_many_lines)] // one scenario, read top to bottom
 fn policies_flag_keeps_the_builtin_findings_and_adds_custom_ones() {
     // The ERP stack has built-in findings; the tutorial's Odoo installs an unlisted module.
     let manifest = root().join("examples/erp-stack");

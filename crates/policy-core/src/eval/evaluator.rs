@@ -312,23 +312,8 @@ impl Evaluator {
             if rules.is_empty() {
                 continue;
             }
-            let mut input = self.input(object, inventory, &suppressions, &resolved, request);
-            input.object = &view.object;
-            input.custom_resource = Some(&view.info);
-            input.images = super::images::images_in(
-                view.object.pointer(crate::workloads::VIEW_POD_SPEC),
-                self.settings.image_facts.as_deref(),
-                &ctx,
-            );
-            let mut outcomes = pack.evaluate(input.to_value(), &rules);
-            for (_, outcome) in &mut outcomes {
-                if let Ok(violations) = outcome {
-                    violations.retain(|v| view.keeps(&v.details));
-                    for v in violations.iter_mut() {
-                        v.path = view.resource_pointer(&v.path);
-                    }
-                }
-            }
+            let input = self.input(object, inventory, &suppressions, &resolved, request);
+            let outcomes = self.view_outcomes(pack, view, &rules, input, &ctx);
             let (f, p) = self.findings(&judged, outcomes);
             for f in f {
                 let seen = findings
@@ -341,6 +326,36 @@ impl Evaluator {
             problems.extend(p);
         }
         (findings, problems)
+    }
+
+    /// The rules' outcomes on one view of a custom resource: `input` (the resource's) with the
+    /// view as its object and the view's images; violations the view does not keep are dropped,
+    /// the others located at the resource's own fields.
+    fn view_outcomes<'a>(
+        &self,
+        pack: &CompiledPack,
+        view: &'a crate::workloads::View,
+        rules: &[usize],
+        mut input: PolicyInput<'a>,
+        ctx: &ImageContext<'_>,
+    ) -> Vec<(usize, RuleOutcome)> {
+        input.object = &view.object;
+        input.custom_resource = Some(&view.info);
+        input.images = super::images::images_in(
+            view.object.pointer(crate::workloads::VIEW_POD_SPEC),
+            self.settings.image_facts.as_deref(),
+            ctx,
+        );
+        let mut outcomes = pack.evaluate(input.to_value(), rules);
+        for (_, outcome) in &mut outcomes {
+            if let Ok(violations) = outcome {
+                violations.retain(|v| view.keeps(&v.details));
+                for v in violations.iter_mut() {
+                    v.path = view.resource_pointer(&v.path);
+                }
+            }
+        }
+        outcomes
     }
 
     /// The Pod Security level, read as Pod Security Admission reads it: the Namespace's

@@ -174,6 +174,7 @@ fn pss_fail_fixtures_give_exactly_their_rule() {
 /// judges a rule folder: every object of a fail file gets a finding of the rule, no object of a
 /// pass file does (objects annotated `plumbline.dev/fixture: context` are not judged).
 #[test]
+#[allow(clippy::too_many_lines)] // one table of cases, read top to bottom
 fn parameter_cases_give_their_verdicts() {
     let pack = PolicyPack::from_dir(&root().join("policies")).unwrap();
     let fixtures = root().join("tests/fixtures");

@@ -25,6 +25,7 @@
 //! Everything stays on 127.0.0.1 and every loop is bounded in count and time.
 
 #![allow(clippy::unwrap_used)] // a benchmark: failing loudly is the point
+#![allow(clippy::too_many_lines)] // a benchmark's phases read best in order, as tests do
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
