@@ -13,6 +13,9 @@
 
 #![allow(clippy::unwrap_used)] // a profiling harness: failing loudly is the point
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[allow(dead_code)]
 #[path = "../benches/load/review.rs"]
 mod review;

@@ -16,6 +16,11 @@ use policy_core::admission::AdmissionSettings;
 use policy_core::startup::{PackChoice, Startup};
 use policy_core::{Config, LintOptions, Linter};
 
+/// Evaluation allocates and frees many small values per review; mimalloc (without transparent
+/// huge pages, see the workspace Cargo.toml) takes ~15% off a review's instructions.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Plumbline validating admission webhook.
 #[derive(Parser, Debug)]
 #[command(version, about)]
