@@ -254,110 +254,6 @@ impl Evaluator {
         }
     }
 
-    /// A custom resource of the workloads table: the rules for its own kind judge the resource;
-    /// the workload rules judge each of its views (`crate::workloads`: a pod template, or the
-    /// pod its operator builds from its fields) as they judge a Deployment's template, their
-    /// findings located at the resource's own fields. A finding several views share (a
-    /// metadata label) is kept once.
-    fn check_custom_resource(
-        &self,
-        object: &Object,
-        inventory: &Inventory,
-        request: &Request<'_>,
-        views: &[crate::workloads::View],
-    ) -> (Vec<Finding>, Vec<Problem>) {
-        let all = self.compiled.rules();
-        let for_operation = |i: &usize| all[*i].operations.iter().any(|o| o == request.operation);
-        let today = self.today_at(request.now);
-        let suppressions = self.suppressions(object, &today, request);
-        let resolved = match &request.resolved {
-            Some(r) => r.clone(),
-            None => self.resolve(object, inventory),
-        };
-        let pack = self.pack_for_this_thread();
-        let judged = Judged {
-            object,
-            inventory,
-            tier: resolved.tier,
-            suppressions: &suppressions,
-            today: &today,
-        };
-        let mut findings: Vec<Finding> = Vec::new();
-        let mut problems = Vec::new();
-        let own: Vec<usize> = self
-            .compiled
-            .rules_for_kind(&object.reference.kind)
-            .into_iter()
-            .filter(for_operation)
-            .collect();
-        if !own.is_empty() {
-            let input = self
-                .input(object, inventory, &suppressions, &resolved, request)
-                .to_value();
-            let (f, p) = self.findings(&judged, pack.evaluate(input, &own));
-            findings.extend(f);
-            problems.extend(p);
-        }
-        let ctx = ImageContext {
-            tenant: &resolved.tenant,
-            environment: &resolved.environment,
-            tier: resolved.tier.as_str(),
-            namespace: namespace_of(object),
-        };
-        for view in views {
-            let rules: Vec<usize> = (0..all.len())
-                .filter(|&i| view.judged_by(&all[i].id, &all[i].kinds, &all[i].params))
-                .filter(for_operation)
-                .collect();
-            if rules.is_empty() {
-                continue;
-            }
-            let input = self.input(object, inventory, &suppressions, &resolved, request);
-            let outcomes = self.view_outcomes(pack, view, &rules, input, &ctx);
-            let (f, p) = self.findings(&judged, outcomes);
-            for f in f {
-                let seen = findings
-                    .iter()
-                    .any(|g| g.rule == f.rule && g.path == f.path && g.message == f.message);
-                if !seen {
-                    findings.push(f);
-                }
-            }
-            problems.extend(p);
-        }
-        (findings, problems)
-    }
-
-    /// The rules' outcomes on one view of a custom resource: `input` (the resource's) with the
-    /// view as its object and the view's images; violations the view does not keep are dropped,
-    /// the others located at the resource's own fields.
-    fn view_outcomes<'a>(
-        &self,
-        pack: &CompiledPack,
-        view: &'a crate::workloads::View,
-        rules: &[usize],
-        mut input: PolicyInput<'a>,
-        ctx: &ImageContext<'_>,
-    ) -> Vec<(usize, RuleOutcome)> {
-        input.object = &view.object;
-        input.custom_resource = Some(&view.info);
-        input.images = super::images::images_in(
-            view.object.pointer(crate::workloads::VIEW_POD_SPEC),
-            self.settings.image_facts.as_deref(),
-            ctx,
-        );
-        let mut outcomes = pack.evaluate(input.to_value(), rules);
-        for (_, outcome) in &mut outcomes {
-            if let Ok(violations) = outcome {
-                violations.retain(|v| view.keeps(&v.details));
-                for v in violations.iter_mut() {
-                    v.path = view.resource_pointer(&v.path);
-                }
-            }
-        }
-        outcomes
-    }
-
     /// The Pod Security level, read as Pod Security Admission reads it: the Namespace's
     /// `pod-security.kubernetes.io/enforce` label when set (a value other than privileged,
     /// baseline or restricted counts as restricted, as PSA fails closed), else
@@ -403,7 +299,7 @@ impl Evaluator {
     }
 
     /// Findings (with severity and suppression) and problems from the rules' outcomes.
-    fn findings(
+    pub(super) fn findings(
         &self,
         judged: &Judged<'_>,
         outcomes: Vec<(usize, RuleOutcome)>,
@@ -475,7 +371,7 @@ impl Evaluator {
     }
 
     /// The compiled copy of the current rayon worker (compiled now on its first use).
-    fn pack_for_this_thread(&self) -> &CompiledPack {
+    pub(super) fn pack_for_this_thread(&self) -> &CompiledPack {
         match rayon::current_thread_index() {
             Some(i) if i > 0 && !self.per_thread.is_empty() => {
                 self.copy_in(&self.per_thread[(i - 1) % self.per_thread.len()])
@@ -497,16 +393,16 @@ impl Evaluator {
 
 /// What a violation of one object is judged by: its tier (severity), its suppression
 /// annotations and the date (exceptions).
-struct Judged<'a> {
-    object: &'a Object,
-    inventory: &'a Inventory,
-    tier: Tier,
-    suppressions: &'a BTreeMap<String, Annotation>,
-    today: &'a str,
+pub(super) struct Judged<'a> {
+    pub(super) object: &'a Object,
+    pub(super) inventory: &'a Inventory,
+    pub(super) tier: Tier,
+    pub(super) suppressions: &'a BTreeMap<String, Annotation>,
+    pub(super) today: &'a str,
 }
 
 /// The namespace an object is evaluated in: its own, or a Namespace's name.
-fn namespace_of(object: &Object) -> &str {
+pub(super) fn namespace_of(object: &Object) -> &str {
     if object.reference.kind == "Namespace" && object.reference.namespace.is_empty() {
         &object.reference.name
     } else {

@@ -9,11 +9,14 @@
 //! - `suppression`: in-object suppressions and config exemptions, judged and matched;
 //! - `related`: the other places a finding is about (the other claimant of a host);
 //! - `evaluator`: the rules for the object's kind and operation, run on the per-thread pack copy,
-//!   their violations turned into findings.
+//!   their violations turned into findings;
+//! - `custom`: custom resources of the workloads table, judged as themselves and through their
+//!   pod views.
 //!
 //! The linter (`lint`) is the driver over it: sources → objects → inventory → [`Evaluator`] →
 //! report.
 
+mod custom;
 mod evaluator;
 mod images;
 mod input;
