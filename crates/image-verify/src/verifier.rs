@@ -181,6 +181,19 @@ impl Verifier {
         Verifier::new(config, layout)
     }
 
+    /// The verifier a checked configuration's `signing:` asks for, key files read relative to
+    /// the configuration file's folder (the working directory for the built-in defaults). The
+    /// one way both binaries build it.
+    pub fn for_config(
+        config: &policy_core::ValidConfig,
+        layout: Option<&Path>,
+    ) -> Result<Verifier, Error> {
+        let dir = Path::new(&config.config.path)
+            .parent()
+            .unwrap_or(Path::new("."));
+        Verifier::from_config(&config.config.signing, dir, layout)
+    }
+
     /// [`Verifier::from_config`] over an image layout, as the image facts a fixture suite reads
     /// (`policy_core::fixtures::run_suite_with`'s verifier), errors as text.
     pub fn fixture_facts(

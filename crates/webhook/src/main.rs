@@ -226,13 +226,8 @@ fn build(args: &Args, config: Config) -> anyhow::Result<App> {
         .as_array()
         .is_some_and(|k| !k.is_empty())
     {
-        let dir = args
-            .config
-            .as_deref()
-            .and_then(std::path::Path::parent)
-            .unwrap_or(std::path::Path::new("."));
-        let verifier = image_verify::Verifier::from_config(&valid.config.signing, dir, None)
-            .context("signing configuration")?;
+        let verifier =
+            image_verify::Verifier::for_config(&valid, None).context("signing configuration")?;
         options.image_facts = Some(Arc::new(verifier));
     }
     let linter = Linter::new(pack, valid, options).context("compiling the policy pack")?;

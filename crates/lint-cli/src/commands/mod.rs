@@ -25,15 +25,9 @@ pub(crate) mod verify_image;
 /// The signature verifier for `signing:` in the config; keys are read relative to the config file.
 pub(crate) fn verifier(
     config: &ValidConfig,
-    config_path: Option<&Path>,
     layout: Option<&Path>,
 ) -> anyhow::Result<Arc<dyn ImageFacts>> {
-    let dir = config_path
-        .and_then(Path::parent)
-        .or_else(|| Path::new(&config.config.path).parent())
-        .unwrap_or(Path::new("."));
-    let v = image_verify::Verifier::from_config(&config.config.signing, dir, layout)
-        .context("signing configuration")?;
+    let v = image_verify::Verifier::for_config(config, layout).context("signing configuration")?;
     Ok(Arc::new(v))
 }
 

@@ -34,14 +34,7 @@ pub(crate) struct VerifyImageArgs {
 pub(crate) fn run(args: VerifyImageArgs) -> anyhow::Result<u8> {
     let config = super::start(args.config.as_deref(), &super::PackArgs::default())?.config;
     // Keys are read relative to the config in use, given or found.
-    let dir = std::path::Path::new(&config.config.path)
-        .parent()
-        .unwrap_or(std::path::Path::new("."));
-    let verifier = image_verify::Verifier::from_config(
-        &config.config.signing,
-        dir,
-        args.signatures_from.as_deref(),
-    )?;
+    let verifier = image_verify::Verifier::for_config(&config, args.signatures_from.as_deref())?;
     let tenant = args.tenant.clone().unwrap_or_default();
     let environment = args.environment.clone().unwrap_or_default();
     let ctx = ImageContext {

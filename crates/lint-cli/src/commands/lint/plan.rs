@@ -29,7 +29,6 @@ impl Plan {
         let image_facts = if args.verify_signatures || args.signatures_from.is_some() {
             Some(crate::commands::verifier(
                 &config,
-                group.path.as_deref(),
                 args.signatures_from.as_deref(),
             )?)
         } else {
