@@ -291,6 +291,9 @@ fn pointer_token(key: &str) -> String {
 }
 
 fn suggest(id: &str, pack: &PolicyPack) -> String {
+    if let Some(now) = pack.renamed(id) {
+        return format!(" (renamed `{now}`: use that id)");
+    }
     let best = pack
         .rules
         .iter()

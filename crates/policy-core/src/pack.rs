@@ -78,6 +78,11 @@ pub struct RuleMeta {
     /// replaced rule's domain). Without it, a custom rule reusing an id is a load error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<String>,
+    /// Ids the rule had before it was renamed. A configuration, flag or annotation naming one is
+    /// refused with a message that names the rule's id now (the semantics may have changed with
+    /// the name, so nothing is redirected silently).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub formerly: Vec<String>,
 }
 
 /// Which admission UPDATEs a rule judges (`update:` in `rule.yaml`, `rules.update` in the config).
@@ -206,7 +211,19 @@ impl PolicyPack {
                         }
                     )));
                 }
-                (None, None) => self.rules.push(rule),
+                (None, None) => {
+                    if let Some(now) = self.renamed(&id) {
+                        return Err(err(format!(
+                            "rule id `{id}` is a former id of `{now}` (its `formerly:`); choose another id"
+                        )));
+                    }
+                    if let Some(old) = rule.meta.formerly.iter().find(|f| self.rule(f).is_some()) {
+                        return Err(err(format!(
+                            "`formerly: {old}` names a rule that is loaded; a former id must be free"
+                        )));
+                    }
+                    self.rules.push(rule);
+                }
             }
             self.origins.insert(id, origin);
         }
@@ -235,6 +252,27 @@ impl PolicyPack {
     /// Metadata of a rule by id.
     pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
         self.rules.iter().map(|r| &r.meta).find(|m| m.id == id)
+    }
+
+    /// The id now of the rule that had `old` before it was renamed (`formerly:` in `rule.yaml`).
+    pub fn renamed(&self, old: &str) -> Option<&str> {
+        self.rules
+            .iter()
+            .map(|r| &r.meta)
+            .find(|m| m.formerly.iter().any(|f| f == old))
+            .map(|m| m.id.as_str())
+    }
+
+    /// What `id` names in the pack, for suppression annotations.
+    pub fn named(&self, id: &str) -> crate::suppress::Named {
+        use crate::suppress::Named;
+        if self.rule(id).is_some() {
+            Named::Rule
+        } else if let Some(now) = self.renamed(id) {
+            Named::Renamed(now.to_string())
+        } else {
+            Named::Unknown
+        }
     }
 }
 

@@ -33,12 +33,23 @@ impl Annotation {
     }
 }
 
+/// What the rule id of an annotation names in the pack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    /// A rule of the pack.
+    Rule,
+    /// An id a rule had before it was renamed (`formerly:` in its `rule.yaml`): the rule's id now.
+    Renamed(String),
+    /// Nothing the pack knows.
+    Unknown,
+}
+
 /// Read every suppression annotation of an object, judged as of `today` (YYYY-MM-DD).
-/// `known` tells whether a rule id exists.
+/// `named` tells what a rule id names in the pack.
 pub fn read(
     object: &Value,
     today: &str,
-    known: impl Fn(&str) -> bool,
+    named: impl Fn(&str) -> Named,
 ) -> BTreeMap<String, Annotation> {
     let mut out = BTreeMap::new();
     let Some(annotations) = object["metadata"]["annotations"].as_object() else {
@@ -49,7 +60,7 @@ pub fn read(
             continue;
         };
         let text = value.as_str().unwrap_or_default();
-        let a = parse(text, today, known(rule), rule);
+        let a = parse(text, today, &named(rule), rule);
         out.insert(rule.to_string(), a);
     }
     out
@@ -98,7 +109,7 @@ pub fn govern(
 ) {
     let previous = governance
         .and_then(|g| g.previous)
-        .map(|old| read(old, today, |_| true));
+        .map(|old| read(old, today, |_| Named::Rule));
     for (rule, a) in annotations.iter_mut() {
         if a.problem.is_some() {
             continue;
@@ -163,7 +174,7 @@ fn weakened(old: &Annotation, new: &Annotation) -> Option<String> {
     }
 }
 
-fn parse(text: &str, today: &str, known: bool, rule: &str) -> Annotation {
+fn parse(text: &str, today: &str, named: &Named, rule: &str) -> Annotation {
     let mut reason_parts = Vec::new();
     let mut expires = None;
     for part in text.split(';') {
@@ -175,7 +186,11 @@ fn parse(text: &str, today: &str, known: bool, rule: &str) -> Annotation {
         }
     }
     let reason = reason_parts.join("; ");
-    let problem = if !known {
+    let problem = if let Named::Renamed(now) = named {
+        Some(format!(
+            "suppresses `{rule}`, which was renamed `{now}`: use ignore.plumbline.dev/{now}"
+        ))
+    } else if *named == Named::Unknown {
         Some(format!(
             "suppresses `{rule}`, which is not a rule; `plumbline rules` lists them"
         ))
@@ -211,9 +226,14 @@ mod tests {
             "ignore.plumbline.dev/c": "old; expires=2020-01-01",
             "ignore.plumbline.dev/d": "x; expires=2026-02-30",
             "ignore.plumbline.dev/nope": "x",
+            "ignore.plumbline.dev/old-name": "x",
             "other": "y"
         }}});
-        let s = read(&obj, "2026-11-22", |r| r != "nope");
+        let s = read(&obj, "2026-11-22", |r| match r {
+            "nope" => Named::Unknown,
+            "old-name" => Named::Renamed("new-name".into()),
+            _ => Named::Rule,
+        });
         assert!(s["a"].is_valid());
         assert_eq!(s["a"].reason, "vendor image");
         assert!(s["b"].problem.as_deref().unwrap().contains("no reason"));
@@ -224,11 +244,15 @@ mod tests {
             .unwrap()
             .contains("not a YYYY-MM-DD"));
         assert!(s["nope"].problem.as_deref().unwrap().contains("not a rule"));
-        assert_eq!(s.len(), 5);
+        assert_eq!(
+            s["old-name"].problem.as_deref(),
+            Some("suppresses `old-name`, which was renamed `new-name`: use ignore.plumbline.dev/new-name")
+        );
+        assert_eq!(s.len(), 6);
     }
 
     fn governed(obj: &Value, old: Option<&Value>, allowed: bool) -> BTreeMap<String, Annotation> {
-        let mut s = read(obj, "2026-11-22", |_| true);
+        let mut s = read(obj, "2026-11-22", |_| Named::Rule);
         let g = Governance {
             requester: "alice".into(),
             allowed,
@@ -270,7 +294,7 @@ mod tests {
             "admins cannot suppress unsuppressible rules in-object"
         );
         // Offline: no governance, only suppressibility.
-        let mut s = read(&obj, "2026-11-22", |_| true);
+        let mut s = read(&obj, "2026-11-22", |_| Named::Rule);
         govern(&mut s, "2026-11-22", |r| r != "pss-privileged", None);
         assert!(s["a"].is_valid() && !s["pss-privileged"].is_valid());
     }

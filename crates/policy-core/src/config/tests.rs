@@ -23,6 +23,9 @@ fn unknown_rule_errors_name_their_line() {
             ("version: 1\nrules:\n  severity:\n    image-tag-latest: error\n    nope: warning\n", "p.yaml:5", "rules.severity: unknown rule `nope`"),
             ("version: 1\nrules:\n  update:\n\n    nope: skip\n", "p.yaml:5", "rules.update: unknown rule `nope`"),
             ("version: 1\nexemptions:\n  - reason: r\n    rules:\n      - image-tag-latest\n      - nope\n", "p.yaml:6", "exemption at line 3"),
+            // A renamed rule's former id names the id now (`formerly:` in its rule.yaml).
+            ("version: 1\nrules:\n  select:\n    - pss-ulimits\n", "p.yaml:4", "unknown rule or domain `pss-ulimits` (renamed `container-ulimits`: use that id)"),
+            ("version: 1\nrules:\n  severity:\n    pss-ulimits: error\n", "p.yaml:4", "rules.severity: unknown rule `pss-ulimits` (renamed `container-ulimits`"),
         ];
     for (text, at, says) in cases {
         let e = Config::parse(text, "p.yaml")

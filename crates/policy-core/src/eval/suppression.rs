@@ -87,7 +87,7 @@ impl Evaluator {
         today: &str,
         request: &Request<'_>,
     ) -> BTreeMap<String, suppress::Annotation> {
-        let mut s = suppress::read(&object.value, today, |r| self.pack.rule(r).is_some());
+        let mut s = suppress::read(&object.value, today, |r| self.pack.named(r));
         suppress::govern(
             &mut s,
             today,

@@ -260,6 +260,11 @@ impl Linter {
 fn check_selection(pack: &PolicyPack, options: &LintOptions) -> Result<(), Error> {
     for id in options.select.iter().chain(&options.ignore) {
         let known = id == "*" || pack.has_domain(id) || pack.rule(id).is_some();
+        if let (false, Some(now)) = (known, pack.renamed(id)) {
+            return Err(Error::Usage(format!(
+                "unknown rule or domain `{id}`: renamed `{now}`, use that id"
+            )));
+        }
         if !known {
             return Err(Error::Usage(format!(
                 "unknown rule or domain `{id}`; `plumbline rules` lists rules, domains are {}",

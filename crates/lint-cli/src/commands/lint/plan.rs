@@ -94,6 +94,9 @@ fn check_rule_ids(pack: &PolicyPack, flag: &str, ids: &[String]) -> anyhow::Resu
         if id == "*" || pack.has_domain(id) || pack.rule(id).is_some() {
             continue;
         }
+        if let Some(now) = pack.renamed(id) {
+            bail!("{flag}: unknown rule or domain `{id}`: renamed `{now}`, use that id");
+        }
         let mut candidates: Vec<&str> = pack.rules.iter().map(|r| r.meta.id.as_str()).collect();
         for d in Domain::ALL.into_iter().chain(pack.domains()) {
             candidates.push(d.as_str());
