@@ -12,7 +12,7 @@ use crate::rule_ids::INGRESS_HOST_CONFLICT;
 /// N - 1 others, so without a cap a corpus with a popular host (or N copies of one) writes a
 /// quadratic number of locations: 161,820 for 1,420 findings at 10 copies of the test corpus.
 /// The finding's message and details still name every claimant.
-pub const MAX_RELATED: usize = 10;
+pub(crate) const MAX_RELATED: usize = 10;
 
 /// The related locations of a violation of `rule` with `details` (at most [`MAX_RELATED`]).
 pub(super) fn related(rule: &str, details: &Value, inventory: &Inventory) -> Vec<RelatedLocation> {
