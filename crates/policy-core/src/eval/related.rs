@@ -144,7 +144,7 @@ mod tests {
             .map(|i| {
                 Source::new(
                     format!("shop-{i}.yaml"),
-                    &SHOP_A.replace("team-a", &format!("team-{i}")),
+                    SHOP_A.replace("team-a", &format!("team-{i}")),
                 )
             })
             .collect();
