@@ -57,12 +57,10 @@ fn host_claimants(details: &Value, inventory: &Inventory) -> Vec<RelatedLocation
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Config;
-    use crate::eval::{Evaluator, Request, Settings};
+    use crate::eval::Request;
     use crate::finding::Finding;
     use crate::inventory::Inventory;
     use crate::object::objects_from_source;
-    use crate::pack::PolicyPack;
     use crate::source::Source;
 
     const SHOP_A: &str = "apiVersion: networking.k8s.io/v1\nkind: Ingress\n\
@@ -76,15 +74,7 @@ mod tests {
 
     /// Every finding of the built-in pack on `sources`, judged against their inventory.
     fn findings(sources: &[Source]) -> Vec<Finding> {
-        let pack = PolicyPack::builtin().expect("pack");
-        let config = Config::default().validate(&pack).expect("config");
-        let settings = Settings {
-            now: jiff::Timestamp::now(),
-            strict: false,
-            environment: None,
-            image_facts: None,
-        };
-        let evaluator = Evaluator::new(pack, config, |_| true, settings).expect("evaluator");
+        let evaluator = crate::eval::tests::default_evaluator();
         let objects: Vec<_> = sources
             .iter()
             .flat_map(|s| objects_from_source(s).0)

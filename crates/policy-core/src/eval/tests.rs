@@ -10,7 +10,7 @@ use crate::pack::PolicyPack;
 use crate::source::Source;
 
 /// An evaluator of the built-in pack with the default config, every rule enabled.
-fn default_evaluator() -> Evaluator {
+pub(super) fn default_evaluator() -> Evaluator {
     let pack = PolicyPack::builtin().expect("pack");
     let config = Config::default().validate(&pack).expect("config");
     let settings = Settings {
