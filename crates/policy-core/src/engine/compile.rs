@@ -11,7 +11,7 @@ use regorus::rvm::Program;
 use regorus::Value as RValue;
 
 use super::explain::{explain_engine_error, policy_err};
-use super::CompiledPack;
+use super::{CompiledPack, Group};
 use crate::pack::{PolicyPack, RuleMeta};
 use crate::Error;
 
@@ -33,9 +33,9 @@ impl CompiledPack {
         add_libraries(&mut engine, pack)?;
         let (rules, entry_points) = add_enabled_rules(&mut engine, pack, enabled)?;
         let (by_kind, any_kind) = index_by_kind(&rules);
-        let dispatch = add_dispatch_module(&mut engine, &rules, &by_kind, &any_kind)?;
+        let groups = add_dispatch_module(&mut engine, &rules, &by_kind, &any_kind)?;
         let data = add_params(&mut engine, params)?;
-        let program = compile_program(engine, &rules, &entry_points, &dispatch)?;
+        let program = compile_program(engine, &rules, &entry_points, &groups)?;
         let slow = rules.iter().map(|_| AtomicBool::new(false)).collect();
         Ok(CompiledPack {
             slow,
@@ -45,9 +45,38 @@ impl CompiledPack {
             data,
             by_kind,
             any_kind,
-            dispatch,
+            groups,
             pool: Mutex::new(Vec::new()),
             deadline: None,
+        })
+    }
+}
+
+impl CompiledPack {
+    /// An independent copy of the compiled pack for another worker thread: the program
+    /// serialized and read back (regorus' binary format), so the copy shares no reference-counted
+    /// value with this one (threads sharing them contend on the atomic counts), at a fraction of
+    /// the cost of compiling the pack again. `None` when the program does not read back whole;
+    /// the caller then compiles.
+    pub(crate) fn independent_copy(&self) -> Option<CompiledPack> {
+        use regorus::rvm::program::DeserializationResult;
+        let bytes = self.program.serialize_binary().ok()?;
+        let DeserializationResult::Complete(program) = Program::deserialize_binary(&bytes).ok()?
+        else {
+            return None;
+        };
+        let data = RValue::from_json_str(&self.data.to_json_str().ok()?).ok()?;
+        Some(CompiledPack {
+            slow: self.rules.iter().map(|_| AtomicBool::new(false)).collect(),
+            rules: self.rules.clone(),
+            entry_points: self.entry_points.clone(),
+            program: Arc::new(program),
+            data,
+            by_kind: self.by_kind.clone(),
+            any_kind: self.any_kind.clone(),
+            groups: self.groups.clone(),
+            pool: Mutex::new(Vec::new()),
+            deadline: self.deadline,
         })
     }
 }
@@ -112,20 +141,33 @@ fn index_by_kind(rules: &[RuleMeta]) -> KindIndex {
     (by_kind, any_kind)
 }
 
-/// Add the generated dispatch module and return its entry point by kind (`*` for the rest).
+/// Add the generated dispatch module and return its groups.
 ///
 /// One entry point per kind referencing every rule for it: a single VM execution then evaluates
 /// them all, and shared helpers (containers, pod_spec …) are computed once per object instead of
-/// once per rule.
+/// once per rule. One more group holds the workload rules alone (no rule for any kind): the
+/// pod views of custom resources (`crate::workloads`) are judged by those.
 fn add_dispatch_module(
     engine: &mut regorus::Engine,
     rules: &[RuleMeta],
     by_kind: &HashMap<String, Vec<usize>>,
     any_kind: &[usize],
-) -> Result<HashMap<String, String>, Error> {
-    let mut dispatch = HashMap::new();
+) -> Result<Vec<Group>, Error> {
+    let mut groups = Vec::new();
     let mut module = String::from("package plumbline.dispatch\n\nimport rego.v1\n");
-    for (kind, members) in &dispatch_groups(by_kind, any_kind) {
+    let mut add = |name: &str, members: Vec<usize>, module: &mut String| {
+        module.push_str(&format!("\n{name} := {{\n"));
+        for &i in &members {
+            let r = &rules[i];
+            module.push_str(&format!("\t{:?}: data.{}.violation,\n", r.id, r.package()));
+        }
+        module.push_str("}\n");
+        groups.push(Group {
+            entry: format!("data.plumbline.dispatch.{name}"),
+            members,
+        });
+    };
+    for (kind, members) in dispatch_groups(by_kind, any_kind) {
         if members.is_empty() || !kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '*') {
             continue;
         }
@@ -134,20 +176,20 @@ fn add_dispatch_module(
         } else {
             format!("k_{kind}")
         };
-        module.push_str(&format!("\n{name} := {{\n"));
-        for &i in members {
-            let r = &rules[i];
-            module.push_str(&format!("\t{:?}: data.{}.violation,\n", r.id, r.package()));
-        }
-        module.push_str("}\n");
-        dispatch.insert(kind.clone(), format!("data.plumbline.dispatch.{name}"));
+        add(&name, members, &mut module);
     }
-    if !dispatch.is_empty() {
+    let workload_rules: Vec<usize> = (0..rules.len())
+        .filter(|&i| rules[i].kinds.iter().any(|k| k == "workloads"))
+        .collect();
+    if !workload_rules.is_empty() {
+        add("workload_views", workload_rules, &mut module);
+    }
+    if !groups.is_empty() {
         engine
             .add_policy("dispatch.rego".into(), module)
             .map_err(|e| policy_err("<generated dispatch.rego>", e))?;
     }
-    Ok(dispatch)
+    Ok(groups)
 }
 
 /// Every kind with its rules and the rules for any kind, plus `*` with the latter alone, sorted.
@@ -186,7 +228,7 @@ fn compile_program(
     mut engine: regorus::Engine,
     rules: &[RuleMeta],
     entry_points: &[String],
-    dispatch: &HashMap<String, String>,
+    groups: &[Group],
 ) -> Result<Arc<Program>, Error> {
     let anchor = anchor_entry_point(&mut engine, entry_points)?;
     let compiled = engine
@@ -203,9 +245,9 @@ fn compile_program(
     } else {
         entry_points.iter().map(String::as_str).collect()
     };
-    let mut dispatch_eps: Vec<&String> = dispatch.values().collect();
-    dispatch_eps.sort();
-    eps.extend(dispatch_eps.into_iter().map(String::as_str));
+    let mut dispatch_eps: Vec<&str> = groups.iter().map(|g| g.entry.as_str()).collect();
+    dispatch_eps.sort_unstable();
+    eps.extend(dispatch_eps);
     regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &eps).map_err(
         |e| Error::Policy {
             path: "<pack>".into(),

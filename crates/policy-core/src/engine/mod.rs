@@ -45,6 +45,15 @@ pub struct Violation {
 /// The outcome of evaluating one rule on one input.
 pub type RuleOutcome = Result<Vec<Violation>, String>;
 
+/// A dispatch group: an entry point of the generated `plumbline.dispatch` package whose value
+/// maps each member rule's id to its violations.
+#[derive(Debug, Clone)]
+struct Group {
+    entry: String,
+    /// Rule indices, sorted.
+    members: Vec<usize>,
+}
+
 /// A compiled, thread-safe policy pack.
 pub struct CompiledPack {
     rules: Vec<RuleMeta>,
@@ -53,8 +62,9 @@ pub struct CompiledPack {
     data: RValue,
     by_kind: HashMap<String, Vec<usize>>,
     any_kind: Vec<usize>,
-    /// Entry point evaluating every rule of a kind in one execution, by kind (`*` for the rest).
-    dispatch: HashMap<String, String>,
+    /// Entry points evaluating a set of rules in one execution: every rule of a kind, and the
+    /// workload rules alone.
+    groups: Vec<Group>,
     pool: Mutex<Vec<RegoVM>>,
     deadline: Option<Duration>,
     /// Rules that exceeded their budget once: objects of their kinds are then evaluated rule by

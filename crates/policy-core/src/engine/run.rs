@@ -41,42 +41,55 @@ impl CompiledPack {
         }
     }
 
-    /// Evaluate every rule for `kind` (as [`Self::rules_for_kind`] lists them) in one execution;
-    /// if that fails, each rule alone, so one failing rule does not hide the others' verdicts.
+    /// Evaluate every rule for `kind` (as [`Self::rules_for_kind`] lists them).
     pub fn evaluate_kind(&self, input: RValue, kind: &str) -> Vec<(usize, RuleOutcome)> {
-        let rules = self.rules_for_kind(kind);
-        let key = if self.by_kind.contains_key(kind) {
-            kind
-        } else {
-            "*"
-        };
-        let Some(entry) = self.dispatch.get(key) else {
-            return self.evaluate(input, &rules);
-        };
+        self.evaluate_rules(input, &self.rules_for_kind(kind))
+    }
+
+    /// Evaluate `rules` (indices) against `input` in one execution of the smallest dispatch
+    /// group that holds them all, when there is one at most twice their number; otherwise, or
+    /// if that execution fails, each rule alone ([`Self::evaluate`]), so one failing rule does
+    /// not hide the others' verdicts. One execution computes the helpers the rules share
+    /// (containers, the pod spec …) once instead of once per rule.
+    pub fn evaluate_rules(&self, input: RValue, rules: &[usize]) -> Vec<(usize, RuleOutcome)> {
         if rules.is_empty() {
             return Vec::new();
         }
-        if rules
-            .iter()
-            .any(|&r| self.slow.get(r).is_some_and(|s| s.load(Ordering::Relaxed)))
-        {
-            return self.evaluate(input, &rules);
-        }
+        let Some(group) = self.group_for(rules) else {
+            return self.evaluate(input, rules);
+        };
         let mut vm = match self.checkout() {
             Ok(vm) => vm,
             Err(e) => return rules.iter().map(|&r| (r, Err(e.clone()))).collect(),
         };
         self.arm_timer(&mut vm, self.deadline);
         vm.set_input(input.clone());
-        let result = vm.execute_entry_point_by_name(entry);
+        let result = vm.execute_entry_point_by_name(&group.entry);
         self.checkin(vm);
         match result {
             Ok(all) => rules
                 .iter()
                 .map(|&r| (r, Ok(violations(&all[self.rules[r].id.as_str()]))))
                 .collect(),
-            Err(_) => self.evaluate(input, &rules),
+            Err(_) => self.evaluate(input, rules),
         }
+    }
+
+    /// The smallest dispatch group holding every rule of `rules` and at most twice as many,
+    /// none of whose members has exceeded its budget before (a slow rule is run alone, so it no
+    /// longer stalls the others).
+    pub(super) fn group_for(&self, rules: &[usize]) -> Option<&super::Group> {
+        let slow = |r: &usize| self.slow.get(*r).is_some_and(|s| s.load(Ordering::Relaxed));
+        let candidate = |g: &&super::Group| {
+            g.members.len() <= 2 * rules.len()
+                && rules.iter().all(|r| g.members.binary_search(r).is_ok())
+        };
+        let group = self
+            .groups
+            .iter()
+            .filter(candidate)
+            .min_by_key(|g| g.members.len())?;
+        (!group.members.iter().any(slow)).then_some(group)
     }
 
     fn arm_timer(&self, vm: &mut RegoVM, limit: Option<Duration>) {

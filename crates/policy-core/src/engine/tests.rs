@@ -119,3 +119,78 @@ fn to_json_matches_the_serializer() {
     assert_eq!(to_json(&v), old);
     assert_eq!(to_json(&RValue::Undefined), serde_json::Value::Null);
 }
+
+/// The built-in pack compiled with the default parameters, and a Deployment's policy input.
+fn builtin_and_deployment() -> (CompiledPack, RValue) {
+    let pack = PolicyPack::builtin().unwrap();
+    let config = crate::Config::default().validate(&pack).unwrap();
+    let compiled = CompiledPack::compile(&pack, &config.params, |_| true).unwrap();
+    let input = RValue::from(serde_json::json!({
+        "operation": "CREATE",
+        "namespace": {"name": "erp", "labels": {}, "annotations": {}, "known": false},
+        "object": {
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "odoo", "namespace": "erp"},
+            "spec": {"replicas": 1, "template": {"metadata": {"labels": {"app": "odoo"}},
+                "spec": {"hostNetwork": true, "containers": [
+                    {"name": "odoo", "image": "odoo:latest",
+                     "securityContext": {"privileged": true}},
+                    {"name": "sidecar", "image": "busybox"}
+                ]}}}
+        }
+    }));
+    (compiled, input)
+}
+
+/// Sorted (rule id, outcome) pairs, to compare two evaluations.
+fn by_id(pack: &CompiledPack, out: Vec<(usize, RuleOutcome)>) -> Vec<(String, RuleOutcome)> {
+    let mut v: Vec<_> = out
+        .into_iter()
+        .map(|(i, o)| (pack.rules()[i].id.clone(), o))
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// One execution of a dispatch group gives each rule the verdict it gets alone: for every
+/// rule of a kind, and for a subset of the workload rules (a custom resource's pod view), which
+/// runs the smallest group holding it.
+#[test]
+fn a_dispatch_group_gives_the_verdicts_of_rules_run_alone() {
+    let (pack, input) = builtin_and_deployment();
+    let rules = pack.rules_for_kind("Deployment");
+    let grouped = by_id(&pack, pack.evaluate_kind(input.clone(), "Deployment"));
+    let alone = by_id(&pack, pack.evaluate(input.clone(), &rules));
+    assert_eq!(grouped, alone);
+    assert!(grouped
+        .iter()
+        .any(|(_, o)| o.as_ref().is_ok_and(|v| !v.is_empty())));
+    let workload: Vec<usize> = (0..pack.rules().len())
+        .filter(|&i| pack.rules()[i].kinds.iter().any(|k| k == "workloads"))
+        .filter(|&i| !pack.rules()[i].id.starts_with("pss-"))
+        .collect();
+    let group = pack
+        .group_for(&workload)
+        .expect("a group holds the workload rules");
+    assert!(group.entry.ends_with("workload_views"), "{}", group.entry);
+    let grouped = by_id(&pack, pack.evaluate_rules(input.clone(), &workload));
+    let alone = by_id(&pack, pack.evaluate(input, &workload));
+    assert_eq!(grouped.len(), workload.len());
+    assert_eq!(grouped, alone);
+    // One rule is not worth a group of many: it runs alone.
+    assert!(pack.group_for(&workload[..1]).is_none());
+}
+
+/// A worker thread's copy, read back from the serialized program, judges as the original.
+#[test]
+fn an_independent_copy_judges_as_the_original() {
+    let (pack, input) = builtin_and_deployment();
+    let copy = pack
+        .independent_copy()
+        .expect("the program reads back whole");
+    assert_eq!(copy.rules(), pack.rules());
+    assert_eq!(
+        by_id(&copy, copy.evaluate_kind(input.clone(), "Deployment")),
+        by_id(&pack, pack.evaluate_kind(input, "Deployment"))
+    );
+}

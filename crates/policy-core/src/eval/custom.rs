@@ -54,7 +54,7 @@ impl Evaluator {
             let input = self
                 .input(object, inventory, &suppressions, &resolved, request)
                 .to_value();
-            let (f, p) = self.findings(&judged, pack.evaluate(input, &own));
+            let (f, p) = self.findings(&judged, pack.evaluate_rules(input, &own));
             findings.extend(f);
             problems.extend(p);
         }
@@ -106,7 +106,7 @@ impl Evaluator {
             self.settings.image_facts.as_deref(),
             ctx,
         );
-        let mut outcomes = pack.evaluate(input.to_value(), rules);
+        let mut outcomes = pack.evaluate_rules(input.to_value(), rules);
         for (_, outcome) in &mut outcomes {
             if let Ok(violations) = outcome {
                 violations.retain(|v| view.keeps(&v.details));

@@ -135,13 +135,11 @@ impl Evaluator {
             return self.check_custom_resource(object, inventory, request, &views);
         }
         let mut rules = self.compiled.rules_for_kind(&object.reference.kind);
-        let for_kind = rules.len();
         let all = self.compiled.rules();
         rules.retain(|&i| all[i].operations.iter().any(|o| o == request.operation));
         if rules.is_empty() {
             return (Vec::new(), Vec::new());
         }
-        let every_rule_of_kind = rules.len() == for_kind;
         let today = self.today_at(request.now);
         let suppressions = self.suppressions(object, &today, request);
         let resolved = match &request.resolved {
@@ -152,11 +150,7 @@ impl Evaluator {
             .input(object, inventory, &suppressions, &resolved, request)
             .to_value();
         let pack = self.pack_for_this_thread();
-        let outcomes = if every_rule_of_kind {
-            pack.evaluate_kind(input, &object.reference.kind)
-        } else {
-            pack.evaluate(input, &rules)
-        };
+        let outcomes = pack.evaluate_rules(input, &rules);
         let judged = Judged {
             object,
             inventory,
@@ -380,11 +374,14 @@ impl Evaluator {
         }
     }
 
-    /// The pack copy in `slot`, compiled on first use (the shared one if that fails).
+    /// The pack copy in `slot`, made on first use: the shared program read back from its
+    /// serialized form, or compiled again if that fails (the shared one if that fails too).
     fn copy_in<'a>(&'a self, slot: &'a OnceLock<Option<CompiledPack>>) -> &'a CompiledPack {
         slot.get_or_init(|| {
-            let enabled = |m: &RuleMeta| self.compiled.rules().iter().any(|r| r.id == m.id);
-            CompiledPack::compile(&self.pack, &self.config.params, enabled).ok()
+            self.compiled.independent_copy().or_else(|| {
+                let enabled = |m: &RuleMeta| self.compiled.rules().iter().any(|r| r.id == m.id);
+                CompiledPack::compile(&self.pack, &self.config.params, enabled).ok()
+            })
         })
         .as_ref()
         .unwrap_or(&self.compiled)
