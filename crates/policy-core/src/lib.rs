@@ -53,7 +53,9 @@ pub mod workloads;
 pub use plumbline_yaml as yaml;
 
 pub use config::{Config, ValidConfig};
-pub use engine::{budget_exceeded_rule, CompiledPack, RuleOutcome, Violation, BUDGET_EXCEEDED};
+pub use engine::{
+    budget_exceeded_rule, default_cache_dir, CompiledPack, RuleOutcome, Violation, BUDGET_EXCEEDED,
+};
 pub use eval::{pod_spec_pointer, Request};
 pub use finding::{Domain, Finding, RelatedLocation, Severity, Suppression, SuppressionKind};
 pub use imagefacts::{ImageContext, ImageFact, ImageFacts, SignatureFact, SignatureState};

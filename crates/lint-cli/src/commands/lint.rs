@@ -306,6 +306,7 @@ fn lint_options(
     options.progress = progress;
     // No output format shows them (--format json, sarif, junit, github, human).
     options.keep_details = false;
+    options.compile_cache = policy_core::default_cache_dir();
     if let Some(now) = now {
         options.now = now;
     }

@@ -4,6 +4,7 @@
 //! dispatch group.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
@@ -12,7 +13,7 @@ use regorus::Value as RValue;
 
 use super::explain::{explain_engine_error, policy_err};
 use super::{CompiledPack, Group};
-use crate::pack::{PolicyPack, RuleMeta};
+use crate::pack::{PolicyPack, Rule, RuleMeta};
 use crate::Error;
 
 /// Rule indices by kind (`workloads` expanded to the workload kinds), and the rules of every kind.
@@ -29,16 +30,56 @@ impl CompiledPack {
         params: &serde_json::Value,
         enabled: impl Fn(&RuleMeta) -> bool,
     ) -> Result<CompiledPack, Error> {
-        let mut engine = regorus::Engine::new();
-        add_libraries(&mut engine, pack)?;
-        let (rules, entry_points) = add_enabled_rules(&mut engine, pack, enabled)?;
+        Self::compile_cached(pack, params, enabled, None)
+    }
+
+    /// [`Self::compile`], reading the compiled program from the cache directory `cache` when an
+    /// earlier run compiled the same libraries, rules and parameters with the same build
+    /// (`super::cache`), and writing it there otherwise. The cache is best-effort: a missing,
+    /// unreadable or stale entry means compiling, never an error.
+    pub fn compile_cached(
+        pack: &PolicyPack,
+        params: &serde_json::Value,
+        enabled: impl Fn(&RuleMeta) -> bool,
+        cache: Option<&Path>,
+    ) -> Result<CompiledPack, Error> {
+        let chosen: Vec<&Rule> = pack.rules.iter().filter(|r| enabled(&r.meta)).collect();
+        let key = cache.map(|_| super::cache::key(pack, &chosen, params));
+        let rules: Vec<RuleMeta> = chosen.iter().map(|r| r.meta.clone()).collect();
+        let entry_points: Vec<String> = rules
+            .iter()
+            .map(|m| format!("data.{}.violation", m.package()))
+            .collect();
         let (by_kind, any_kind) = index_by_kind(&rules);
-        let groups = add_dispatch_module(&mut engine, &rules, &by_kind, &any_kind)?;
-        let data = add_params(&mut engine, params)?;
-        let program = compile_program(engine, &rules, &entry_points, &groups)?;
-        let slow = rules.iter().map(|_| AtomicBool::new(false)).collect();
+        let (module, groups) = dispatch_module(&rules, &by_kind, &any_kind);
+        let data = RValue::from(serde_json::json!({ "plumbline": { "params": params } }));
+        let cached = match (cache, &key) {
+            (Some(dir), Some(key)) => super::cache::load(dir, key)
+                .filter(|p| has_entry_points(p, &entry_points, &groups))
+                .map(Arc::new),
+            _ => None,
+        };
+        let program = match cached {
+            Some(program) => program,
+            None => {
+                let mut engine = regorus::Engine::new();
+                add_libraries(&mut engine, pack)?;
+                add_rules(&mut engine, &chosen)?;
+                if !groups.is_empty() {
+                    engine
+                        .add_policy("dispatch.rego".into(), module)
+                        .map_err(|e| policy_err("<generated dispatch.rego>", e))?;
+                }
+                add_params(&mut engine, &data)?;
+                let program = compile_program(engine, &rules, &entry_points, &groups)?;
+                if let (Some(dir), Some(key)) = (cache, &key) {
+                    super::cache::store(dir, key, &program);
+                }
+                program
+            }
+        };
         Ok(CompiledPack {
-            slow,
+            slow: rules.iter().map(|_| AtomicBool::new(false)).collect(),
             rules,
             entry_points,
             program,
@@ -50,6 +91,12 @@ impl CompiledPack {
             deadline: None,
         })
     }
+}
+
+/// Whether a program read from the cache has every entry point the pack evaluates.
+fn has_entry_points(program: &Program, entry_points: &[String], groups: &[Group]) -> bool {
+    let has = |e: &str| program.entry_points.contains_key(e);
+    entry_points.iter().all(|e| has(e)) && groups.iter().all(|g| has(&g.entry))
 }
 
 impl CompiledPack {
@@ -91,16 +138,9 @@ fn add_libraries(engine: &mut regorus::Engine, pack: &PolicyPack) -> Result<(), 
     Ok(())
 }
 
-/// Add the enabled rules, each in the package its id names: their metadata and `violation`
-/// entry points, in pack order.
-fn add_enabled_rules(
-    engine: &mut regorus::Engine,
-    pack: &PolicyPack,
-    enabled: impl Fn(&RuleMeta) -> bool,
-) -> Result<(Vec<RuleMeta>, Vec<String>), Error> {
-    let mut rules = Vec::new();
-    let mut entry_points = Vec::new();
-    for rule in pack.rules.iter().filter(|r| enabled(&r.meta)) {
+/// Add the chosen rules, each in the package its id names (checked).
+fn add_rules(engine: &mut regorus::Engine, chosen: &[&Rule]) -> Result<(), Error> {
+    for rule in chosen {
         let pkg = engine
             .add_policy(rule.rego_path.clone(), rule.rego.clone())
             .map_err(|e| policy_err(&rule.rego_path, e))?;
@@ -111,10 +151,8 @@ fn add_enabled_rules(
                 message: format!("package is `{pkg}`, expected `{expected}`"),
             });
         }
-        entry_points.push(format!("{expected}.violation"));
-        rules.push(rule.meta.clone());
     }
-    Ok((rules, entry_points))
+    Ok(())
 }
 
 /// The rules of each kind they name, and the rules for any kind (`*`).
@@ -141,18 +179,17 @@ fn index_by_kind(rules: &[RuleMeta]) -> KindIndex {
     (by_kind, any_kind)
 }
 
-/// Add the generated dispatch module and return its groups.
+/// The generated dispatch module and its groups.
 ///
 /// One entry point per kind referencing every rule for it: a single VM execution then evaluates
 /// them all, and shared helpers (containers, pod_spec …) are computed once per object instead of
 /// once per rule. One more group holds the workload rules alone (no rule for any kind): the
 /// pod views of custom resources (`crate::workloads`) are judged by those.
-fn add_dispatch_module(
-    engine: &mut regorus::Engine,
+fn dispatch_module(
     rules: &[RuleMeta],
     by_kind: &HashMap<String, Vec<usize>>,
     any_kind: &[usize],
-) -> Result<Vec<Group>, Error> {
+) -> (String, Vec<Group>) {
     let mut groups = Vec::new();
     let mut module = String::from("package plumbline.dispatch\n\nimport rego.v1\n");
     let mut add = |name: &str, members: Vec<usize>, module: &mut String| {
@@ -184,12 +221,7 @@ fn add_dispatch_module(
     if !workload_rules.is_empty() {
         add("workload_views", workload_rules, &mut module);
     }
-    if !groups.is_empty() {
-        engine
-            .add_policy("dispatch.rego".into(), module)
-            .map_err(|e| policy_err("<generated dispatch.rego>", e))?;
-    }
-    Ok(groups)
+    (module, groups)
 }
 
 /// Every kind with its rules and the rules for any kind, plus `*` with the latter alone, sorted.
@@ -212,15 +244,12 @@ fn dispatch_groups(
     groups
 }
 
-/// Add `params` as `data.plumbline.params`; the data every VM is given.
-fn add_params(engine: &mut regorus::Engine, params: &serde_json::Value) -> Result<RValue, Error> {
-    let data = serde_json::json!({ "plumbline": { "params": params } });
-    let data = RValue::from(data);
+/// Add `data` (`{"plumbline": {"params": …}}`), the data every VM is given.
+fn add_params(engine: &mut regorus::Engine, data: &RValue) -> Result<(), Error> {
     engine.add_data(data.clone()).map_err(|e| Error::Policy {
         path: "params".into(),
         message: e.to_string(),
-    })?;
-    Ok(data)
+    })
 }
 
 /// Compile the engine into an RVM program with the rules' and the dispatch groups' entry points.

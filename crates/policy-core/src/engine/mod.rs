@@ -4,6 +4,7 @@
 //! (`data.plumbline.rules.<id>.violation`). Evaluation borrows a VM from a pool, so the compiled
 //! state is shared across threads and each object is evaluated only against the rules for its kind.
 
+mod cache;
 mod compile;
 mod explain;
 mod run;
@@ -21,6 +22,7 @@ use regorus::Value as RValue;
 
 use crate::pack::RuleMeta;
 
+pub use cache::default_cache_dir;
 pub use run::{budget_exceeded_rule, BUDGET_EXCEEDED};
 pub(crate) use violations::{to_json, NO_MSG, NO_PATH};
 

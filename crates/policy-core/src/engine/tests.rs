@@ -194,3 +194,80 @@ fn an_independent_copy_judges_as_the_original() {
         by_id(&pack, pack.evaluate_kind(input, "Deployment"))
     );
 }
+
+/// A program compiled once is read back from the cache directory and judges as a fresh
+/// compilation; a damaged entry is ignored (compiled again), and other parameters are another
+/// entry.
+#[test]
+fn the_compile_cache_reads_back_what_it_wrote_and_ignores_damage() {
+    let (fresh, input) = builtin_and_deployment();
+    let pack = PolicyPack::builtin().unwrap();
+    let params = crate::Config::default().validate(&pack).unwrap().params;
+    let dir = std::env::temp_dir().join(format!("plumbline-cache-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let verdicts = |p: &CompiledPack| by_id(p, p.evaluate_kind(input.clone(), "Deployment"));
+    let first = CompiledPack::compile_cached(&pack, &params, |_| true, Some(&dir)).unwrap();
+    let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let chosen: Vec<&crate::pack::Rule> = pack.rules.iter().collect();
+    let key = cache::key(&pack, &chosen, &params);
+    assert!(cache::load(&dir, &key).is_some());
+    let second = CompiledPack::compile_cached(&pack, &params, |_| true, Some(&dir)).unwrap();
+    assert_eq!(verdicts(&first), verdicts(&fresh));
+    assert_eq!(verdicts(&second), verdicts(&fresh));
+    // A flipped byte in the payload: the checksum refuses it, the pack compiles anyway.
+    let path = entries[0].path();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(cache::load(&dir, &key).is_none());
+    let third = CompiledPack::compile_cached(&pack, &params, |_| true, Some(&dir)).unwrap();
+    assert_eq!(verdicts(&third), verdicts(&fresh));
+    assert!(
+        cache::load(&dir, &key).is_some(),
+        "the entry is written again"
+    );
+    let mut other = params.clone();
+    other["labels"] = serde_json::json!({"required": [{"key": "team"}]});
+    assert_ne!(cache::key(&pack, &chosen, &other), key);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Writing an entry beyond the cache's size removes the least recently used ones.
+#[test]
+fn the_compile_cache_keeps_the_most_recently_used_entries() {
+    let dir = std::env::temp_dir().join(format!("plumbline-cache-lru-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for i in 0..cache::KEEP + 3 {
+        let path = dir.join(format!("pack-{i:04}.bin"));
+        std::fs::write(&path, b"x").unwrap();
+        let age = Duration::from_secs(u64::try_from(i).unwrap());
+        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        f.set_modified(old + age).unwrap();
+    }
+    std::fs::write(dir.join("unrelated.txt"), b"kept").unwrap();
+    let pack = PolicyPack::from_files(Vec::<(String, String)>::new(), "empty").unwrap();
+    let compiled = CompiledPack::compile(&pack, &serde_json::json!({}), |_| true).unwrap();
+    cache::store(&dir, "new", &compiled.program);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), cache::KEEP + 1, "{names:?}");
+    assert!(names.contains(&"unrelated.txt".to_string()));
+    assert!(names.contains(&"pack-new.bin".to_string()));
+    for gone in [
+        "pack-0000.bin",
+        "pack-0001.bin",
+        "pack-0002.bin",
+        "pack-0003.bin",
+    ] {
+        assert!(!names.contains(&gone.to_string()), "{gone} was the oldest");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

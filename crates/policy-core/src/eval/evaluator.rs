@@ -32,7 +32,8 @@ impl Evaluator {
         enabled: impl Fn(&RuleMeta) -> bool,
         settings: Settings,
     ) -> Result<Evaluator, Error> {
-        let compiled = CompiledPack::compile(&pack, &config.params, enabled)?;
+        let cache = settings.compile_cache.as_deref();
+        let compiled = CompiledPack::compile_cached(&pack, &config.params, enabled, cache)?;
         let threads = rayon::current_num_threads().clamp(1, 8);
         let per_thread = (1..threads).map(|_| OnceLock::new()).collect();
         let path = config.config.path.clone();

@@ -50,6 +50,8 @@ pub(crate) struct Settings {
     pub(crate) environment: Option<String>,
     /// Digest and signature facts about images, if configured.
     pub(crate) image_facts: Option<Arc<dyn ImageFacts>>,
+    /// Where compiled programs are kept between runs, if anywhere.
+    pub(crate) compile_cache: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {

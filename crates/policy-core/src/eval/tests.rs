@@ -18,6 +18,7 @@ pub(super) fn default_evaluator() -> Evaluator {
         strict: false,
         environment: None,
         image_facts: None,
+        compile_cache: None,
     };
     Evaluator::new(pack, config, |_| true, settings).expect("evaluator")
 }

@@ -46,6 +46,9 @@ pub struct LintOptions {
     /// Keep each finding's rule-specific `details` in the report (default). The CLI's outputs
     /// never show them, so it drops them: on large inputs they were most of the findings' memory.
     pub keep_details: bool,
+    /// Where compiled programs are kept between runs (`engine::default_cache_dir` is the
+    /// CLI's); `None` (the default): compile every time.
+    pub compile_cache: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for LintOptions {
@@ -57,6 +60,7 @@ impl std::fmt::Debug for LintOptions {
             .field("strict", &self.strict)
             .field("environment", &self.environment)
             .field("keep_details", &self.keep_details)
+            .field("compile_cache", &self.compile_cache)
             .finish_non_exhaustive()
     }
 }
@@ -72,6 +76,7 @@ impl Default for LintOptions {
             image_facts: None,
             progress: None,
             keep_details: true,
+            compile_cache: None,
         }
     }
 }
@@ -142,6 +147,7 @@ impl Linter {
             strict: options.strict,
             environment: options.environment.clone(),
             image_facts: options.image_facts.clone(),
+            compile_cache: options.compile_cache.clone(),
         };
         let evaluator = Evaluator::new(pack, config, enabled, settings)?;
         let waiting = waiting
