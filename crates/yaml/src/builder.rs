@@ -33,8 +33,9 @@ pub(crate) struct Builder {
     stack: Vec<Frame>,
     /// Pointer of the node being built (the parent of the next value).
     pointer: String,
-    /// Length of `pointer` before each open frame's own segment was pushed.
-    pointer_marks: Vec<usize>,
+    /// For each open frame: the length of `pointer` before its own segment was pushed, and its
+    /// node's number in `positions`.
+    pointer_marks: Vec<(usize, usize)>,
     anchors: HashMap<usize, Value>,
     alias_nodes: usize,
     pub(crate) budget: Budget,
@@ -91,7 +92,7 @@ impl Builder {
 
     pub(crate) fn finish(mut self) -> Option<(Value, Positions, Vec<YamlNote>)> {
         // Kept until the document is evaluated: without the growth slack.
-        self.positions.shrink_to_fit();
+        self.positions.seal();
         self.root.map(|v| (v, self.positions, self.notes))
     }
 
@@ -197,7 +198,9 @@ impl Builder {
             if first {
                 // A mapping in a sequence (`- name: web`) has no key of its own: a
                 // finding about it underlines its first key.
-                self.positions.underline_if_empty(&self.pointer, kspan);
+                if let Some(&(_, node)) = self.pointer_marks.last() {
+                    self.positions.underline_if_empty(node, kspan);
+                }
             }
         }
     }
@@ -224,10 +227,12 @@ impl Builder {
         }
         let entry_span = self.entry_span(pos);
         let pos = self.entry_pos(pos);
-        self.pointer_marks.push(self.pointer.len());
+        let mark = self.pointer.len();
         self.push_child_segment();
-        self.positions
+        let node = self
+            .positions
             .insert(&self.pointer, pos, entry_span, entry_span, false);
+        self.pointer_marks.push((mark, node));
         self.stack.push(if is_seq {
             Frame::Seq {
                 items: Vec::new(),
@@ -250,7 +255,7 @@ impl Builder {
             .stack
             .pop()
             .ok_or_else(|| (pos, "unbalanced collection end".to_string()))?;
-        let mark = self.pointer_marks.pop().unwrap_or(0);
+        let (mark, _) = self.pointer_marks.pop().unwrap_or_default();
         self.pointer.truncate(mark);
         let (value, anchor) = match frame {
             Frame::Seq { items, anchor } => (Value::Array(items), anchor),
