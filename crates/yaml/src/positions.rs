@@ -210,12 +210,13 @@ impl Positions {
     /// twice (as a map would), and drop the growth slack (an index is kept until its document is
     /// evaluated).
     pub(crate) fn seal(&mut self) {
-        let keys = &self.keys;
-        // Stable: of a pointer indexed twice, the last one indexed stays last.
+        let keys = self.keys.as_bytes();
+        let key = |s: &Slot| keys.get(s.at..s.end).unwrap_or_default();
+        // Of a pointer indexed twice, the one indexed last (further in `keys`) sorts last.
         self.slots
-            .sort_by(|a, b| key_of(keys, a).cmp(key_of(keys, b)));
+            .sort_unstable_by(|a, b| key(a).cmp(key(b)).then(a.at.cmp(&b.at)));
         self.slots.dedup_by(|next, kept| {
-            let same = key_of(keys, next) == key_of(keys, kept);
+            let same = key(next) == key(kept);
             if same {
                 *kept = *next;
             }
