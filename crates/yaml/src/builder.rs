@@ -47,18 +47,20 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
-    pub(crate) fn new(first_line: u32, limits: YamlLimits, budget: Budget) -> Self {
+    /// A builder for a document of about `lines` lines.
+    pub(crate) fn new(first_line: u32, limits: YamlLimits, budget: Budget, lines: usize) -> Self {
         Builder {
             first_line,
             limits,
-            stack: Vec::new(),
-            pointer: String::new(),
-            pointer_marks: Vec::new(),
+            // Working space, dropped with the builder: room for a usual depth from the start.
+            stack: Vec::with_capacity(16),
+            pointer: String::with_capacity(256),
+            pointer_marks: Vec::with_capacity(16),
             anchors: HashMap::new(),
             alias_nodes: 0,
             budget,
             over_budget: None,
-            positions: Positions::default(),
+            positions: Positions::with_capacity(lines),
             notes: Vec::new(),
             root: None,
         }

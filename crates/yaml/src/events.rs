@@ -5,7 +5,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as ParserSpan};
 use serde_json::Value;
 
 use crate::builder::Builder;
-use crate::documents::next_newline;
+use crate::documents::{count_bytes, next_newline};
 use crate::limits::Budget;
 use crate::{Position, Positions, YamlLimits, YamlNote};
 
@@ -31,7 +31,8 @@ pub(crate) fn parse_chunk(
     limits: YamlLimits,
     budget: &mut Budget,
 ) -> ChunkResult {
-    let mut b = Builder::new(first_line, limits, *budget);
+    let lines = count_bytes(text.as_bytes(), |b| b == b'\n') + 1;
+    let mut b = Builder::new(first_line, limits, *budget, lines);
     let result = parse_events(text, &mut b);
     *budget = b.budget;
     if let Some(over) = b.over_budget.take() {

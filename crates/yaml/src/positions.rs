@@ -174,6 +174,16 @@ impl Positions {
         self.slots.is_empty()
     }
 
+    /// An empty index with room for about `nodes` nodes (a document has about one a line), up to
+    /// a few thousand: past that, growing costs little next to the nodes themselves.
+    pub(crate) fn with_capacity(nodes: usize) -> Positions {
+        let nodes = nodes.min(4096);
+        Positions {
+            keys: String::with_capacity(nodes * 32),
+            slots: Vec::with_capacity(nodes),
+        }
+    }
+
     fn push(&mut self, pointer: &str, entry: Entry) -> usize {
         let at = self.keys.len();
         self.keys.push_str(pointer);
