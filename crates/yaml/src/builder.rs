@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, ScalarStyle, Span as ParserSpan, Tag};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use crate::limits::{count_nodes, scalar_bytes, Budget};
@@ -32,8 +33,9 @@ pub(crate) struct Builder {
     stack: Vec<Frame>,
     /// Pointer of the node being built (the parent of the next value).
     pointer: String,
-    /// Length of `pointer` before each open frame's own segment was pushed.
-    pointer_marks: Vec<usize>,
+    /// For each open frame: the length of `pointer` before its own segment was pushed, and its
+    /// node's number in `positions`.
+    pointer_marks: Vec<(usize, usize)>,
     anchors: HashMap<usize, Value>,
     alias_nodes: usize,
     pub(crate) budget: Budget,
@@ -45,18 +47,20 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
-    pub(crate) fn new(first_line: u32, limits: YamlLimits, budget: Budget) -> Self {
+    /// A builder for a document of about `lines` lines.
+    pub(crate) fn new(first_line: u32, limits: YamlLimits, budget: Budget, lines: usize) -> Self {
         Builder {
             first_line,
             limits,
-            stack: Vec::new(),
-            pointer: String::new(),
-            pointer_marks: Vec::new(),
+            // Working space, dropped with the builder: room for a usual depth from the start.
+            stack: Vec::with_capacity(16),
+            pointer: String::with_capacity(256),
+            pointer_marks: Vec::with_capacity(16),
             anchors: HashMap::new(),
             alias_nodes: 0,
             budget,
             over_budget: None,
-            positions: Positions::default(),
+            positions: Positions::with_capacity(lines),
             notes: Vec::new(),
             root: None,
         }
@@ -90,20 +94,24 @@ impl Builder {
 
     pub(crate) fn finish(mut self) -> Option<(Value, Positions, Vec<YamlNote>)> {
         // Kept until the document is evaluated: without the growth slack.
-        self.positions.shrink_to_fit();
+        self.positions.seal();
         self.root.map(|v| (v, self.positions, self.notes))
     }
 
-    /// Pointer segment for the next value inside the top frame, or None when the next scalar is
-    /// a mapping key.
-    fn child_segment(&self) -> Option<String> {
+    /// True when the next scalar or alias is the key of the top frame's next entry.
+    fn next_is_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    /// Append the pointer segment of the next value inside the top frame to `pointer` (nothing
+    /// at the root, nor when the next scalar is a mapping key).
+    fn push_child_segment(&mut self) {
         match self.stack.last() {
-            None => Some(String::new()),
-            Some(Frame::Seq { items, .. }) => Some(format!("/{}", items.len())),
+            Some(Frame::Seq { items, .. }) => push_index(&mut self.pointer, items.len()),
             Some(Frame::Map {
                 key: Some((k, ..)), ..
-            }) => Some(format!("/{}", escape(k))),
-            Some(Frame::Map { key: None, .. }) => None,
+            }) => push_key(&mut self.pointer, k),
+            None | Some(Frame::Map { key: None, .. }) => {}
         }
     }
 
@@ -142,15 +150,18 @@ impl Builder {
         span: &ParserSpan,
     ) -> Result<(), (Position, String)> {
         self.spend(pos, 1, text.len())?;
-        if self.child_segment().is_none() {
+        if self.next_is_key() {
             self.key(text, style, tag, pos, span);
             return Ok(());
         }
         let (value, note) = resolve_scalar(text, style, tag);
         if let Some(msg) = note {
-            let seg = self.child_segment().unwrap_or_default();
+            let len = self.pointer.len();
+            self.push_child_segment();
+            let pointer = self.pointer.clone();
+            self.pointer.truncate(len);
             self.notes.push(YamlNote {
-                pointer: format!("{}{}", self.pointer, seg),
+                pointer,
                 position: pos,
                 message: msg,
                 kind: NoteKind::Yaml11,
@@ -189,7 +200,9 @@ impl Builder {
             if first {
                 // A mapping in a sequence (`- name: web`) has no key of its own: a
                 // finding about it underlines its first key.
-                self.positions.underline_if_empty(&self.pointer, kspan);
+                if let Some(&(_, node)) = self.pointer_marks.last() {
+                    self.positions.underline_if_empty(node, kspan);
+                }
             }
         }
     }
@@ -208,16 +221,20 @@ impl Builder {
                 format!("nesting deeper than {}", self.limits.max_depth),
             ));
         }
-        let seg = self.child_segment().ok_or((
-            pos,
-            "a mapping or sequence used as a mapping key".to_string(),
-        ))?;
+        if self.next_is_key() {
+            return Err((
+                pos,
+                "a mapping or sequence used as a mapping key".to_string(),
+            ));
+        }
         let entry_span = self.entry_span(pos);
         let pos = self.entry_pos(pos);
-        self.pointer_marks.push(self.pointer.len());
-        self.pointer.push_str(&seg);
-        self.positions
+        let mark = self.pointer.len();
+        self.push_child_segment();
+        let node = self
+            .positions
             .insert(&self.pointer, pos, entry_span, entry_span, false);
+        self.pointer_marks.push((mark, node));
         self.stack.push(if is_seq {
             Frame::Seq {
                 items: Vec::new(),
@@ -239,8 +256,8 @@ impl Builder {
         let frame = self
             .stack
             .pop()
-            .ok_or((pos, "unbalanced collection end".to_string()))?;
-        let mark = self.pointer_marks.pop().unwrap_or(0);
+            .ok_or_else(|| (pos, "unbalanced collection end".to_string()))?;
+        let (mark, _) = self.pointer_marks.pop().unwrap_or_default();
         self.pointer.truncate(mark);
         let (value, anchor) = match frame {
             Frame::Seq { items, anchor } => (Value::Array(items), anchor),
@@ -263,7 +280,7 @@ impl Builder {
             .anchors
             .get(&id)
             .cloned()
-            .ok_or((pos, "alias to an unknown anchor".to_string()))?;
+            .ok_or_else(|| (pos, "alias to an unknown anchor".to_string()))?;
         let nodes = count_nodes(&value);
         self.alias_nodes += nodes;
         if self.alias_nodes > self.limits.max_alias_nodes {
@@ -276,7 +293,7 @@ impl Builder {
             ));
         }
         self.spend(pos, nodes, scalar_bytes(&value))?;
-        if self.child_segment().is_none() {
+        if self.next_is_key() {
             // An alias used as a key: kubectl only accepts scalar keys.
             let key = match &value {
                 Value::String(s) => s.clone(),
@@ -332,11 +349,10 @@ impl Builder {
         span: Span,
         literal: bool,
     ) -> Result<(), (Position, String)> {
-        let seg = self.child_segment().unwrap_or_default();
         let p = self.entry_pos(pos);
         let key = self.entry_span(pos);
         let len = self.pointer.len();
-        self.pointer.push_str(&seg);
+        self.push_child_segment();
         self.positions.insert(&self.pointer, p, key, span, literal);
         self.pointer.truncate(len);
         self.attach(value)
@@ -363,20 +379,33 @@ impl Builder {
                     merge_into(map, merged, value);
                     return Ok(());
                 }
-                if let Some(i) = merged.iter().position(|m| *m == k) {
-                    merged.swap_remove(i);
-                } else if map.contains_key(&k) {
-                    self.notes.push(YamlNote {
-                        pointer: format!("{}/{}", pointer, escape(&k)),
-                        position: kpos,
-                        message: format!(
-                            "duplicate key `{k}`: the last value wins here, \
-                             but strict parsers (kubectl apply --validate=strict) reject it"
-                        ),
-                        kind: NoteKind::DuplicateKey,
-                    });
+                let merged_key = match merged.iter().position(|m| *m == k) {
+                    Some(i) => {
+                        merged.swap_remove(i);
+                        true
+                    }
+                    None => false,
+                };
+                match map.entry(k) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(value);
+                    }
+                    Entry::Occupied(mut slot) => {
+                        if !merged_key {
+                            let k = slot.key();
+                            self.notes.push(YamlNote {
+                                pointer: format!("{}/{}", pointer, escape(k)),
+                                position: kpos,
+                                message: format!(
+                                    "duplicate key `{k}`: the last value wins here, \
+                                     but strict parsers (kubectl apply --validate=strict) reject it"
+                                ),
+                                kind: NoteKind::DuplicateKey,
+                            });
+                        }
+                        slot.insert(value);
+                    }
                 }
-                map.insert(k, value);
                 Ok(())
             }
         }
@@ -399,4 +428,33 @@ fn merge_into(map: &mut Map<String, Value>, merged: &mut Vec<String>, value: Val
             }
         }
     }
+}
+
+/// Append `/index` to a pointer.
+fn push_index(pointer: &mut String, mut index: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (index % 10) as u8;
+        index /= 10;
+        if index == 0 {
+            break;
+        }
+    }
+    pointer.push('/');
+    pointer.extend(digits[start..].iter().map(|&d| char::from(d)));
+}
+
+/// Append `/key`, escaped as a JSON-pointer segment (RFC 6901, as [`escape`]), to a pointer.
+fn push_key(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    let mut rest = key;
+    while let Some(i) = rest.bytes().position(|b| b == b'~' || b == b'/') {
+        let (text, tail) = rest.split_at(i);
+        pointer.push_str(text);
+        pointer.push_str(if tail.starts_with('~') { "~0" } else { "~1" });
+        rest = &tail[1..];
+    }
+    pointer.push_str(rest);
 }

@@ -5,6 +5,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as ParserSpan};
 use serde_json::Value;
 
 use crate::builder::Builder;
+use crate::documents::{count_bytes, next_newline};
 use crate::limits::Budget;
 use crate::{Position, Positions, YamlLimits, YamlNote};
 
@@ -30,7 +31,8 @@ pub(crate) fn parse_chunk(
     limits: YamlLimits,
     budget: &mut Budget,
 ) -> ChunkResult {
-    let mut b = Builder::new(first_line, limits, *budget);
+    let lines = count_bytes(text.as_bytes(), |b| b == b'\n') + 1;
+    let mut b = Builder::new(first_line, limits, *budget, lines);
     let result = parse_events(text, &mut b);
     *budget = b.budget;
     if let Some(over) = b.over_budget.take() {
@@ -43,8 +45,8 @@ pub(crate) fn parse_chunk(
 fn parse_events(text: &str, b: &mut Builder) -> Result<(), (Position, String)> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = 0usize;
-    // Byte offset of each line's start, computed when the first quoted scalar needs it.
-    let mut line_starts: Option<Vec<usize>> = None;
+    // Byte offset of each line's start, found as far as quoted scalars need them.
+    let mut line_starts = LineStarts { starts: vec![0] };
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(x) => x,
@@ -74,13 +76,14 @@ fn parse_events(text: &str, b: &mut Builder) -> Result<(), (Position, String)> {
                 {
                     // The parser's span of a quoted scalar runs on over a comment after it
                     // (`"a" # b`): end it at its closing quote.
-                    let starts = line_starts.get_or_insert_with(|| {
-                        std::iter::once(0)
-                            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                            .collect()
-                    });
                     let single = matches!(style, ScalarStyle::SingleQuoted);
-                    if let Some((line, col)) = closing_quote(text, starts, &span, single) {
+                    let line_start = span
+                        .start
+                        .line()
+                        .checked_sub(1)
+                        .and_then(|line| line_starts.of(text, line));
+                    let closing = line_start.and_then(|at| closing_quote(text, at, &span, single));
+                    if let Some((line, col)) = closing {
                         span.end = saphyr_parser::Marker::new(span.end.index(), line, col);
                     }
                 }
@@ -91,15 +94,32 @@ fn parse_events(text: &str, b: &mut Builder) -> Result<(), (Position, String)> {
     Ok(())
 }
 
-/// The (1-based line, 0-based column) after the closing quote of the quoted scalar at `span`.
+/// The byte offset where each line of a text starts (the first is 0), found as far as asked.
+struct LineStarts {
+    starts: Vec<usize>,
+}
+
+impl LineStarts {
+    /// Where 0-based line `line` of `text` starts, if it has that many lines.
+    fn of(&mut self, text: &str, line: usize) -> Option<usize> {
+        while self.starts.len() <= line {
+            let last = *self.starts.last()?;
+            let newline = next_newline(text.as_bytes(), last)?;
+            self.starts.push(newline + 1);
+        }
+        self.starts.get(line).copied()
+    }
+}
+
+/// The (1-based line, 0-based column) after the closing quote of the quoted scalar at `span`,
+/// whose line starts at byte `line_start`.
 fn closing_quote(
     text: &str,
-    starts: &[usize],
+    line_start: usize,
     span: &ParserSpan,
     single: bool,
 ) -> Option<(usize, usize)> {
     let (mut line, mut col) = (span.start.line(), span.start.col());
-    let line_start = *starts.get(line.checked_sub(1)?)?;
     let offset = text
         .get(line_start..)?
         .char_indices()
