@@ -3,9 +3,10 @@
 //! Compiling the built-in pack is a fixed cost of every `plumbline lint` (about 0.07 s of CPU on
 //! a 2-core machine, more than half of linting one file); reading the same program back from
 //! regorus' binary serialization costs about an eighth of that. An entry is named by the SHA-256
-//! of everything the program is compiled from: this build's version, the libraries, the chosen
-//! rules (metadata, path and Rego text) and the parameters. A change to any of them is another
-//! name, so an entry is never stale; old entries are left for the user to delete.
+//! of everything the program is compiled from: this build (its version, and the executable's
+//! size and modification time), the libraries, the chosen rules (metadata, path and Rego text)
+//! and the parameters. A change to any of them is another name, so an entry is never stale; the
+//! least recently used beyond [`KEEP`] are removed.
 //!
 //! The file is `PLUMBLINE-PACK 1\n`, the SHA-256 of the payload, then the payload (the program).
 //! A file whose payload does not match its checksum (a torn write, a disk error) or that regorus
@@ -32,8 +33,20 @@ const MAGIC: &[u8] = b"PLUMBLINE-PACK 1\n";
 pub(super) const KEEP: usize = 64;
 
 /// The entry name of the program compiled from `pack`'s libraries, the `chosen` rules and
-/// `params` by this build.
-pub(super) fn key(pack: &PolicyPack, chosen: &[&Rule], params: &serde_json::Value) -> String {
+/// `params` by this build: the running executable's size and modification time stand for the
+/// build (a rebuild of the same version, with another engine, is another entry). `None` when
+/// the executable cannot be examined: then there is no cache.
+pub(super) fn key(
+    pack: &PolicyPack,
+    chosen: &[&Rule],
+    params: &serde_json::Value,
+) -> Option<String> {
+    let exe = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
+    let built = exe
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
     let mut h = Sha256::new();
     let mut field = |bytes: &[u8]| {
         h.update((bytes.len() as u64).to_le_bytes());
@@ -41,6 +54,8 @@ pub(super) fn key(pack: &PolicyPack, chosen: &[&Rule], params: &serde_json::Valu
     };
     field(env!("CARGO_PKG_VERSION").as_bytes());
     field(MAGIC);
+    field(&exe.len().to_le_bytes());
+    field(&built.as_nanos().to_le_bytes());
     for (path, text) in &pack.libs {
         field(path.as_bytes());
         field(text.as_bytes());
@@ -56,7 +71,7 @@ pub(super) fn key(pack: &PolicyPack, chosen: &[&Rule], params: &serde_json::Valu
         field(rule.rego.as_bytes());
     }
     field(params.to_string().as_bytes());
-    hex(&h.finalize())
+    Some(hex(&h.finalize()))
 }
 
 fn hex(bytes: &[u8]) -> String {

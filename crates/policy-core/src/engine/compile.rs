@@ -44,7 +44,7 @@ impl CompiledPack {
         cache: Option<&Path>,
     ) -> Result<CompiledPack, Error> {
         let chosen: Vec<&Rule> = pack.rules.iter().filter(|r| enabled(&r.meta)).collect();
-        let key = cache.map(|_| super::cache::key(pack, &chosen, params));
+        let key = cache.and_then(|_| super::cache::key(pack, &chosen, params));
         let rules: Vec<RuleMeta> = chosen.iter().map(|r| r.meta.clone()).collect();
         let entry_points: Vec<String> = rules
             .iter()
