@@ -7,6 +7,7 @@ use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use crate::limits::{count_nodes, scalar_bytes, Budget};
+use crate::positions::{push_index, push_key};
 use crate::scalar::{resolve_key, resolve_scalar};
 use crate::{escape, NoteKind, Position, Positions, Span, YamlLimits, YamlNote};
 
@@ -81,6 +82,42 @@ impl Builder {
             })
     }
 
+    /// Spend `bytes` bytes of JSON pointer of the stream's budget, before they are allocated.
+    fn spend_pointer(&mut self, pos: Position, bytes: usize) -> Result<(), (Position, String)> {
+        self.budget
+            .spend_pointer(&self.limits, bytes)
+            .map_err(|message| {
+                self.over_budget = Some((pos, message.clone()));
+                (pos, message)
+            })
+    }
+
+    /// The pointer of the next value inside the top frame, paid for (a note keeps it).
+    fn child_pointer(&mut self, pos: Position) -> Result<String, (Position, String)> {
+        let len = self.pointer.len();
+        self.push_child_segment();
+        let pointer = self
+            .spend_pointer(pos, self.pointer.len())
+            .map(|()| self.pointer.clone());
+        self.pointer.truncate(len);
+        pointer
+    }
+
+    /// Index the node at `pointer` (its bytes paid for first); its number in `positions`.
+    fn index(
+        &mut self,
+        at: Position,
+        pos: Position,
+        span: (Span, Span),
+        literal: bool,
+    ) -> Result<usize, (Position, String)> {
+        self.spend_pointer(at, self.pointer.len())?;
+        let (key, value) = span;
+        Ok(self
+            .positions
+            .insert(&self.pointer, pos, key, value, literal))
+    }
+
     pub(crate) fn pos_of(&self, line: usize, col: usize) -> Position {
         Position {
             line: (line as u32).saturating_add(self.first_line.saturating_sub(1)),
@@ -151,15 +188,11 @@ impl Builder {
     ) -> Result<(), (Position, String)> {
         self.spend(pos, 1, text.len())?;
         if self.next_is_key() {
-            self.key(text, style, tag, pos, span);
-            return Ok(());
+            return self.key(text, style, tag, pos, span);
         }
         let (value, note) = resolve_scalar(text, style, tag);
         if let Some(msg) = note {
-            let len = self.pointer.len();
-            self.push_child_segment();
-            let pointer = self.pointer.clone();
-            self.pointer.truncate(len);
+            let pointer = self.child_pointer(pos)?;
             self.notes.push(YamlNote {
                 pointer,
                 position: pos,
@@ -182,10 +215,12 @@ impl Builder {
         tag: Option<&Tag>,
         pos: Position,
         span: &ParserSpan,
-    ) {
+    ) -> Result<(), (Position, String)> {
         let (key, note) = resolve_key(text, style, tag);
         if let Some(msg) = note {
-            let pointer = format!("{}/{}", self.pointer, escape(&key));
+            let segment = escape(&key);
+            self.spend_pointer(pos, self.pointer.len() + 1 + segment.len())?;
+            let pointer = format!("{}/{}", self.pointer, segment);
             self.notes.push(YamlNote {
                 pointer,
                 position: pos,
@@ -205,6 +240,7 @@ impl Builder {
                 }
             }
         }
+        Ok(())
     }
 
     /// The start of a sequence or mapping: index it and open its frame.
@@ -228,12 +264,10 @@ impl Builder {
             ));
         }
         let entry_span = self.entry_span(pos);
-        let pos = self.entry_pos(pos);
+        let entry_pos = self.entry_pos(pos);
         let mark = self.pointer.len();
         self.push_child_segment();
-        let node = self
-            .positions
-            .insert(&self.pointer, pos, entry_span, entry_span, false);
+        let node = self.index(pos, entry_pos, (entry_span, entry_span), false)?;
         self.pointer_marks.push((mark, node));
         self.stack.push(if is_seq {
             Frame::Seq {
@@ -353,8 +387,9 @@ impl Builder {
         let key = self.entry_span(pos);
         let len = self.pointer.len();
         self.push_child_segment();
-        self.positions.insert(&self.pointer, p, key, span, literal);
+        let node = self.index(pos, p, (key, span), literal);
         self.pointer.truncate(len);
+        node?;
         self.attach(value)
     }
 
@@ -393,8 +428,16 @@ impl Builder {
                     Entry::Occupied(mut slot) => {
                         if !merged_key {
                             let k = slot.key();
+                            let segment = escape(k);
+                            let bytes = pointer.len() + 1 + segment.len();
+                            self.budget
+                                .spend_pointer(&self.limits, bytes)
+                                .map_err(|m| {
+                                    self.over_budget = Some((kpos, m.clone()));
+                                    (kpos, m)
+                                })?;
                             self.notes.push(YamlNote {
-                                pointer: format!("{}/{}", pointer, escape(k)),
+                                pointer: format!("{pointer}/{segment}"),
                                 position: kpos,
                                 message: format!(
                                     "duplicate key `{k}`: the last value wins here, \
@@ -428,33 +471,4 @@ fn merge_into(map: &mut Map<String, Value>, merged: &mut Vec<String>, value: Val
             }
         }
     }
-}
-
-/// Append `/index` to a pointer.
-fn push_index(pointer: &mut String, mut index: usize) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (index % 10) as u8;
-        index /= 10;
-        if index == 0 {
-            break;
-        }
-    }
-    pointer.push('/');
-    pointer.extend(digits[start..].iter().map(|&d| char::from(d)));
-}
-
-/// Append `/key`, escaped as a JSON-pointer segment (RFC 6901, as [`escape`]), to a pointer.
-fn push_key(pointer: &mut String, key: &str) {
-    pointer.push('/');
-    let mut rest = key;
-    while let Some(i) = rest.bytes().position(|b| b == b'~' || b == b'/') {
-        let (text, tail) = rest.split_at(i);
-        pointer.push_str(text);
-        pointer.push_str(if tail.starts_with('~') { "~0" } else { "~1" });
-        rest = &tail[1..];
-    }
-    pointer.push_str(rest);
 }

@@ -13,7 +13,8 @@ use crate::{Position, Positions, YamlLimits, YamlNote};
 pub(crate) enum ChunkError {
     /// Not YAML (or over the depth or alias limits): the lenient reader may still take it.
     Syntax(Position, String),
-    /// Over the stream's node or scalar-byte budget: nothing more of the stream is read.
+    /// Over the stream's node, scalar-byte or pointer-byte budget: nothing more of the stream is
+    /// read.
     OverBudget(Position, String),
 }
 

@@ -18,8 +18,10 @@
 //!   the exact text. A document that only kubectl's lenient reader accepts is indexed at its first
 //!   line, and a note says so.
 //! - **Limits.** [`YamlLimits`] bound what one stream may cost: alias expansion, nesting depth
-//!   (block and flow, the latter rejected by a linear pre-scan before the parser sees it), nodes
-//!   and scalar bytes. A document over a limit is an error, never an exhausted memory.
+//!   (block and flow, the latter rejected by a linear pre-scan before the parser sees it), nodes,
+//!   scalar bytes and the bytes of the JSON pointers the position index keeps (which spell out
+//!   every ancestor's key, so a long key over many nodes costs its length per node). A document
+//!   over a limit is an error, never an exhausted memory.
 //! - **No panics on input.** Any text, however malformed, yields documents or [`YamlError`]s
 //!   with a position; the loader is fuzzed (`fuzz/fuzz_targets/yaml_loader.rs`).
 #![deny(missing_docs)]

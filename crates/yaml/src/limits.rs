@@ -16,6 +16,11 @@ pub struct YamlLimits {
     /// Maximum bytes of scalars (keys and values, alias expansions included) in one stream: an
     /// alias of a long string copies it, which `max_alias_nodes` alone does not bound.
     pub max_scalar_bytes: usize,
+    /// Maximum bytes of JSON pointers the position index (and the notes) of one stream hold:
+    /// every node's pointer spells out its ancestors' keys, so one long key over many nodes would
+    /// cost its length once per node (a 100 KB key over 2,000 items: 200 MB) although each key
+    /// counts once in `max_scalar_bytes`.
+    pub max_pointer_bytes: usize,
 }
 
 impl Default for YamlLimits {
@@ -25,15 +30,18 @@ impl Default for YamlLimits {
             max_depth: 256,
             max_nodes: 4_000_000,
             max_scalar_bytes: 64 * 1024 * 1024,
+            max_pointer_bytes: 64 * 1024 * 1024,
         }
     }
 }
 
-/// What is left of a stream's [`YamlLimits::max_nodes`] and [`YamlLimits::max_scalar_bytes`].
+/// What is left of a stream's [`YamlLimits::max_nodes`], [`YamlLimits::max_scalar_bytes`] and
+/// [`YamlLimits::max_pointer_bytes`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Budget {
     nodes: usize,
     scalar_bytes: usize,
+    pointer_bytes: usize,
 }
 
 impl Budget {
@@ -42,6 +50,27 @@ impl Budget {
         Budget {
             nodes: limits.max_nodes,
             scalar_bytes: limits.max_scalar_bytes,
+            pointer_bytes: limits.max_pointer_bytes,
+        }
+    }
+
+    /// Spend `bytes` bytes of JSON pointer (before they are allocated), or say that they would
+    /// pass the limit (and spend nothing).
+    pub(crate) fn spend_pointer(
+        &mut self,
+        limits: &YamlLimits,
+        bytes: usize,
+    ) -> Result<(), String> {
+        match self.pointer_bytes.checked_sub(bytes) {
+            Some(left) => {
+                self.pointer_bytes = left;
+                Ok(())
+            }
+            None => Err(format!(
+                "the file's position index exceeds {} bytes of JSON pointers (long keys over \
+                 many nodes)",
+                limits.max_pointer_bytes
+            )),
         }
     }
 

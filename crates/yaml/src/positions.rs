@@ -33,6 +33,9 @@ struct Slot {
 /// a lookup searches by bisection: building the index costs one sort of a list that document
 /// order leaves nearly sorted, where a hash map took an allocation and a few keyed hashes of each
 /// pointer, and no input can make a lookup slower than logarithmic.
+///
+/// A pointer spells out every ancestor's key, so its bytes are not bounded by the file's: the
+/// builder pays for each one from [`crate::YamlLimits::max_pointer_bytes`] before indexing it.
 #[derive(Clone, Default)]
 pub struct Positions {
     /// Every indexed pointer, in the order indexed (a pointer indexed twice is here twice).
@@ -258,4 +261,33 @@ impl Positions {
         p.insert("", pos, span, span, false);
         p
     }
+}
+
+/// Append `/index` to a pointer.
+pub(crate) fn push_index(pointer: &mut String, mut index: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (index % 10) as u8;
+        index /= 10;
+        if index == 0 {
+            break;
+        }
+    }
+    pointer.push('/');
+    pointer.extend(digits[start..].iter().map(|&d| char::from(d)));
+}
+
+/// Append `/key`, escaped as a JSON-pointer segment (RFC 6901, as [`escape`]), to a pointer.
+pub(crate) fn push_key(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    let mut rest = key;
+    while let Some(i) = rest.bytes().position(|b| b == b'~' || b == b'/') {
+        let (text, tail) = rest.split_at(i);
+        pointer.push_str(text);
+        pointer.push_str(if tail.starts_with('~') { "~0" } else { "~1" });
+        rest = &tail[1..];
+    }
+    pointer.push_str(rest);
 }
