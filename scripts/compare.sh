@@ -9,7 +9,9 @@
 # Measured, each with wall time, CPU time (user + system) and peak RSS (/usr/bin/time -f
 # '%e %M %U %S'; the median run by wall time of --runs, default 3; Checkov once):
 #   - plumbline lint CORPUS --format json (target/release/plumbline, built when missing or older
-#     than the sources), the same on one thread (RAYON_NUM_THREADS=1), with every rule selected
+#     than the sources; its compile cache in target/peers/run/plumbline-cache, so the first
+#     run compiles the pack and the others read it back), the same without the cache
+#     (PLUMBLINE_CACHE_DIR=), on one thread (RAYON_NUM_THREADS=1), with every rule selected
 #     (the rule set the OPA and conftest rows evaluate), and parse-only (--ignore '*': files read,
 #     parsed, inventory built, no rule evaluated);
 #   - the built-in pack's Rego under OPA v1.22.4 (scripts/opa-tools.sh): one `opa eval` of
@@ -120,6 +122,8 @@ v_checkov="-"
 work="$root/target/peers/run"
 rm -rf "$work"
 mkdir -p "$work/rego" "$work/conftest-policy"
+# Plumbline's compile cache (docs/ci.md), fresh for each run of this script.
+export PLUMBLINE_CACHE_DIR="$work/plumbline-cache"
 # Only the Rego of the pack (rule.yaml and params.yaml would load as data), as opa-parity.sh.
 (cd policies && find . -name '*.rego' -print0) | while IFS= read -r -d '' f; do
   mkdir -p "$work/rego/$(dirname "$f")" "$work/conftest-policy/$(dirname "$f")"
@@ -211,6 +215,8 @@ measure() {
 
 measure plumbline "Plumbline: plumbline lint" "$v_plumbline" "$objects" "$runs" \
   "$bin" lint "$corpus" --format json
+measure plumbline-cold "Plumbline, no compile cache (PLUMBLINE_CACHE_DIR=)" "$v_plumbline" "$objects" "$runs" \
+  env PLUMBLINE_CACHE_DIR= "$bin" lint "$corpus" --format json
 measure plumbline-1t "Plumbline, one thread (RAYON_NUM_THREADS=1)" "$v_plumbline" "$objects" "$runs" \
   env RAYON_NUM_THREADS=1 "$bin" lint "$corpus" --format json
 measure plumbline-all "Plumbline, every rule selected (the OPA/conftest rule set)" "$v_plumbline" "$objects" "$runs" \

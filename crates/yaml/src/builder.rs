@@ -84,12 +84,10 @@ impl Builder {
 
     /// Spend `bytes` bytes of JSON pointer of the stream's budget, before they are allocated.
     fn spend_pointer(&mut self, pos: Position, bytes: usize) -> Result<(), (Position, String)> {
-        self.budget
-            .spend_pointer(&self.limits, bytes)
-            .map_err(|message| {
-                self.over_budget = Some((pos, message.clone()));
-                (pos, message)
-            })
+        self.budget.spend_pointer(bytes).map_err(|message| {
+            self.over_budget = Some((pos, message.clone()));
+            (pos, message)
+        })
     }
 
     /// The pointer of the next value inside the top frame, paid for (a note keeps it).
@@ -430,12 +428,10 @@ impl Builder {
                             let k = slot.key();
                             let segment = escape(k);
                             let bytes = pointer.len() + 1 + segment.len();
-                            self.budget
-                                .spend_pointer(&self.limits, bytes)
-                                .map_err(|m| {
-                                    self.over_budget = Some((kpos, m.clone()));
-                                    (kpos, m)
-                                })?;
+                            self.budget.spend_pointer(bytes).map_err(|m| {
+                                self.over_budget = Some((kpos, m.clone()));
+                                (kpos, m)
+                            })?;
                             self.notes.push(YamlNote {
                                 pointer: format!("{pointer}/{segment}"),
                                 position: kpos,

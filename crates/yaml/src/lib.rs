@@ -127,7 +127,7 @@ pub fn parse_stream(text: &str) -> Vec<Result<YamlDocument, YamlError>> {
 pub fn parse_stream_with(text: &str, limits: YamlLimits) -> Vec<Result<YamlDocument, YamlError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
-    let mut budget = Budget::new(limits);
+    let mut budget = Budget::new(limits, text.len());
     for (index, chunk) in split_documents(text).into_iter().enumerate() {
         if !has_content(chunk.text) {
             continue;

@@ -16,11 +16,16 @@ pub struct YamlLimits {
     /// Maximum bytes of scalars (keys and values, alias expansions included) in one stream: an
     /// alias of a long string copies it, which `max_alias_nodes` alone does not bound.
     pub max_scalar_bytes: usize,
-    /// Maximum bytes of JSON pointers the position index (and the notes) of one stream hold:
-    /// every node's pointer spells out its ancestors' keys, so one long key over many nodes would
-    /// cost its length once per node (a 100 KB key over 2,000 items: 200 MB) although each key
-    /// counts once in `max_scalar_bytes`.
+    /// Maximum bytes of JSON pointers the position index (and the notes) of one stream hold, or
+    /// `pointer_bytes_per_input_byte` times the stream's length if that is more: every node's
+    /// pointer spells out its ancestors' keys, so one long key over many nodes would cost its
+    /// length once per node (a 100 KB key over 2,000 items: 200 MB) although each key counts
+    /// once in `max_scalar_bytes`. Real manifests need 1.2 to 3.1 times their size, so a large
+    /// genuine file is never refused, and the index stays linear in the input.
     pub max_pointer_bytes: usize,
+    /// The pointer budget of a stream is at least this many times its length (default 4; see
+    /// `max_pointer_bytes`).
+    pub pointer_bytes_per_input_byte: usize,
 }
 
 impl Default for YamlLimits {
@@ -31,6 +36,7 @@ impl Default for YamlLimits {
             max_nodes: 4_000_000,
             max_scalar_bytes: 64 * 1024 * 1024,
             max_pointer_bytes: 64 * 1024 * 1024,
+            pointer_bytes_per_input_byte: 4,
         }
     }
 }
@@ -42,25 +48,27 @@ pub(crate) struct Budget {
     nodes: usize,
     scalar_bytes: usize,
     pointer_bytes: usize,
+    /// The stream's whole pointer budget, for the message.
+    max_pointer_bytes: usize,
 }
 
 impl Budget {
-    /// The whole budget of a stream read under `limits`.
-    pub(crate) fn new(limits: YamlLimits) -> Self {
+    /// The whole budget of a stream of `len` bytes read under `limits`.
+    pub(crate) fn new(limits: YamlLimits, len: usize) -> Self {
+        let pointer_bytes = limits
+            .max_pointer_bytes
+            .max(len.saturating_mul(limits.pointer_bytes_per_input_byte));
         Budget {
             nodes: limits.max_nodes,
             scalar_bytes: limits.max_scalar_bytes,
-            pointer_bytes: limits.max_pointer_bytes,
+            pointer_bytes,
+            max_pointer_bytes: pointer_bytes,
         }
     }
 
     /// Spend `bytes` bytes of JSON pointer (before they are allocated), or say that they would
     /// pass the limit (and spend nothing).
-    pub(crate) fn spend_pointer(
-        &mut self,
-        limits: &YamlLimits,
-        bytes: usize,
-    ) -> Result<(), String> {
+    pub(crate) fn spend_pointer(&mut self, bytes: usize) -> Result<(), String> {
         match self.pointer_bytes.checked_sub(bytes) {
             Some(left) => {
                 self.pointer_bytes = left;
@@ -69,7 +77,7 @@ impl Budget {
             None => Err(format!(
                 "the file's position index exceeds {} bytes of JSON pointers (long keys over \
                  many nodes)",
-                limits.max_pointer_bytes
+                self.max_pointer_bytes
             )),
         }
     }

@@ -18,9 +18,11 @@ fn long_key_over_items(key_len: usize, items: usize) -> String {
     text
 }
 
+/// A pointer budget of exactly `max_pointer_bytes`, whatever the stream's length.
 fn limits(max_pointer_bytes: usize) -> YamlLimits {
     YamlLimits {
         max_pointer_bytes,
+        pointer_bytes_per_input_byte: 0,
         ..YamlLimits::default()
     }
 }
@@ -178,4 +180,39 @@ fn a_usual_manifest_pays_exactly_its_pointers() {
     assert_eq!((&loaded.value, loaded.positions.len()), (&d.value, 17));
     let docs = parse_stream_with(text, limits(need - 1));
     assert_pointer_error(error_after(&docs, 0), need - 1);
+}
+
+/// A large genuine file is not refused: the budget is at least 4 times the stream's length,
+/// more than real manifests need (1.2 to 3.1 times), and a stream's index stays linear in it.
+#[test]
+fn the_budget_grows_with_the_stream() {
+    let item = "- name: container\n  image: registry.example/team/app:1.0\n";
+    let items = item.repeat(2_000);
+    let text = format!(
+        "containers:\n{}",
+        items.replace("- ", "  - ").replace("\n  i", "\n    i")
+    );
+    let tight = YamlLimits {
+        max_pointer_bytes: 1_000,
+        ..YamlLimits::default()
+    };
+    let docs = parse_stream_with(&text, tight);
+    assert!(docs[0].is_ok(), "{:?}", docs[0].as_ref().err());
+    let docs = parse_stream_with(
+        &text,
+        YamlLimits {
+            pointer_bytes_per_input_byte: 0,
+            ..tight
+        },
+    );
+    assert_pointer_error(error_after(&docs, 0), 1_000);
+    let crafted = long_key_over_items(100_000, 2_000);
+    let docs = parse_stream_with(
+        &crafted,
+        YamlLimits {
+            max_pointer_bytes: 0,
+            ..YamlLimits::default()
+        },
+    );
+    assert_pointer_error(error_after(&docs, 0), 4 * crafted.len());
 }
