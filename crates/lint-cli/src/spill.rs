@@ -216,14 +216,17 @@ impl Spill {
                     .count()
             };
             let mut findings = Vec::new();
-            for c in &chunks[i..i + n] {
+            for c in &mut chunks[i..i + n] {
                 findings.extend(read_chunk(&mut from, c.at, c.len, c.count)?);
+                // The names move to the runs: a large run holds each once.
+                c.file = String::new();
             }
             if n > 1 {
                 findings.sort_by(|a, b| report_order(a).cmp(&report_order(b)));
             }
             findings.retain(|f| keep(f));
-            out.push_run(&mut writer, &first.file, &findings)?;
+            let file = findings.first().map(|f| f.file.clone()).unwrap_or_default();
+            out.push_run(&mut writer, file, &findings)?;
             i += n;
         }
         drop(from);
@@ -328,7 +331,7 @@ impl Spilled {
     fn push_run(
         &mut self,
         w: &mut BufWriter<Backing>,
-        file: &str,
+        file: String,
         findings: &[Finding],
     ) -> io::Result<()> {
         if findings.is_empty() {
@@ -342,7 +345,7 @@ impl Spilled {
         w.write_all(&bytes)?;
         let at = self.runs.last().map_or(0, |r| r.at + r.len as u64);
         self.runs.push(Run {
-            file: file.to_string(),
+            file,
             at,
             len: bytes.len(),
             count: findings.len(),
@@ -366,5 +369,64 @@ impl Spilled {
     /// How many findings there are.
     pub(crate) fn counts(&self) -> Counts {
         self.counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use policy_core::Source;
+
+    const TEXT: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec: {containers: [{name: app, image: nginx}, {name: b, image: \"redis:latest\"}]}\n";
+
+    /// Findings of three files, sorted as a report sorts them.
+    fn findings() -> Vec<Finding> {
+        let linter = policy_core::default_linter().expect("linter");
+        let sources = ["b.yaml", "a.yaml", "c/d.yaml"].map(|n| Source::new(n, TEXT));
+        linter.lint_sources(&sources).findings
+    }
+
+    fn read_all(s: &Spilled) -> Vec<Finding> {
+        (0..s.runs().len())
+            .flat_map(|i| s.read(i).expect("read"))
+            .collect()
+    }
+
+    #[test]
+    fn spilled_findings_come_back_in_report_order() {
+        let all = findings();
+        let files: Vec<&[Finding]> = all.chunk_by(|a, b| a.file == b.file).collect();
+        assert_eq!(files.len(), 3);
+        let spill = Spill::default();
+        // Sources handed over out of order, the one of the last file first.
+        for (i, run) in files.iter().enumerate().rev() {
+            spill.add(i, run.to_vec());
+        }
+        spill.add_tail(vec![all[0].clone()]);
+        let mut kept = 0;
+        let spilled = spill
+            .finish(false, |_| {
+                kept += 1;
+                kept % 2 == 1
+            })
+            .expect("spilled");
+        let mut expected: Vec<Finding> = all.clone();
+        expected.push(all[0].clone());
+        let mut n = 0;
+        expected.retain(|_| {
+            n += 1;
+            n % 2 == 1
+        });
+        assert_eq!(read_all(&spilled), expected);
+        assert_eq!(spilled.counts().active(), expected.len());
+        // Several configurations sort the tail in.
+        let spill = Spill::default();
+        spill.add(0, files[1].to_vec());
+        spill.add_tail(vec![all[0].clone()]);
+        let spilled = spill.finish(true, |_| true).expect("spilled");
+        let mut expected = files[1].to_vec();
+        expected.push(all[0].clone());
+        expected.sort_by(|a, b| report_order(a).cmp(&report_order(b)));
+        assert_eq!(read_all(&spilled), expected);
     }
 }
