@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod baseline;
 mod commands;
 mod emit;
+mod spill;
 
 /// Exit code: no finding at or above --fail-on.
 pub(crate) const EXIT_OK: u8 = 0;

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::object::ObjectRef;
 
@@ -247,7 +248,7 @@ pub struct Finding {
     pub related: Vec<RelatedLocation>,
     /// Rule-specific details.
     #[serde(skip_serializing_if = "serde_json::Value::is_null")]
-    pub details: serde_json::Value,
+    pub details: Value,
     /// Set when the finding is suppressed (it then does not count toward the exit code).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,

@@ -158,13 +158,15 @@ fn write_output(
             let ctx = EmitContext {
                 pack: linter.pack(),
                 texts: &texts,
+                quote: &|_| None,
                 color: false,
                 show_suppressed: false,
                 quiet: args.quiet,
                 fail_on: threshold,
                 configs: &[],
             };
-            emit::emitter(format).emit(report, &ctx, &mut out)?;
+            let found = emit::Found::listed(&report.findings);
+            emit::emitter(format).emit(report, &found, &ctx, &mut out)?;
         }
         None => {
             let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": reports});

@@ -9,8 +9,10 @@ use clap::{Args, ValueEnum};
 use policy_core::scan::SourceSet;
 use policy_core::{LintOptions, Linter, Problem, Report, Severity, Source};
 
+use crate::baseline::{Budget, Recorder};
 use crate::emit::human::count;
-use crate::emit::{ConfigUsed, EmitContext, Format};
+use crate::emit::{ConfigUsed, EmitContext, Format, Found};
+use crate::spill::{Counts, Spill, Spilled};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 
 mod configs;
@@ -176,24 +178,29 @@ pub(crate) fn run(args: LintArgs) -> anyhow::Result<u8> {
     sources::explain_problems(&mut run.report, &problem_texts, &explicit_names);
     drop(problem_texts);
     run.report.notes.extend(skipped);
-    apply_baselines(&args, &mut run.report)?;
+    let spill = std::mem::take(&mut run.spill);
+    let found = finish_findings(&args, spill, run.linters.len() > 1)?;
     let threshold = args.fail_on.threshold();
     let owned_texts = output::quoted_texts(&formats, &run.report, &run.linted);
     let texts: HashMap<&str, &str> = owned_texts
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
+    let quoter = output::Quoter::new(&formats, &run.linted);
+    let quote = |file: &str| quoter.quote(file);
     let ctx = EmitContext {
         pack: linter.pack(),
         texts: &texts,
+        quote: &quote,
         color: false,
         show_suppressed: args.show_suppressed,
         quiet: args.quiet,
         fail_on: threshold,
         configs: &run.used,
     };
-    output::write_all(&args, &formats, &run.report, ctx)?;
-    Ok(exit_code(&args, &run.report, threshold))
+    let found = Found::Spilled(&found);
+    output::write_all(&args, &formats, &run.report, &found, ctx)?;
+    Ok(exit_code(&args, &run.report, found.counts(), threshold))
 }
 
 /// The name standard input is reported under, when `-` is among the paths (`--stdin-filename`,
@@ -225,6 +232,8 @@ struct Run {
     /// What the outputs may quote after the run: the files (read again for code frames) and
     /// standard input's text, the only source kept in memory.
     linted: sources::Linted,
+    /// The findings, on disk as the files are judged.
+    spill: Spill,
 }
 
 /// Lint each plan's files with its configuration (both passes), in the order of the plans;
@@ -247,8 +256,9 @@ fn run_plans(
         linters: Vec::with_capacity(plans.len()),
         used: Vec::with_capacity(plans.len()),
         linted: sources::Linted::default(),
+        spill: Spill::default(),
     };
-    for plan in plans {
+    for (n, plan) in plans.into_iter().enumerate() {
         let options = lint_options(args, &plan, now, callback.clone());
         let mut stdin = None;
         if let (true, Some(name)) = (plan.group.stdin, stdin_name) {
@@ -264,13 +274,16 @@ fn run_plans(
         // Compile the pack while the first pass reads the files and builds the inventory (in
         // parallel): both are serial start-up costs otherwise, and they count against the
         // parallel speed-up on large trees.
-        let (linter, (scan, unreadable)) = rayon::join(
+        let (linter, (mut scan, unreadable)) = rayon::join(
             || Linter::new(plan.pack, plan.config, options).inspect(|l| l.prepare()),
             || policy_core::scan::scan(&set),
         );
         let linter = linter?;
         run.input_problems.extend(unreadable);
-        let part = linter.lint_scanned(&set, &scan);
+        run.spill.set_part(n);
+        let spill = &run.spill;
+        let mut part = linter.lint_scanned_each(&set, &mut scan, &|i, f| spill.add(i, f));
+        run.spill.add_tail(std::mem::take(&mut part.findings));
         let readable = scan.readable(set.count());
         progress.finished(readable);
         run.used.push(ConfigUsed {
@@ -280,12 +293,6 @@ fn run_plans(
         add_part(&mut run.report, part, readable);
         run.linted.add(set, &scan);
         run.linters.push(linter);
-    }
-    if run.linters.len() > 1 {
-        run.report.findings.sort_by(|a, b| {
-            (&a.file, a.document, a.line, a.column, &a.rule, &a.message)
-                .cmp(&(&b.file, b.document, b.line, b.column, &b.rule, &b.message))
-        });
     }
     Ok(run)
 }
@@ -315,30 +322,43 @@ fn lint_options(
 
 /// Add one configuration's report (of `files` readable files) to the run's.
 fn add_part(report: &mut Report, part: Report, files: usize) {
-    if report.findings.is_empty() {
-        report.findings = part.findings;
-    } else {
-        report.findings.extend(part.findings);
-    }
     report.problems.extend(part.problems);
     report.notes.extend(part.notes);
     report.objects += part.objects;
     report.files += files;
 }
 
-/// `--write-baseline` records the findings; `--baseline` drops those it knows.
-fn apply_baselines(args: &LintArgs, report: &mut Report) -> anyhow::Result<()> {
-    if let Some(path) = &args.write_baseline {
-        let n = crate::baseline::write(report, path)?;
+/// The run's findings in report order (several configurations' sorted together), less those
+/// `--baseline` knows; `--write-baseline` records them first.
+fn finish_findings(args: &LintArgs, spill: Spill, sort_tails: bool) -> anyhow::Result<Spilled> {
+    let mut recorder = args.write_baseline.as_ref().map(|_| Recorder::default());
+    // An unreadable baseline is reported after --write-baseline wrote its own.
+    let (mut applied, unreadable) = match args.baseline.as_deref().map(Budget::load).transpose() {
+        Ok(b) => (b, None),
+        Err(e) => (None, Some(e)),
+    };
+    let found = spill
+        .finish(sort_tails, |f| {
+            if let Some(r) = &mut recorder {
+                r.add(f);
+            }
+            applied.as_mut().is_none_or(|b| b.keep(f))
+        })
+        .context("spilling the findings to a temporary file")?;
+    if let (Some(r), Some(path)) = (recorder, &args.write_baseline) {
+        let n = r.write(path)?;
         eprintln!(
             "plumbline: wrote {} to baseline {}",
             count(n, "finding"),
             path.display()
         );
     }
-    if let Some(path) = &args.baseline {
-        let known = crate::baseline::apply(report, path)?;
+    if let Some(e) = unreadable {
+        return Err(e);
+    }
+    if let (Some(b), Some(path)) = (applied, &args.baseline) {
         if !args.quiet {
+            let known = b.dropped;
             eprintln!(
                 "plumbline: {} {} in the baseline {} and not reported",
                 count(known, "finding"),
@@ -347,11 +367,11 @@ fn apply_baselines(args: &LintArgs, report: &mut Report) -> anyhow::Result<()> {
             );
         }
     }
-    Ok(())
+    Ok(found)
 }
 
 /// 2 on input errors; else 0 after `--write-baseline`; else 1 when a finding reaches `--fail-on`.
-fn exit_code(args: &LintArgs, report: &Report, threshold: Option<Severity>) -> u8 {
+fn exit_code(args: &LintArgs, report: &Report, counts: Counts, threshold: Option<Severity>) -> u8 {
     if !report.problems.is_empty() {
         return EXIT_ERROR;
     }
@@ -360,7 +380,7 @@ fn exit_code(args: &LintArgs, report: &Report, threshold: Option<Severity>) -> u
         return EXIT_OK;
     }
     match threshold {
-        Some(s) if report.count_at_least(s) > 0 => EXIT_FINDINGS,
+        Some(s) if counts.at_least(s) > 0 => EXIT_FINDINGS,
         _ => EXIT_OK,
     }
 }

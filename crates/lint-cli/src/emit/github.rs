@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use policy_core::{Report, Severity};
 
-use super::{EmitContext, Emitter};
+use super::{EmitContext, Emitter, Found};
 
 pub(crate) struct Github;
 
@@ -21,7 +21,13 @@ fn prop(s: &str) -> String {
 }
 
 impl Emitter for Github {
-    fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+    fn emit(
+        &self,
+        report: &Report,
+        found: &Found<'_>,
+        ctx: &EmitContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         for p in &report.problems {
             let mut props = format!("file={}", prop(&super::sarif::artifact_uri(&p.file)));
             if let Some(l) = p.line {
@@ -37,21 +43,23 @@ impl Emitter for Github {
                 data(&p.message)
             )?;
         }
-        for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
-            let cmd = match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "notice",
-            };
-            writeln!(
-                out,
-                "::{cmd} file={},line={},col={},title={}::{}",
-                prop(&super::sarif::artifact_uri(&f.file)),
-                f.line,
-                f.column,
-                prop(&format!("{} ({})", f.rule, f.object)),
-                data(&format!("{} (plumbline explain {})", f.message, f.rule))
-            )?;
+        for run in found.runs() {
+            for f in run?.iter().filter(|f| f.suppressed.is_none()) {
+                let cmd = match f.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Info => "notice",
+                };
+                writeln!(
+                    out,
+                    "::{cmd} file={},line={},col={},title={}::{}",
+                    prop(&super::sarif::artifact_uri(&f.file)),
+                    f.line,
+                    f.column,
+                    prop(&format!("{} ({})", f.rule, f.object)),
+                    data(&format!("{} (plumbline explain {})", f.message, f.rule))
+                )?;
+            }
         }
         let _ = ctx;
         Ok(())

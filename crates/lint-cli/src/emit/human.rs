@@ -5,7 +5,8 @@ use std::io::{self, Write};
 
 use policy_core::{Finding, Problem, Report, Severity};
 
-use super::{mask, ConfigUsed, EmitContext, Emitter};
+use super::{mask, ConfigUsed, EmitContext, Emitter, Found};
+use crate::spill::Counts;
 
 pub(crate) struct Human;
 
@@ -37,33 +38,49 @@ impl Style {
 }
 
 impl Emitter for Human {
-    fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+    fn emit(
+        &self,
+        report: &Report,
+        found: &Found<'_>,
+        ctx: &EmitContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let st = Style { on: ctx.color };
-        // Each file a frame is taken from is split into lines once.
+        // Each file a frame is taken from is split into lines once: those of problems and notes
+        // here, each file with findings when its findings are written.
         let mut texts: HashMap<&str, mask::Text<'_>> = HashMap::new();
-        let files = (report.problems.iter().chain(&report.notes))
-            .map(|p| p.file.as_str())
-            .chain(report.findings.iter().map(|f| &*f.file));
-        for file in files {
-            if !texts.contains_key(file) {
-                if let Some((name, text)) = ctx.texts.get_key_value(file) {
+        for p in report.problems.iter().chain(&report.notes) {
+            if !texts.contains_key(p.file.as_str()) {
+                if let Some((name, text)) = ctx.texts.get_key_value(p.file.as_str()) {
                     texts.insert(name, mask::Text::new(text));
                 }
             }
         }
-        let ctx = &Frames { ctx, texts };
+        let frames = &Frames { ctx, texts };
         for p in &report.problems {
-            problem(out, &st, ctx, p, "input error", "1;31")?;
+            problem(out, &st, frames, p, "input error", "1;31")?;
         }
-        for f in ctx.ctx.visible(report) {
-            finding(out, &st, ctx, f)?;
-        }
-        if !ctx.ctx.quiet {
-            for n in &report.notes {
-                problem(out, &st, ctx, n, "note", "1;36")?;
+        for run in found.runs() {
+            let run = run?;
+            let Some(first) = run.iter().find(|f| ctx.shows(f)) else {
+                continue;
+            };
+            let text = (ctx.quote)(&first.file);
+            let mut texts = HashMap::new();
+            if let Some(t) = &text {
+                texts.insert(first.file.as_str(), mask::Text::new(t));
             }
-            configs(out, &st, ctx.ctx.configs)?;
-            summary(out, &st, report)?;
+            let run_frames = &Frames { ctx, texts };
+            for f in run.iter().filter(|f| ctx.shows(f)) {
+                finding(out, &st, run_frames, f)?;
+            }
+        }
+        if !ctx.quiet {
+            for n in &report.notes {
+                problem(out, &st, frames, n, "note", "1;36")?;
+            }
+            configs(out, &st, ctx.configs)?;
+            summary(out, &st, report, found.counts())?;
         }
         Ok(())
     }
@@ -373,26 +390,19 @@ fn configs(out: &mut dyn Write, st: &Style, used: &[ConfigUsed]) -> io::Result<(
     }
 }
 
-fn summary(out: &mut dyn Write, st: &Style, r: &Report) -> io::Result<()> {
-    let active: Vec<&Finding> = r
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-        .collect();
-    let n = |s: Severity| active.iter().filter(|f| f.severity == s).count();
-    let suppressed = r.findings.len() - active.len();
+fn summary(out: &mut dyn Write, st: &Style, r: &Report, counts: Counts) -> io::Result<()> {
     let line = format!(
         "{} ({}, {}, {} info), {} suppressed, {}; {} in {}",
-        count(active.len(), "finding"),
-        count(n(Severity::Error), "error"),
-        count(n(Severity::Warning), "warning"),
-        n(Severity::Info),
-        suppressed,
+        count(counts.active(), "finding"),
+        count(counts.at(Severity::Error), "error"),
+        count(counts.at(Severity::Warning), "warning"),
+        counts.at(Severity::Info),
+        counts.suppressed,
         count(r.problems.len(), "input error"),
         count(r.objects, "object"),
         count(r.files, "file")
     );
-    let painted = if active.is_empty() && r.problems.is_empty() {
+    let painted = if counts.active() == 0 && r.problems.is_empty() {
         st.paint("1;32", &line)
     } else {
         st.paint("1", &line)

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use policy_core::{RelatedLocation, Report, Severity};
 use serde_json::{json, Value};
 
-use super::{stream, EmitContext, Emitter};
+use super::{stream, EmitContext, Emitter, Found};
 
 pub(crate) struct Json;
 
@@ -23,8 +23,14 @@ fn related(r: &RelatedLocation) -> Value {
 }
 
 impl Emitter for Json {
-    fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let findings = ctx.visible(report).map(|f| {
+    fn emit(
+        &self,
+        report: &Report,
+        found: &Found<'_>,
+        ctx: &EmitContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let findings = found.values(|f| ctx.shows(f), |f| {
             let mut v = json!({
                 "rule": f.rule, "domain": f.domain, "severity": f.severity, "message": f.message,
                 "object": f.object, "file": f.file, "document": f.document, "line": f.line,
@@ -51,21 +57,15 @@ impl Emitter for Json {
             .iter()
             .map(|p| json!({"file": p.file, "document": p.document, "line": p.line, "column": p.column, "path": p.path, "message": p.message}))
             .collect();
-        let count = |s: Severity| {
-            report
-                .findings
-                .iter()
-                .filter(|f| f.suppressed.is_none() && f.severity == s)
-                .count()
-        };
+        let counts = found.counts();
         let summary = json!({
             "files": report.files,
             "objects": report.objects,
-            "findings": report.findings.iter().filter(|f| f.suppressed.is_none()).count(),
-            "errors": count(Severity::Error),
-            "warnings": count(Severity::Warning),
-            "infos": count(Severity::Info),
-            "suppressed": report.findings.iter().filter(|f| f.suppressed.is_some()).count(),
+            "findings": counts.active(),
+            "errors": counts.at(Severity::Error),
+            "warnings": counts.at(Severity::Warning),
+            "infos": counts.at(Severity::Info),
+            "suppressed": counts.suppressed,
             "inputErrors": report.problems.len(),
         });
         let configs: Vec<Value> = ctx

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use policy_core::{Finding, Problem, Report};
 
-use super::{EmitContext, Emitter};
+use super::{EmitContext, Emitter, Found};
 
 pub(crate) struct Junit;
 
@@ -36,20 +36,30 @@ struct Suite<'a> {
 }
 
 impl Emitter for Junit {
-    fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let suites = suites(report, ctx);
+    fn emit(
+        &self,
+        report: &Report,
+        found: &Found<'_>,
+        ctx: &EmitContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let failed = |findings: &Vec<&Finding>| findings.iter().any(|f| ctx.fails(f));
         let suite_failures = |s: &Suite<'_>| s.cases.values().filter(|fs| failed(fs)).count();
-        let failures: usize = suites.values().map(suite_failures).sum();
-        let cases: usize = suites.values().map(|s| s.cases.len()).sum();
-        let errors: usize = suites.values().map(|s| s.errors.len()).sum();
+        // The totals come first: a first reading of the findings counts them.
+        let (mut failures, mut cases, mut errors) = (0, 0, 0);
+        each_suite(report, found, ctx, &mut |_, suite| {
+            failures += suite_failures(suite);
+            cases += suite.cases.len();
+            errors += suite.errors.len();
+            Ok(())
+        })?;
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
             out,
             r#"<testsuites name="plumbline" tests="{}" failures="{failures}" errors="{errors}">"#,
             report.objects.max(cases) + errors
         )?;
-        for (file, suite) in &suites {
+        each_suite(report, found, ctx, &mut |file, suite| {
             writeln!(
                 out,
                 r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{}">"#,
@@ -64,28 +74,55 @@ impl Emitter for Junit {
             for p in &suite.errors {
                 error_case(out, file, p)?;
             }
-            writeln!(out, "  </testsuite>")?;
-        }
+            writeln!(out, "  </testsuite>")
+        })?;
         writeln!(out, "</testsuites>")
     }
 }
 
-/// The visible findings by file and object, and the input errors by file.
-fn suites<'a>(report: &'a Report, ctx: &EmitContext<'a>) -> BTreeMap<&'a str, Suite<'a>> {
-    let mut suites: BTreeMap<&str, Suite<'_>> = BTreeMap::new();
-    for f in ctx.visible(report) {
-        suites
-            .entry(&f.file)
-            .or_default()
-            .cases
-            .entry((f.document, f.object.to_string()))
-            .or_default()
-            .push(f);
-    }
+/// `f(file, suite)` for each file with visible findings or input errors, in name order: its
+/// visible findings by object, and its input errors.
+fn each_suite(
+    report: &Report,
+    found: &Found<'_>,
+    ctx: &EmitContext<'_>,
+    f: &mut dyn FnMut(&str, &Suite<'_>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut problems: BTreeMap<&str, Vec<&Problem>> = BTreeMap::new();
     for p in &report.problems {
-        suites.entry(&p.file).or_default().errors.push(p);
+        problems.entry(&p.file).or_default().push(p);
     }
-    suites
+    let mut files = found.by_file().peekable();
+    let mut errors = problems.into_iter().peekable();
+    loop {
+        let next = (files.peek().map(|x| x.0), errors.peek().map(|x| x.0));
+        let name = match next {
+            (None, None) => return Ok(()),
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+        };
+        let findings = match files.next_if(|(n, _)| *n == name) {
+            Some((_, found)) => found?,
+            None => Vec::new(),
+        };
+        let errs = (errors.next_if(|(n, _)| *n == name))
+            .map(|(_, e)| e)
+            .unwrap_or_default();
+        let mut suite = Suite {
+            errors: errs,
+            ..Suite::default()
+        };
+        for x in findings.iter().filter(|x| ctx.shows(x)) {
+            suite
+                .cases
+                .entry((x.document, x.object.to_string()))
+                .or_default()
+                .push(x);
+        }
+        if !suite.cases.is_empty() || !suite.errors.is_empty() {
+            f(name, &suite)?;
+        }
+    }
 }
 
 /// One object's testcase: a failure per finding at or above `--fail-on`, the others listed in

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use policy_core::{Finding, RelatedLocation, Report, Severity, SuppressionKind};
 use serde_json::{json, Value};
 
-use super::{stream, EmitContext, Emitter};
+use super::{stream, EmitContext, Emitter, Found};
 
 pub(crate) struct Sarif;
 
@@ -51,7 +51,13 @@ pub(crate) fn artifact_uri(file: &str) -> String {
 }
 
 impl Emitter for Sarif {
-    fn emit(&self, report: &Report, ctx: &EmitContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+    fn emit(
+        &self,
+        report: &Report,
+        found: &Found<'_>,
+        ctx: &EmitContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let rules: Vec<Value> = ctx
             .pack
             .rules
@@ -76,7 +82,7 @@ impl Emitter for Sarif {
         let index = |id: &str| ctx.pack.rules.iter().position(|r| r.meta.id == id);
         // Suppressed findings are always included, marked with `suppressions` (SARIF consumers
         // hide them), so code scanning can close an alert when a suppression is added.
-        let results = report.findings.iter().map(|f| result(f, index(&f.rule)));
+        let results = found.values(|_| true, move |f| result(f, index(&f.rule)));
         let notifications: Vec<Value> = report
             .problems
             .iter()

@@ -30,7 +30,7 @@ pub(crate) fn slot(i: usize) -> Value {
 pub(crate) fn write_pretty(
     out: &mut dyn Write,
     doc: &Value,
-    arrays: Vec<Box<dyn Iterator<Item = Value> + '_>>,
+    arrays: Vec<Box<dyn Iterator<Item = io::Result<Value>> + '_>>,
 ) -> io::Result<()> {
     let text = serde_json::to_string_pretty(doc)?;
     let mut rest = text.as_str();
@@ -53,12 +53,13 @@ pub(crate) fn write_pretty(
 /// serde_json's pretty formatter writes an array at that indentation.
 fn write_array(
     out: &mut dyn Write,
-    items: Box<dyn Iterator<Item = Value> + '_>,
+    items: Box<dyn Iterator<Item = io::Result<Value>> + '_>,
     indent: usize,
 ) -> io::Result<()> {
     let pad = " ".repeat(indent + 2);
     let mut first = true;
     for item in items {
+        let item = item?;
         out.write_all(if first { b"[\n" } else { b",\n" })?;
         first = false;
         // JSON strings hold no raw newline, so every line of the item is re-indented.
@@ -94,8 +95,8 @@ mod tests {
             let whole = json!({"z": 1, "list": items[..n], "m": {"inner": items[..n], "k": []}});
             let doc = json!({"z": 1, "list": slot(0), "m": {"inner": slot(1), "k": []}});
             let mut out = Vec::new();
-            let a = Box::new(items[..n].iter().cloned());
-            let b = Box::new(items[..n].iter().cloned());
+            let a = Box::new(items[..n].iter().cloned().map(Ok));
+            let b = Box::new(items[..n].iter().cloned().map(Ok));
             write_pretty(&mut out, &doc, vec![a, b]).unwrap();
             assert_eq!(
                 String::from_utf8(out).unwrap(),

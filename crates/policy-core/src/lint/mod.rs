@@ -1,6 +1,7 @@
 //! The linter: sources → objects → inventory → evaluation (`eval`) → report. Parsing
 //! and evaluation run in parallel; each object is checked by the `Evaluator`.
 
+mod codec;
 mod features;
 mod run;
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! Lint runs: the streaming two-pass run over sources, and a run over parsed objects.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 use serde_json::Value;
 
 use super::{Linter, Report};
 use crate::finding::Finding;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, InventoryBuilder};
 use crate::object::{objects_from_source, Object};
 use crate::problem::Problem;
 use crate::scan::{scan, Checked, Scan, SourceSet};
@@ -30,21 +32,60 @@ impl Linter {
     /// The second pass over `sources`, which [`scan`] scanned: each readable source is read and
     /// parsed again, and its objects evaluated against the scanned inventory and dropped.
     pub fn lint_scanned<S: SourceSet + ?Sized>(&self, sources: &S, scan: &Scan) -> Report {
-        let inventory = scan.inventory.clone().finish(self.resolver());
+        let per_source = std::sync::Mutex::new(Vec::new());
+        let mut report = self.judge(sources, scan, scan.inventory.clone(), &|i, found| {
+            per_source
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((i, found));
+        });
+        let mut per_source = per_source
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        per_source.sort_by_key(|(i, _)| *i);
+        let expired = std::mem::take(&mut report.findings);
+        report.findings = per_source.into_iter().flat_map(|(_, f)| f).collect();
+        report
+            .findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        report.findings.extend(expired);
+        report
+    }
+
+    /// The second pass as [`Self::lint_scanned`] runs it, without keeping the findings: those of
+    /// each readable source are handed to `each` with the source's index as soon as the source is
+    /// judged (from worker threads, in no particular order), sorted by file, document, line,
+    /// column, rule and message (ties in object order). The report's `findings` hold only the
+    /// findings of no source: the config exemptions past their expiry, which
+    /// [`Self::lint_scanned`] puts after the sorted findings. The scan's inventory is taken (left
+    /// empty) instead of copied, so a run holds one inventory.
+    pub fn lint_scanned_each<S: SourceSet + ?Sized>(
+        &self,
+        sources: &S,
+        scan: &mut Scan,
+        each: &(dyn Fn(usize, Vec<Finding>) + Sync),
+    ) -> Report {
+        let inventory = std::mem::take(&mut scan.inventory);
+        self.judge(sources, scan, inventory, each)
+    }
+
+    /// The second pass over `sources` with `inventory` (built by the first pass): the report
+    /// holds the expired exemptions as findings; each source's findings go to `each`.
+    fn judge<S: SourceSet + ?Sized>(
+        &self,
+        sources: &S,
+        scan: &Scan,
+        inventory: InventoryBuilder,
+        each: &(dyn Fn(usize, Vec<Finding>) + Sync),
+    ) -> Report {
+        let inventory = inventory.finish(self.resolver());
         let done = std::sync::atomic::AtomicUsize::new(0);
         let results = (0..sources.count())
             .into_par_iter()
             .fold(Checked::default, |mut acc, i| {
                 if scan.is_readable(i) {
                     match sources.read(i) {
-                        Ok(source) => {
-                            let (objects, problems) = objects_from_source(&source);
-                            drop(source);
-                            acc.input_problems.extend(problems);
-                            for o in objects {
-                                acc.add(&o, self.check_and_note(&o, &inventory));
-                            }
-                        }
+                        Ok(source) => each(i, self.judge_source(source, &inventory, &mut acc)),
                         Err(p) => acc.input_problems.push(p),
                     }
                     if let Some(p) = &self.options.progress {
@@ -62,6 +103,27 @@ impl Linter {
             (&a.file, a.document, a.line, a.column).cmp(&(&b.file, b.document, b.line, b.column))
         });
         report
+    }
+
+    /// Parse `source` and judge its objects into `acc` (problems, notes, counts); its findings,
+    /// sorted, are returned.
+    fn judge_source(
+        &self,
+        source: Cow<'_, Source>,
+        inventory: &Inventory,
+        acc: &mut Checked,
+    ) -> Vec<Finding> {
+        let (objects, problems) = objects_from_source(&source);
+        drop(source);
+        acc.input_problems.extend(problems);
+        let mut findings = Vec::new();
+        for o in objects {
+            let (f, p, n) = self.check_and_note(&o, inventory);
+            findings.extend(f);
+            acc.add(&o, (Vec::new(), p, n));
+        }
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings
     }
 
     /// Lint objects that are already parsed.

@@ -101,3 +101,64 @@ fn feature_rules_run_once_configured_labelled_or_selected() {
         r.notes
     );
 }
+
+const SEVERAL: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, annotations: {ignore.plumbline.dev/image-tag-latest: "reason=legacy"}}
+spec:
+  template:
+    spec:
+      containers: [{name: app, image: "nginx:latest"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: shop}
+spec: {containers: [{name: app, image: "nginx"}]}
+"#;
+
+/// The compact form reads back every finding as it was, details, suppressions and all.
+#[test]
+fn findings_read_back_from_their_compact_form() {
+    let r = lint("version: 1\n", &[], SEVERAL);
+    assert!(r.findings.len() > 3, "{:?}", r.findings);
+    let mut bytes = Vec::new();
+    for f in &r.findings {
+        f.encode(&mut bytes);
+    }
+    let mut rest = bytes.as_slice();
+    for f in &r.findings {
+        assert_eq!(Finding::decode(&mut rest).as_ref(), Some(f));
+    }
+    assert!(rest.is_empty());
+    let mut one = Vec::new();
+    r.findings[0].encode(&mut one);
+    assert_eq!(Finding::decode(&mut &one[..one.len() - 1]), None);
+}
+
+/// The streaming second pass hands over the same findings the collecting one reports, each
+/// source's sorted, and keeps only the findings of no source in its report.
+#[test]
+fn streamed_findings_are_the_collected_ones() {
+    let pack = PolicyPack::builtin().expect("pack");
+    let config = Config::default().validate(&pack).expect("valid");
+    let linter = Linter::new(pack, config, LintOptions::default()).expect("linter");
+    let sources = [
+        Source::new("b.yaml", SEVERAL),
+        Source::new("a.yaml", UNANNOTATED),
+        Source::new("c.yaml", SEVERAL),
+    ];
+    let (mut scan, _) = crate::scan::scan(&sources[..]);
+    let collected = linter.lint_scanned(&sources[..], &scan);
+    let handed = std::sync::Mutex::new(Vec::new());
+    let report = linter.lint_scanned_each(&sources[..], &mut scan, &|i, f| {
+        handed.lock().expect("lock").push((i, f));
+    });
+    assert!(report.findings.is_empty());
+    assert_eq!(report.objects, collected.objects);
+    let mut handed = handed.into_inner().expect("lock");
+    handed.sort_by_key(|(i, _)| *i);
+    let mut all: Vec<Finding> = handed.into_iter().flat_map(|(_, f)| f).collect();
+    all.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    assert_eq!(all, collected.findings);
+}

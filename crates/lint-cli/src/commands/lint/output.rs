@@ -10,7 +10,7 @@ use clap::ValueEnum;
 use policy_core::Report;
 
 use super::{ColorChoice, LintArgs};
-use crate::emit::{self, EmitContext, Format};
+use crate::emit::{self, EmitContext, Format, Found};
 
 /// The format a file name implies: `.sarif` (or `.sarif.json`) SARIF, `.json` JSON, `.xml` JUnit.
 fn format_of_file(path: &Path) -> Option<Format> {
@@ -77,6 +77,7 @@ pub(super) fn write_all(
     args: &LintArgs,
     formats: &[Format],
     report: &Report,
+    found: &Found<'_>,
     ctx: EmitContext<'_>,
 ) -> anyhow::Result<()> {
     for (i, format) in formats.iter().enumerate() {
@@ -93,13 +94,13 @@ pub(super) fn write_all(
                     .with_context(|| format!("writing {}", path.display()))?;
                 let mut w = std::io::BufWriter::new(file);
                 emit::emitter(*format)
-                    .emit(report, &ctx, &mut w)
+                    .emit(report, found, &ctx, &mut w)
                     .and_then(|()| w.flush())
                     .with_context(|| format!("writing {}", path.display()))?;
             }
             None => {
                 let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-                emit::emitter(*format).emit(report, &ctx, &mut w)?;
+                emit::emitter(*format).emit(report, found, &ctx, &mut w)?;
                 w.flush()?;
             }
         }
@@ -118,7 +119,9 @@ fn use_color(choice: ColorChoice, to_stdout: bool) -> bool {
     }
 }
 
-/// The source texts the human format quotes, read again (no other format quotes any).
+/// The source texts the human format quotes for problems and notes, read again (no other
+/// format quotes any; the texts of findings are read as their findings are written, by
+/// [`Quoter`]).
 pub(super) fn quoted_texts(
     formats: &[Format],
     report: &Report,
@@ -127,8 +130,29 @@ pub(super) fn quoted_texts(
     if !formats.contains(&Format::Human) {
         return HashMap::new();
     }
-    let files = (report.problems.iter().chain(&report.notes))
-        .map(|p| p.file.as_str())
-        .chain(report.findings.iter().map(|f| f.file.as_str()));
+    let files = (report.problems.iter().chain(&report.notes)).map(|p| p.file.as_str());
     linted.texts(files)
+}
+
+/// Reads the text of a linted file again, by name, for the human format's code frames.
+pub(super) struct Quoter<'a> {
+    linted: &'a super::sources::Linted,
+    /// Linted files by name (only when the human format is written).
+    names: HashMap<String, usize>,
+}
+
+impl<'a> Quoter<'a> {
+    pub(super) fn new(formats: &[Format], linted: &'a super::sources::Linted) -> Quoter<'a> {
+        let names = if formats.contains(&Format::Human) {
+            linted.names()
+        } else {
+            HashMap::new()
+        };
+        Quoter { linted, names }
+    }
+
+    /// The text of the linted source named `file`.
+    pub(super) fn quote(&self, file: &str) -> Option<String> {
+        self.linted.text(file, self.names.get(file).copied())
+    }
 }

@@ -81,6 +81,26 @@ impl Linted {
         }
         texts
     }
+
+    /// The linted files by name: the index of the last file of each name.
+    pub(super) fn names(&self) -> HashMap<String, usize> {
+        (self.files.iter().enumerate())
+            .map(|(i, f)| (display_name(f), i))
+            .collect()
+    }
+
+    /// The text of the linted source named `file`, which is the `index`-th file when it is one
+    /// (a file read again wins over standard input of the same name, as in [`Self::texts`]).
+    pub(super) fn text(&self, file: &str, index: Option<usize>) -> Option<String> {
+        if let Some(path) = index.and_then(|i| self.files.get(i)) {
+            if let Ok(s) = Source::read(path) {
+                return Some(s.text);
+            }
+        }
+        (self.stdin.as_ref())
+            .filter(|s| &*s.name == file)
+            .map(|s| s.text.clone())
+    }
 }
 
 /// Documents the run should not call errors, or should explain: in files found by walking a
