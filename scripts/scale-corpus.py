@@ -14,7 +14,13 @@ Copy 0 is the corpus as it is (every file copied byte for byte). In copy k >= 1 
   - metadata.name suffixed with `-copyk` for cluster-scoped objects (ClusterRole, CRD, webhook
     configurations, PriorityClass, ...) and for namespaced objects without a namespace (they
     would otherwise all land in the same namespace), with `roleRef.name` of bindings to a
-    ClusterRole renamed alike.
+    ClusterRole renamed alike;
+  - the hosts of Ingresses (spec.rules[].host, spec.tls[].hosts[]) and of Traefik IngressRoutes
+    (Host(`...`) and HostSNI(`...`) in spec.routes[].match, spec.tls.domains[].main and .sans)
+    given a last label `copyk` (`erp.example.com` -> `erp.example.com.copyk`, `*.example.com` ->
+    `*.example.com.copyk`, so a wildcard still covers the same hosts): hosts are claimed
+    cluster-wide, and without it every copy's Ingresses would conflict with every other copy's,
+    a number of conflicts that grows with the square of the copies.
 Items of `*List` objects are renamed the same way. Other documents, and files that do not parse,
 are copied as they are. Comments and formatting of the renamed copies are not kept (PyYAML dump).
 Needs python3 with PyYAML.
@@ -23,6 +29,7 @@ Needs python3 with PyYAML.
 import copy
 import json
 import os
+import re
 import shutil
 import sys
 
@@ -134,6 +141,46 @@ def rename(obj, namespaces, suffix):
         ref["name"] += suffix
 
 
+HOST_CALL = re.compile(r"(HostSNI|Host)\(([^)]*)\)")
+QUOTED = re.compile(r"(`|\")([^`\"]+)(`|\")")
+
+
+def rename_host(host, label):
+    return f"{host}.{label}" if isinstance(host, str) and host else host
+
+
+def rename_match(match, label):
+    """Host(`a`, `b`) and HostSNI(`a`) in a Traefik rule, each host given the last label."""
+    def call(m):
+        args = QUOTED.sub(lambda q: q.group(1) + rename_host(q.group(2), label) + q.group(3), m.group(2))
+        return f"{m.group(1)}({args})"
+    return HOST_CALL.sub(call, match) if isinstance(match, str) else match
+
+
+def rename_hosts(obj, label):
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    if obj["kind"] == "Ingress":
+        for rule in spec.get("rules") or []:
+            if isinstance(rule, dict) and "host" in rule:
+                rule["host"] = rename_host(rule["host"], label)
+        for tls in spec.get("tls") or []:
+            if isinstance(tls, dict) and isinstance(tls.get("hosts"), list):
+                tls["hosts"] = [rename_host(h, label) for h in tls["hosts"]]
+    elif obj["kind"] in ("IngressRoute", "IngressRouteTCP"):
+        for route in spec.get("routes") or []:
+            if isinstance(route, dict) and "match" in route:
+                route["match"] = rename_match(route["match"], label)
+        tls = spec.get("tls")
+        for dom in (tls.get("domains") or []) if isinstance(tls, dict) else []:
+            if isinstance(dom, dict):
+                if "main" in dom:
+                    dom["main"] = rename_host(dom["main"], label)
+                if isinstance(dom.get("sans"), list):
+                    dom["sans"] = [rename_host(h, label) for h in dom["sans"]]
+
+
 def parse_corpus(corpus):
     """(relative path, parsed documents or None when the file is copied as it is) per file."""
     out = []
@@ -165,6 +212,7 @@ def write_copy(corpus, parsed, dest, k, namespaces):
         for d in docs:
             for o in objects_of(d):
                 rename(o, namespaces, suffix)
+                rename_hosts(o, f"copy{k}")
         with open(dst, "w", encoding="utf-8") as f:
             if name.endswith(".json") and len(docs) == 1:
                 json.dump(docs[0], f)
