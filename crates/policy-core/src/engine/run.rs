@@ -81,14 +81,24 @@ impl CompiledPack {
     pub(super) fn group_for(&self, rules: &[usize]) -> Option<&super::Group> {
         let slow = |r: &usize| self.slow.get(*r).is_some_and(|s| s.load(Ordering::Relaxed));
         let candidate = |g: &&super::Group| {
-            g.members.len() <= 2 * rules.len()
+            (rules.len()..=2 * rules.len()).contains(&g.members.len())
                 && rules.iter().all(|r| g.members.binary_search(r).is_ok())
         };
-        let group = self
+        // A group of exactly these rules first (every rule of the object's kind, the usual
+        // case), without comparing the others.
+        let exact = self
             .groups
             .iter()
-            .filter(candidate)
-            .min_by_key(|g| g.members.len())?;
+            .filter(|g| g.members.len() == rules.len())
+            .find(candidate);
+        let group = match exact {
+            Some(g) => g,
+            None => self
+                .groups
+                .iter()
+                .filter(candidate)
+                .min_by_key(|g| g.members.len())?,
+        };
         (!group.members.iter().any(slow)).then_some(group)
     }
 
