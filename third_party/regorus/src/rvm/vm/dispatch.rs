@@ -1118,7 +1118,9 @@ impl RegoVM {
                         available: program.instruction_data.chained_index_params.len(),
                     })?;
 
-                let mut current_value = self.get_register(params.root)?.clone();
+                // Plumbline patch: walk the path by reference and clone only the value found,
+                // instead of cloning (and dropping) every key and every intermediate value.
+                let mut current_value = self.get_register(params.root)?;
 
                 for component in &params.path_components {
                     let key_value = match *component {
@@ -1128,19 +1130,19 @@ impl RegoVM {
                             .ok_or_else(|| VmError::LiteralIndexOutOfBounds {
                                 index: idx,
                                 pc: self.pc,
-                            })?
-                            .clone(),
-                        LiteralOrRegister::Register(reg) => self.get_register(reg)?.clone(),
+                            })?,
+                        LiteralOrRegister::Register(reg) => self.get_register(reg)?,
                     };
 
-                    current_value = current_value[&key_value].clone();
+                    current_value = &current_value[key_value];
 
-                    if current_value == Value::Undefined {
+                    if matches!(current_value, Value::Undefined) {
                         break;
                     }
                 }
 
-                self.set_register(params.dest, current_value)?;
+                let found = current_value.clone();
+                self.set_register(params.dest, found)?;
                 Ok(InstructionOutcome::Continue)
             }
             VirtualDataDocumentLookup { params_index } => {

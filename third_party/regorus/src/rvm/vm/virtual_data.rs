@@ -4,6 +4,7 @@
 use crate::rvm::instructions::LiteralOrRegister;
 use crate::value::Value;
 use alloc::string::ToString as _;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::convert::TryFrom as _;
 
@@ -204,39 +205,40 @@ impl RegoVM {
     }
 
     pub(super) fn execute_virtual_data_document_lookup(&mut self, params_index: u16) -> Result<()> {
-        let params = self
-            .program
+        // Plumbline patch: borrow the lookup's parameters (a Vec of path components) from a
+        // handle on the program instead of cloning them on every lookup, and read the keys of
+        // the rule-tree walk by reference instead of cloning each one.
+        let program = Arc::clone(&self.program);
+        let params = program
             .instruction_data
             .get_virtual_data_document_lookup_params(params_index)
             .ok_or_else(|| VmError::InvalidVirtualDataDocumentLookupParams {
                 index: params_index,
                 pc: self.pc,
-                available: self
-                    .program
+                available: program
                     .instruction_data
                     .virtual_data_document_lookup_params
                     .len(),
-            })?
-            .clone();
+            })?;
 
-        let mut current_node = &self.program.rule_tree["data"];
+        let mut current_node = &program.rule_tree["data"];
         let mut data_ref = &self.data;
         let mut string_fallback_indices = Vec::new();
         let mut components_consumed = 0;
 
         for (i, component) in params.path_components.iter().enumerate() {
-            let mut key_value = self.literal_or_register_value(component)?;
+            let key_value = self.literal_or_register_ref(component)?;
 
-            let mut rule_child = &current_node[&key_value];
-            let mut data_child = &data_ref[&key_value];
-            if *rule_child == Value::Undefined
-                && *data_child == Value::Undefined
+            let mut rule_child = &current_node[key_value];
+            let mut data_child = &data_ref[key_value];
+            if matches!(rule_child, Value::Undefined)
+                && matches!(data_child, Value::Undefined)
                 && matches!(key_value, Value::Number(_))
             {
                 string_fallback_indices.push(i);
-                key_value = Value::from(key_value.to_string());
-                rule_child = &current_node[&key_value];
-                data_child = &data_ref[&key_value];
+                let string_key = Value::from(key_value.to_string());
+                rule_child = &current_node[&string_key];
+                data_child = &data_ref[&string_key];
             }
             current_node = rule_child;
             data_ref = data_child;
@@ -264,8 +266,8 @@ impl RegoVM {
                         let mut ref_val = self.get_register(params.dest)?;
 
                         for component in params.path_components.iter().skip(components_consumed) {
-                            let key_value = self.literal_or_register_value(component)?;
-                            ref_val = &ref_val[&key_value];
+                            let key_value = self.literal_or_register_ref(component)?;
+                            ref_val = &ref_val[key_value];
                         }
 
                         let leaf = ref_val.clone();
@@ -281,9 +283,9 @@ impl RegoVM {
             Value::Undefined => {
                 let mut result_ref = data_ref;
                 for component in params.path_components.iter().skip(components_consumed) {
-                    let key_value = self.literal_or_register_value(component)?;
-                    let mut child = &result_ref[&key_value];
-                    if *child == Value::Undefined && matches!(key_value, Value::Number(_)) {
+                    let key_value = self.literal_or_register_ref(component)?;
+                    let mut child = &result_ref[key_value];
+                    if matches!(child, Value::Undefined) && matches!(key_value, Value::Number(_)) {
                         let string_key = Value::from(key_value.to_string());
                         child = &result_ref[&string_key];
                     }
@@ -296,9 +298,9 @@ impl RegoVM {
                 let mut result_data_ref = &self.data;
 
                 for component in &params.path_components {
-                    let key_value = self.literal_or_register_value(component)?;
-                    let mut child = &result_data_ref[&key_value];
-                    if *child == Value::Undefined && matches!(key_value, Value::Number(_)) {
+                    let key_value = self.literal_or_register_ref(component)?;
+                    let mut child = &result_data_ref[key_value];
+                    if matches!(child, Value::Undefined) && matches!(key_value, Value::Number(_)) {
                         let string_key = Value::from(key_value.to_string());
                         child = &result_data_ref[&string_key];
                     }
@@ -328,6 +330,20 @@ impl RegoVM {
         }
 
         Ok(())
+    }
+
+    fn literal_or_register_ref(&self, source: &LiteralOrRegister) -> Result<&Value> {
+        match *source {
+            LiteralOrRegister::Literal(idx) => {
+                self.program.literals.get(usize::from(idx)).ok_or_else(|| {
+                    VmError::LiteralIndexOutOfBounds {
+                        index: idx,
+                        pc: self.pc,
+                    }
+                })
+            }
+            LiteralOrRegister::Register(reg) => self.get_register(reg),
+        }
     }
 
     fn literal_or_register_value(&self, source: &LiteralOrRegister) -> Result<Value> {
