@@ -7,6 +7,7 @@ mod fuzz_regressions;
 mod governance;
 mod grammar;
 mod pss;
+mod regorus_patches;
 mod source_sizes;
 mod webhook_config;
 mod workloads;

@@ -129,20 +129,25 @@ impl RegoVM {
                     Ok(_) => {
                         if matches!(rule_info.rule_type, RuleType::Complete) || is_function_call {
                             let current_result = self.get_register(result_reg)?.clone();
-                            if current_result != Value::Undefined {
-                                if let Some(ref expected) = first_successful_result {
-                                    if *expected != current_result {
-                                        rule_failed_due_to_inconsistency = true;
-                                        self.set_register(result_reg, Value::Undefined)?;
-                                        break;
-                                    }
-                                } else {
-                                    first_successful_result = Some(current_result.clone());
-                                    // All definitions produce the same static value;
-                                    // no need to verify consistency with the rest.
-                                    if rule_info.early_exit_on_first_success {
-                                        break 'outer;
-                                    }
+                            // Plumbline patch: a body that ran to its end without a value
+                            // (`x := <absent>`, or a head that is undefined) is undefined, so
+                            // the next body (its `else`) is tried, as OPA does; before, the
+                            // rule stopped here and the `else` never applied.
+                            if current_result == Value::Undefined {
+                                continue;
+                            }
+                            if let Some(ref expected) = first_successful_result {
+                                if *expected != current_result {
+                                    rule_failed_due_to_inconsistency = true;
+                                    self.set_register(result_reg, Value::Undefined)?;
+                                    break;
+                                }
+                            } else {
+                                first_successful_result = Some(current_result.clone());
+                                // All definitions produce the same static value;
+                                // no need to verify consistency with the rest.
+                                if rule_info.early_exit_on_first_success {
+                                    break 'outer;
                                 }
                             }
                         }
