@@ -19,6 +19,8 @@ COPY crates/webhook/Cargo.toml crates/webhook/
 COPY crates/image-verify/Cargo.toml crates/image-verify/
 COPY crates/cluster/Cargo.toml crates/cluster/
 COPY crates/yaml/Cargo.toml crates/yaml/
+# The patched regorus (third_party/README.md) is a dependency: its sources belong to this layer.
+COPY third_party/ third_party/
 COPY scripts/image-stubs.sh scripts/
 RUN scripts/image-stubs.sh \
  && cargo build --release --locked -p plumbline-webhook --features cluster-cache

@@ -44,6 +44,10 @@ copy_line() {
     if [ "$src" = "." ]; then
       mkdir -p "$stage$dst"
       tar -C "$root" "${excludes[@]}" -cf - . | tar -C "$stage$dst" -xf -
+    elif [ -d "$root/$src" ]; then
+      # A directory: its contents, as Docker's COPY copies them.
+      mkdir -p "$stage$dst"
+      cp -pR "$root/${src%/}/." "$stage$dst"
     else
       case "$dst" in
         */) mkdir -p "$stage$dst"; cp -p "$root/$src" "$stage$dst" ;;
