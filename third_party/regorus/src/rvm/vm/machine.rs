@@ -59,6 +59,10 @@ pub struct RegoVM {
     /// Rule execution cache: rule_index -> (computed: bool, result: Value)
     pub(super) rule_cache: Vec<(bool, Value)>,
 
+    /// Plumbline patch: the indices of the cache entries this execution computed, so a reset
+    /// clears those instead of refilling (and dropping) an entry for every rule of the program.
+    pub(super) rule_cache_dirty: Vec<usize>,
+
     /// Global data object
     pub(super) data: Value,
 
@@ -243,6 +247,7 @@ impl RegoVM {
             program: Arc::new(Program::default()),
             compiled_policy: None,
             rule_cache: Vec::new(),
+            rule_cache_dirty: Vec::new(),
             data: Value::Null,
             input: Value::Null,
             context: Value::Undefined,
@@ -325,6 +330,7 @@ impl RegoVM {
 
         // Initialize rule cache
         self.rule_cache = vec![(false, Value::Undefined); program.rule_infos.len()];
+        self.rule_cache_dirty.clear();
 
         // Set PC to main entry point
         self.pc = usize::try_from(program.main_entry_point).unwrap_or(0);

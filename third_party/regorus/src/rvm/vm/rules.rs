@@ -270,16 +270,7 @@ impl RegoVM {
                 .and_then(|idx| self.program.literals.get(usize::from(idx)).cloned())
                 .unwrap_or(Value::Undefined);
             if !is_function_rule {
-                let available = self.rule_cache.len();
-                let entry =
-                    self.rule_cache
-                        .get_mut(rule_idx)
-                        .ok_or_else(|| VmError::RuleIndexOutOfBounds {
-                            index: rule_index,
-                            pc: self.pc,
-                            available,
-                        })?;
-                *entry = (true, result.clone());
+                self.store_rule_result(rule_idx, rule_index, result.clone())?;
             }
             self.set_register(dest, result)?;
             return Ok(());
@@ -358,16 +349,7 @@ impl RegoVM {
 
         let final_value = self.get_register(dest)?.clone();
         if !is_function_rule {
-            let available = self.rule_cache.len();
-            let entry = self
-                .rule_cache
-                .get_mut(rule_idx)
-                .ok_or_else(|| VmError::RuleIndexOutOfBounds {
-                    index: rule_index,
-                    pc: self.pc,
-                    available,
-                })?;
-            *entry = (true, final_value.clone());
+            self.store_rule_result(rule_idx, rule_index, final_value.clone())?;
         }
         Ok(())
     }
@@ -432,16 +414,7 @@ impl RegoVM {
                 .and_then(|idx| self.program.literals.get(usize::from(idx)).cloned())
                 .unwrap_or(Value::Undefined);
             if !is_function_rule {
-                let available = self.rule_cache.len();
-                let entry =
-                    self.rule_cache
-                        .get_mut(rule_idx)
-                        .ok_or_else(|| VmError::RuleIndexOutOfBounds {
-                            index: rule_index,
-                            pc: self.pc,
-                            available,
-                        })?;
-                *entry = (true, result.clone());
+                self.store_rule_result(rule_idx, rule_index, result.clone())?;
             }
             let dest_index = usize::from(dest);
             if self.registers.len() <= dest_index {
@@ -857,16 +830,7 @@ impl RegoVM {
                 })?;
 
         if !is_function_rule {
-            let available = self.rule_cache.len();
-            let entry = self
-                .rule_cache
-                .get_mut(rule_idx)
-                .ok_or_else(|| VmError::RuleIndexOutOfBounds {
-                    index: rule_index,
-                    pc: self.pc,
-                    available,
-                })?;
-            *entry = (true, final_value.clone());
+            self.store_rule_result(rule_idx, rule_index, final_value.clone())?;
         }
 
         self.registers = parent_registers;

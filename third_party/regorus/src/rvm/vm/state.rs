@@ -28,12 +28,43 @@ impl RegoVM {
         Ok(())
     }
 
+    /// Mark uncomputed (and release the values of) the rule-cache entries computed since the last
+    /// reset: every other entry is uncomputed already.
+    pub(super) fn reset_rule_cache(&mut self) {
+        for index in self.rule_cache_dirty.drain(..) {
+            if let Some(entry) = self.rule_cache.get_mut(index) {
+                *entry = (false, Value::Undefined);
+            }
+        }
+    }
+
+    /// Store a rule's result in the cache and remember its index for the next reset.
+    pub(super) fn store_rule_result(
+        &mut self,
+        rule_idx: usize,
+        rule_index: u16,
+        value: Value,
+    ) -> Result<()> {
+        let available = self.rule_cache.len();
+        let entry = self
+            .rule_cache
+            .get_mut(rule_idx)
+            .ok_or_else(|| VmError::RuleIndexOutOfBounds {
+                index: rule_index,
+                pc: self.pc,
+                available,
+            })?;
+        *entry = (true, value);
+        self.rule_cache_dirty.push(rule_idx);
+        Ok(())
+    }
+
     pub(super) fn release_previous_execution_state(&mut self) {
         self.evaluated = Value::Undefined;
         self.execution_state = ExecutionState::Ready;
         self.execution_stack.clear();
         self.return_to_pools();
-        self.rule_cache.clear();
+        self.reset_rule_cache();
         self.registers.clear();
         self.builtins_cache.clear();
         self.cached_builtin_args.clear();
@@ -106,8 +137,14 @@ impl RegoVM {
 
         self.execution_state = ExecutionState::Ready;
 
-        // Reset rule cache
-        self.rule_cache = alloc::vec![(false, Value::Undefined); self.program.rule_infos.len()];
+        // Reset rule cache (Plumbline patch: only the entries computed since the last reset,
+        // unless the program's rule count changed).
+        self.reset_rule_cache();
+        let rule_count = self.program.rule_infos.len();
+        if self.rule_cache.len() != rule_count {
+            self.rule_cache.clear();
+            self.rule_cache.resize(rule_count, (false, Value::Undefined));
+        }
 
         // Reset registers to clean state
         self.registers
@@ -323,7 +360,8 @@ mod tests {
         let retained = Value::from("retained");
         vm.evaluated = retained.clone();
         vm.registers = vec![retained.clone()];
-        vm.rule_cache = vec![(true, retained.clone())];
+        vm.rule_cache = vec![(false, Value::Undefined)];
+        vm.store_rule_result(0, 0, retained.clone()).unwrap();
         vm.register_stack.push(vec![retained.clone()]);
         vm.cached_builtin_args = vec![retained.clone()];
         vm.execution_state = ExecutionState::Completed { result: retained };
@@ -341,7 +379,10 @@ mod tests {
         assert_eq!(vm.fail_run_to_completion(error.clone()), error);
         assert!(matches!(vm.evaluated, Value::Undefined));
         assert!(vm.registers.is_empty());
-        assert!(vm.rule_cache.is_empty());
+        assert!(vm
+            .rule_cache
+            .iter()
+            .all(|(computed, value)| !computed && matches!(value, Value::Undefined)));
         assert!(vm.register_stack.is_empty());
         assert!(vm
             .register_window_pool
