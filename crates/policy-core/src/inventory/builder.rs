@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
+use super::engine_value::{Interner, IntoEngine};
 use super::{HostPlaces, Inventory, NamespaceInfo};
 use crate::object::Object;
 use crate::tenancy::Resolver;
@@ -255,7 +256,7 @@ impl InventoryBuilder {
     pub fn finish(self, resolver: &Resolver) -> Inventory {
         let InventoryBuilder {
             namespaces: known_namespaces,
-            mut spaces,
+            spaces,
             hosts,
             pdbs,
             storage_classes,
@@ -263,60 +264,86 @@ impl InventoryBuilder {
             backups,
             places,
         } = self;
-        let mut inv = Inventory {
+        let namespaces = namespace_entries(spaces, &known_namespaces, resolver);
+        let by_host = hosts_by_place(hosts, &namespaces);
+        // Each piece is moved into the engine value and dropped as it is converted.
+        let mut strings = Interner::default();
+        let fields = [
+            ("known", regorus::Value::from(true)),
+            ("namespaces", namespaces.into_engine(&mut strings)),
+            ("hosts", by_host.into_engine(&mut strings)),
+            ("podDisruptionBudgets", pdbs.into_engine(&mut strings)),
+            ("middlewares", middlewares.into_engine(&mut strings)),
+            ("storageClasses", storage_classes.into_engine(&mut strings)),
+            (
+                "scheduledBackups",
+                backups.scheduled.into_engine(&mut strings),
+            ),
+            (
+                "objectStores",
+                backups.object_stores.into_engine(&mut strings),
+            ),
+        ];
+        let value = strings.object(fields);
+        Inventory {
             known: true,
             namespaces: known_namespaces,
-            middlewares,
             places,
-            ..Inventory::default()
-        };
-        for (name, info) in &inv.namespaces {
-            spaces.entry(name.clone()).or_insert_with(new_space)["labels"] =
-                Value::Object(info.labels.clone());
+            value: Some(value),
         }
-        let mut namespaces = Map::new();
-        for (name, mut entry) in spaces {
-            let known = inv.namespaces.contains_key(&name);
-            let labels = inv.namespaces.get(&name).map(|n| &n.labels);
-            let r = resolver.resolve(&name, labels, None);
-            entry["known"] = json!(known);
-            entry["tenant"] = json!(r.tenant);
-            entry["environment"] = json!(r.environment);
-            entry["tier"] = json!(r.tier);
-            if entry.get("labels").is_none() {
-                entry["labels"] = json!({});
-            }
-            namespaces.insert(name, entry);
-        }
-        // Claims by lowercased host, then by normalised path: a rule looks up the claims of its
-        // own host and path instead of scanning every claim of the input set for every Ingress
-        // (quadratic on large trees, where many objects share a host).
-        let mut by_host: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
-        for mut h in hosts {
-            let entry = h["namespace"].as_str().and_then(|n| namespaces.get(n));
-            h["tenant"] = entry.map_or(json!(""), |e| e["tenant"].clone());
-            h["environment"] = entry.map_or(json!(""), |e| e["environment"].clone());
-            let host = h["host"].as_str().unwrap_or_default().to_lowercase();
-            let path = norm_path(h["path"].as_str().unwrap_or_default()).to_string();
-            by_host
-                .entry(host)
-                .or_default()
-                .entry(path)
-                .or_default()
-                .push(h);
-        }
-        inv.data = json!({
-            "known": true,
-            "namespaces": namespaces,
-            "hosts": by_host,
-            "podDisruptionBudgets": pdbs,
-            "middlewares": inv.middlewares,
-            "storageClasses": storage_classes,
-            "scheduledBackups": backups.scheduled,
-            "objectStores": backups.object_stores,
-        });
-        inv
     }
+}
+
+/// `input.inventory.namespaces`: every namespace that holds objects or is a Namespace object,
+/// with its lists, labels, whether it is known, and its tenant, environment and tier.
+fn namespace_entries(
+    mut spaces: BTreeMap<String, Value>,
+    known: &HashMap<String, NamespaceInfo>,
+    resolver: &Resolver,
+) -> Map<String, Value> {
+    for (name, info) in known {
+        spaces.entry(name.clone()).or_insert_with(new_space)["labels"] =
+            Value::Object(info.labels.clone());
+    }
+    let mut namespaces = Map::new();
+    for (name, mut entry) in spaces {
+        let labels = known.get(&name).map(|n| &n.labels);
+        let r = resolver.resolve(&name, labels, None);
+        entry["known"] = json!(known.contains_key(&name));
+        entry["tenant"] = json!(r.tenant);
+        entry["environment"] = json!(r.environment);
+        entry["tier"] = json!(r.tier);
+        if entry.get("labels").is_none() {
+            entry["labels"] = json!({});
+        }
+        namespaces.insert(name, entry);
+    }
+    namespaces
+}
+
+/// `input.inventory.hosts`: the claims by lowercased host, then by normalised path, each with
+/// its namespace's tenant and environment. A rule looks up the claims of its own host and path
+/// instead of scanning every claim of the input set for every Ingress (quadratic on large
+/// trees, where many objects share a host).
+fn hosts_by_place(
+    hosts: Vec<Value>,
+    namespaces: &Map<String, Value>,
+) -> BTreeMap<String, BTreeMap<String, Vec<Value>>> {
+    let mut by_host: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
+    for mut h in hosts {
+        let entry = h["namespace"].as_str().and_then(|n| namespaces.get(n));
+        h["tenant"] = entry.map_or(json!(""), |e| e["tenant"].clone());
+        h["environment"] = entry.map_or(json!(""), |e| e["environment"].clone());
+        let host = h["host"].as_str().unwrap_or_default().to_lowercase();
+        let path = norm_path(h["path"].as_str().unwrap_or_default()).to_string();
+        by_host
+            .entry(host)
+            .or_default()
+            .entry(path)
+            .or_default()
+            .push(h);
+    }
+    by_host
 }
 
 /// CloudNativePG backup schedules and Barman Cloud object stores, by namespace (for

@@ -1,0 +1,128 @@
+//! `input.inventory` in the engine's value type, built once per inventory from the builder's
+//! JSON pieces, which are consumed as they are converted: the inventory is held once, in the
+//! form the rules read, not also as JSON (at 25 times the benchmark corpus the JSON copy was
+//! ~16 MB beside the engine value).
+//!
+//! Strings are interned while converting: every host claim, namespace entry and network policy
+//! repeats the same keys (`host`, `path`, `namespace`, ...) and mostly the same values (kinds,
+//! namespace, tenant and environment names), and each engine string is an allocation of its
+//! own otherwise. An interned string is shared by reference count; the value is the same.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value};
+
+/// Engine strings by text, for one conversion: each distinct text is allocated once.
+#[derive(Default)]
+pub(super) struct Interner {
+    strings: HashMap<String, regorus::Value>,
+}
+
+impl Interner {
+    /// The engine string of `text`, shared with every earlier one of the same text.
+    pub(super) fn string(&mut self, text: String) -> regorus::Value {
+        if let Some(v) = self.strings.get(text.as_str()) {
+            return v.clone();
+        }
+        let v = regorus::Value::from(text.as_str());
+        self.strings.insert(text, v.clone());
+        v
+    }
+
+    /// An engine object of `fields` (keys interned).
+    pub(super) fn object<const N: usize>(
+        &mut self,
+        fields: [(&str, regorus::Value); N],
+    ) -> regorus::Value {
+        let map: BTreeMap<regorus::Value, regorus::Value> = fields
+            .into_iter()
+            .map(|(k, v)| (self.string(k.to_string()), v))
+            .collect();
+        regorus::Value::from(map)
+    }
+}
+
+/// A piece of the inventory as the builder holds it, converted to the engine's value type by
+/// value (each piece is dropped as soon as it is converted).
+pub(super) trait IntoEngine {
+    /// The engine value, its strings interned in `strings`.
+    fn into_engine(self, strings: &mut Interner) -> regorus::Value;
+}
+
+impl IntoEngine for Value {
+    /// As the policy input's `to_rego` converts JSON (numbers included), by value.
+    fn into_engine(self, strings: &mut Interner) -> regorus::Value {
+        match self {
+            Value::Null => regorus::Value::Null,
+            Value::Bool(b) => regorus::Value::from(b),
+            Value::Number(n) => crate::engine::number_to_rego(&n),
+            Value::String(s) => strings.string(s),
+            Value::Array(a) => a.into_engine(strings),
+            Value::Object(m) => m.into_engine(strings),
+        }
+    }
+}
+
+impl<T: IntoEngine> IntoEngine for Vec<T> {
+    fn into_engine(self, strings: &mut Interner) -> regorus::Value {
+        let items: Vec<regorus::Value> = self.into_iter().map(|v| v.into_engine(strings)).collect();
+        regorus::Value::from(items)
+    }
+}
+
+impl<T: IntoEngine> IntoEngine for BTreeMap<String, T> {
+    fn into_engine(self, strings: &mut Interner) -> regorus::Value {
+        entries(self, strings)
+    }
+}
+
+impl IntoEngine for Map<String, Value> {
+    fn into_engine(self, strings: &mut Interner) -> regorus::Value {
+        entries(self, strings)
+    }
+}
+
+/// An engine object of `map`'s entries, keys and values converted.
+fn entries<T: IntoEngine>(
+    map: impl IntoIterator<Item = (String, T)>,
+    strings: &mut Interner,
+) -> regorus::Value {
+    let converted: BTreeMap<regorus::Value, regorus::Value> = map
+        .into_iter()
+        .map(|(k, v)| (strings.string(k), v.into_engine(strings)))
+        .collect();
+    regorus::Value::from(converted)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// The conversion by value gives the value the engine's own conversion of the JSON gives.
+    #[test]
+    fn converts_as_the_engine_reads_json() {
+        let doc = json!({"a": [1, -2, 2.5, 18446744073709551615u64, null, true, "x"],
+            "b": {"x": "x", "": {}}, "c": [], "x": "a"});
+        let mut strings = Interner::default();
+        assert_eq!(
+            doc.clone().into_engine(&mut strings),
+            regorus::Value::from(doc)
+        );
+    }
+
+    /// Equal texts share one engine string.
+    #[test]
+    fn equal_strings_are_one_allocation() {
+        let mut strings = Interner::default();
+        let a = strings.string("Ingress".to_string());
+        let b = strings.string("Ingress".to_string());
+        match (a, b) {
+            (regorus::Value::String(a), regorus::Value::String(b)) => {
+                assert!(std::sync::Arc::ptr_eq(&a, &b));
+            }
+            other => panic!("not strings: {other:?}"),
+        }
+    }
+}
