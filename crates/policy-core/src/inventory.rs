@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 
 mod builder;
 mod engine_value;
+mod facts;
 mod places;
 pub use builder::InventoryBuilder;
 pub(crate) use places::HostPlaces;

@@ -12,10 +12,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
-/// Engine strings by text, for one conversion: each distinct text is allocated once.
+/// Engine strings by text, for one conversion: each distinct text is allocated once. The
+/// empty array and object are shared too (most namespaces have no quota, no labels, ...).
 #[derive(Default)]
 pub(super) struct Interner {
     strings: HashMap<String, regorus::Value>,
+    empty_array: Option<regorus::Value>,
+    empty_object: Option<regorus::Value>,
 }
 
 impl Interner {
@@ -29,16 +32,44 @@ impl Interner {
         v
     }
 
+    /// [`Self::string`] of a borrowed text (copied only the first time it is seen).
+    pub(super) fn str(&mut self, text: &str) -> regorus::Value {
+        match self.strings.get(text) {
+            Some(v) => v.clone(),
+            None => self.string(text.to_string()),
+        }
+    }
+
     /// An engine object of `fields` (keys interned).
     pub(super) fn object<const N: usize>(
         &mut self,
         fields: [(&str, regorus::Value); N],
     ) -> regorus::Value {
-        let map: BTreeMap<regorus::Value, regorus::Value> = fields
-            .into_iter()
-            .map(|(k, v)| (self.string(k.to_string()), v))
-            .collect();
+        let map: BTreeMap<regorus::Value, regorus::Value> =
+            fields.into_iter().map(|(k, v)| (self.str(k), v)).collect();
+        self.map(map)
+    }
+
+    /// An engine object of `map`; the shared empty object when it is empty.
+    fn map(&mut self, map: BTreeMap<regorus::Value, regorus::Value>) -> regorus::Value {
+        if map.is_empty() {
+            return (self
+                .empty_object
+                .get_or_insert_with(regorus::Value::new_object))
+            .clone();
+        }
         regorus::Value::from(map)
+    }
+
+    /// An engine array of `items`; the shared empty array when there is none.
+    fn array(&mut self, items: Vec<regorus::Value>) -> regorus::Value {
+        if items.is_empty() {
+            return (self
+                .empty_array
+                .get_or_insert_with(regorus::Value::new_array))
+            .clone();
+        }
+        regorus::Value::from(items)
     }
 }
 
@@ -63,10 +94,16 @@ impl IntoEngine for Value {
     }
 }
 
+impl IntoEngine for String {
+    fn into_engine(self, strings: &mut Interner) -> regorus::Value {
+        strings.string(self)
+    }
+}
+
 impl<T: IntoEngine> IntoEngine for Vec<T> {
     fn into_engine(self, strings: &mut Interner) -> regorus::Value {
         let items: Vec<regorus::Value> = self.into_iter().map(|v| v.into_engine(strings)).collect();
-        regorus::Value::from(items)
+        strings.array(items)
     }
 }
 
@@ -91,7 +128,7 @@ fn entries<T: IntoEngine>(
         .into_iter()
         .map(|(k, v)| (strings.string(k), v.into_engine(strings)))
         .collect();
-    regorus::Value::from(converted)
+    strings.map(converted)
 }
 
 #[cfg(test)]
