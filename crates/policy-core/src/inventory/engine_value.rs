@@ -6,19 +6,22 @@
 //! Strings are interned while converting: every host claim, namespace entry and network policy
 //! repeats the same keys (`host`, `path`, `namespace`, ...) and mostly the same values (kinds,
 //! namespace, tenant and environment names), and each engine string is an allocation of its
-//! own otherwise. An interned string is shared by reference count; the value is the same.
+//! own otherwise; equal objects and arrays are shared likewise. A shared value is a reference
+//! count more, never a different value: rules read exactly what they read before.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
-/// Engine strings by text, for one conversion: each distinct text is allocated once. The
-/// empty array and object are shared too (most namespaces have no quota, no labels, ...).
+/// Engine values by content, for one conversion: each distinct string is allocated once, and
+/// so is each distinct object and array. Equal sub-values are common: namespaces that resolve
+/// alike and hold the same lists, one NetworkPolicy (`default-deny`) or label set in many
+/// namespaces, and the empty lists of most namespaces.
 #[derive(Default)]
 pub(super) struct Interner {
     strings: HashMap<String, regorus::Value>,
-    empty_array: Option<regorus::Value>,
-    empty_object: Option<regorus::Value>,
+    /// The objects and arrays built so far (engine values have no hash: ordered instead).
+    composites: BTreeSet<regorus::Value>,
 }
 
 impl Interner {
@@ -50,26 +53,24 @@ impl Interner {
         self.map(map)
     }
 
-    /// An engine object of `map`; the shared empty object when it is empty.
+    /// An engine object of `map`, shared with an equal one built before.
     fn map(&mut self, map: BTreeMap<regorus::Value, regorus::Value>) -> regorus::Value {
-        if map.is_empty() {
-            return (self
-                .empty_object
-                .get_or_insert_with(regorus::Value::new_object))
-            .clone();
-        }
-        regorus::Value::from(map)
+        self.share(regorus::Value::from(map))
     }
 
-    /// An engine array of `items`; the shared empty array when there is none.
+    /// An engine array of `items`, shared with an equal one built before.
     fn array(&mut self, items: Vec<regorus::Value>) -> regorus::Value {
-        if items.is_empty() {
-            return (self
-                .empty_array
-                .get_or_insert_with(regorus::Value::new_array))
-            .clone();
+        self.share(regorus::Value::from(items))
+    }
+
+    /// `value`, or the equal value built before (engine values are immutable: rules read them,
+    /// and a change would copy first).
+    fn share(&mut self, value: regorus::Value) -> regorus::Value {
+        if let Some(built) = self.composites.get(&value) {
+            return built.clone();
         }
-        regorus::Value::from(items)
+        self.composites.insert(value.clone());
+        value
     }
 }
 
@@ -147,6 +148,21 @@ mod tests {
             doc.clone().into_engine(&mut strings),
             regorus::Value::from(doc)
         );
+    }
+
+    /// Equal objects and arrays are built once.
+    #[test]
+    fn equal_composites_are_one_allocation() {
+        let mut strings = Interner::default();
+        let policy = json!({"name": "default-deny", "podSelector": {}});
+        let a = json!([policy.clone()]).into_engine(&mut strings);
+        let b = json!([policy]).into_engine(&mut strings);
+        match (a, b) {
+            (regorus::Value::Array(a), regorus::Value::Array(b)) => {
+                assert!(std::sync::Arc::ptr_eq(&a, &b));
+            }
+            other => panic!("not arrays: {other:?}"),
+        }
     }
 
     /// Equal texts share one engine string.
