@@ -199,6 +199,7 @@ impl InventoryBuilder {
         }
     }
 
+    /// Record that `o` (an Ingress or IngressRoute in `ns`) claims `host` (lowercased) on `path`.
     fn claim(&mut self, host: String, path: String, ns: &str, kind: &'static str, o: &Object) {
         self.hosts.push(HostClaim {
             host,
