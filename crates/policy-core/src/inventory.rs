@@ -7,12 +7,13 @@
 //! them and `plumbline audit` lists them beside the kinds the rules judge.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 mod builder;
+mod engine_value;
+mod facts;
 mod places;
 pub use builder::InventoryBuilder;
 pub(crate) use places::HostPlaces;
@@ -39,15 +40,13 @@ pub struct Inventory {
     pub known: bool,
     /// Namespace objects by name.
     pub namespaces: HashMap<String, NamespaceInfo>,
-    /// Traefik Middlewares by `namespace/name`: their `spec`.
-    pub middlewares: Map<String, Value>,
-    /// `input.inventory` as rules see it.
-    pub data: Value,
     /// Where the host claims sit in their files: related locations of host conflicts.
     pub(crate) places: HostPlaces,
-    /// `data` converted for the engine, once per worker thread: a value shared across threads
-    /// makes every lookup contend on its atomic reference counts.
-    rego: [OnceLock<regorus::Value>; THREAD_SLOTS],
+    /// `input.inventory` as rules see it, in the engine's value type, built once by
+    /// [`InventoryBuilder::finish`] (`None`: an unknown inventory's, built on each use). It is
+    /// the only copy: neither a JSON form (see [`Inventory::data`]) nor one per worker thread
+    /// is kept (each was as large as the value; sharing it across threads measured no slower).
+    value: Option<regorus::Value>,
 }
 
 /// A kind the inventory reads, as the API server serves it.
@@ -133,9 +132,6 @@ pub const INVENTORY_KINDS: &[InventoryKind] = &[
     ),
 ];
 
-/// Copies of the converted inventory (worker threads beyond this share slots).
-const THREAD_SLOTS: usize = 8;
-
 impl Inventory {
     /// An inventory that knows nothing (the webhook without a cluster cache).
     pub fn unknown() -> Inventory {
@@ -151,18 +147,20 @@ impl Inventory {
         builder.finish(resolver)
     }
 
-    /// `input.inventory`, converted once per worker thread for the policy engine.
+    /// `input.inventory` as rules see it, as JSON (for inspection and tests: converted from the
+    /// engine's value on each call).
+    pub fn data(&self) -> Value {
+        crate::engine::to_json(&self.rego_value())
+    }
+
+    /// `input.inventory` for the policy engine (a reference-counted handle, not a copy).
     pub(crate) fn rego_value(&self) -> regorus::Value {
-        let slot = rayon::current_thread_index().unwrap_or(0) % THREAD_SLOTS;
-        self.rego[slot]
-            .get_or_init(|| {
-                if self.data.is_null() {
-                    regorus::Value::from(json!({"known": self.known, "namespaces": {}, "hosts": {},
-                        "podDisruptionBudgets": {}, "middlewares": self.middlewares}))
-                } else {
-                    regorus::Value::from(self.data.clone())
-                }
-            })
-            .clone()
+        match &self.value {
+            Some(v) => v.clone(),
+            None => {
+                regorus::Value::from(json!({"known": self.known, "namespaces": {}, "hosts": {},
+                "podDisruptionBudgets": {}, "middlewares": {}}))
+            }
+        }
     }
 }

@@ -301,11 +301,19 @@ impl Walker {
             return;
         }
         if lmeta.is_file() {
-            self.files.push(p);
+            self.keep(p);
         } else {
             let why = format!("{}, not a regular file; not read", special_kind(&lmeta));
             self.skip(&p, why);
         }
+    }
+
+    /// Keep a file found by walking. The run holds the list to its end (the second pass and
+    /// the outputs read the files again), and a walked path has the spare capacity of its
+    /// directory's joined to its name (about twice its length): 10 MB at 57,000 files.
+    fn keep(&mut self, mut p: PathBuf) {
+        p.shrink_to_fit();
+        self.files.push(p);
     }
 
     /// A symbolic link met in a walk: a link to a directory is walked (with `follow`, once), a
@@ -332,11 +340,11 @@ impl Walker {
             return;
         }
         if self.follow {
-            self.files.push(p);
+            self.keep(p);
             return;
         }
         match self.judge_link_target(&p, &meta, None) {
-            Ok(()) => self.files.push(p),
+            Ok(()) => self.keep(p),
             Err(why) => self.skip(&p, why),
         }
     }

@@ -24,7 +24,7 @@ use crate::pack::RuleMeta;
 
 pub use cache::default_cache_dir;
 pub use run::{budget_exceeded_rule, BUDGET_EXCEEDED};
-pub(crate) use violations::{to_json, NO_MSG, NO_PATH};
+pub(crate) use violations::{number_to_rego, to_json, NO_MSG, NO_PATH};
 
 /// Instruction budget of one execution (every rule of an object, or one rule alone): a runaway
 /// rule on hostile input stops here.

@@ -83,3 +83,15 @@ pub(crate) fn to_json(v: &RValue) -> serde_json::Value {
         ),
     }
 }
+
+/// A JSON number as the engine's own deserializer maps it: u64, i64, else f64 (the inverse of
+/// [`to_json`] for numbers; the policy input and the inventory convert their JSON with it).
+pub(crate) fn number_to_rego(n: &serde_json::Number) -> RValue {
+    if let Some(u) = n.as_u64() {
+        RValue::from(u)
+    } else if let Some(i) = n.as_i64() {
+        RValue::from(i)
+    } else {
+        n.as_f64().map_or(RValue::Undefined, RValue::from)
+    }
+}

@@ -211,16 +211,7 @@ pub(crate) fn to_rego(v: &Value) -> regorus::Value {
     match v {
         Value::Null => regorus::Value::Null,
         Value::Bool(b) => regorus::Value::from(*b),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                regorus::Value::from(u)
-            } else if let Some(i) = n.as_i64() {
-                regorus::Value::from(i)
-            } else {
-                n.as_f64()
-                    .map_or(regorus::Value::Undefined, regorus::Value::from)
-            }
-        }
+        Value::Number(n) => crate::engine::number_to_rego(n),
         Value::String(s) => regorus::Value::from(s.as_str()),
         Value::Array(a) => regorus::Value::from(a.iter().map(to_rego).collect::<Vec<_>>()),
         Value::Object(m) => regorus::Value::from(

@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
+use super::engine_value::{Interner, IntoEngine};
+use super::facts::{Budget, HostClaim, NamespaceEntry, NetworkPolicyFacts, PlacedClaim, Space};
 use super::{HostPlaces, Inventory, NamespaceInfo};
 use crate::object::Object;
 use crate::tenancy::Resolver;
@@ -18,21 +20,14 @@ use crate::tenancy::Resolver;
 pub struct InventoryBuilder {
     namespaces: HashMap<String, NamespaceInfo>,
     /// namespace -> its quotas, limit ranges and network policies.
-    spaces: BTreeMap<String, Value>,
-    hosts: Vec<Value>,
-    pdbs: BTreeMap<String, Vec<Value>>,
+    spaces: BTreeMap<String, Space>,
+    hosts: Vec<HostClaim>,
+    pdbs: BTreeMap<String, Vec<Budget>>,
     storage_classes: Map<String, Value>,
     middlewares: Map<String, Value>,
     backups: Backups,
     /// Where the host claims sit in their files (for related locations, not for rules).
     places: HostPlaces,
-}
-
-/// The lists every namespace entry holds, appended to in object order.
-const SPACE_LISTS: [&str; 3] = ["resourceQuotas", "limitRanges", "networkPolicies"];
-
-fn new_space() -> Value {
-    json!({"resourceQuotas": [], "limitRanges": [], "networkPolicies": []})
 }
 
 pub(super) fn is_traefik(o: &Object) -> bool {
@@ -138,24 +133,26 @@ impl InventoryBuilder {
             return;
         }
         let ns = ns_of(o);
-        let entry = self.spaces.entry(ns.clone()).or_insert_with(new_space);
-        let name = json!(o.reference.name);
+        let entry = self.spaces.entry(ns.clone()).or_default();
+        let name = || o.reference.name.clone();
         match (kind, o.reference.group()) {
-            ("ResourceQuota", "") => push(entry, "resourceQuotas", name),
-            ("LimitRange", "") => push(entry, "limitRanges", name),
+            ("ResourceQuota", "") => entry.resource_quotas.push(name()),
+            ("LimitRange", "") => entry.limit_ranges.push(name()),
             ("NetworkPolicy", "networking.k8s.io") => {
                 let spec = &o.value["spec"];
-                push(
-                    entry,
-                    "networkPolicies",
-                    json!({"name": o.reference.name, "podSelector": spec["podSelector"], "policyTypes": spec["policyTypes"],
-                           "defaultDenyIngress": default_deny(spec, "Ingress"), "defaultDenyEgress": default_deny(spec, "Egress")}),
-                );
+                entry.network_policies.push(NetworkPolicyFacts {
+                    name: name(),
+                    pod_selector: spec["podSelector"].clone(),
+                    policy_types: spec["policyTypes"].clone(),
+                    default_deny_ingress: default_deny(spec, "Ingress"),
+                    default_deny_egress: default_deny(spec, "Egress"),
+                });
             }
             ("PodDisruptionBudget", "policy") => {
-                self.pdbs.entry(ns.clone()).or_default().push(
-                    json!({"name": o.reference.name, "selector": o.value["spec"]["selector"]}),
-                );
+                self.pdbs.entry(ns.clone()).or_default().push(Budget {
+                    name: name(),
+                    selector: o.value["spec"]["selector"].clone(),
+                });
             }
             ("Ingress", "networking.k8s.io" | "extensions") => self.add_ingress_hosts(&ns, o),
             ("IngressRoute", _) if is_traefik(o) => self.add_ingress_route_hosts(&ns, o),
@@ -188,7 +185,7 @@ impl InventoryBuilder {
             } else {
                 paths
             } {
-                self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "Ingress", "name": o.reference.name}));
+                self.claim(host.clone(), path, ns, "Ingress", o);
             }
         }
     }
@@ -197,9 +194,20 @@ impl InventoryBuilder {
     fn add_ingress_route_hosts(&mut self, ns: &str, o: &Object) {
         for route in o.value["spec"]["routes"].as_array().into_iter().flatten() {
             for (host, path) in traefik_hosts(route["match"].as_str().unwrap_or_default()) {
-                self.hosts.push(json!({"host": host, "path": path, "namespace": ns, "kind": "IngressRoute", "name": o.reference.name}));
+                self.claim(host, path, ns, "IngressRoute", o);
             }
         }
+    }
+
+    /// Record that `o` (an Ingress or IngressRoute in `ns`) claims `host` (lowercased) on `path`.
+    fn claim(&mut self, host: String, path: String, ns: &str, kind: &'static str, o: &Object) {
+        self.hosts.push(HostClaim {
+            host,
+            path,
+            namespace: ns.to_string(),
+            kind,
+            name: o.reference.name.clone(),
+        });
     }
 
     /// Append the builder of the objects that follow this builder's: the result is the builder
@@ -207,20 +215,12 @@ impl InventoryBuilder {
     /// the same name replaces an earlier one, lists keep their order).
     pub fn merge(&mut self, later: InventoryBuilder) {
         self.namespaces.extend(later.namespaces);
-        for (ns, entry) in later.spaces {
+        for (ns, space) in later.spaces {
             match self.spaces.entry(ns) {
                 Entry::Vacant(v) => {
-                    v.insert(entry);
+                    v.insert(space);
                 }
-                Entry::Occupied(mut o) => {
-                    for key in SPACE_LISTS {
-                        if let Some(items) = entry[key].as_array() {
-                            for item in items {
-                                push(o.get_mut(), key, item.clone());
-                            }
-                        }
-                    }
-                }
+                Entry::Occupied(mut o) => o.get_mut().append(space),
             }
         }
         self.hosts.extend(later.hosts);
@@ -255,7 +255,7 @@ impl InventoryBuilder {
     pub fn finish(self, resolver: &Resolver) -> Inventory {
         let InventoryBuilder {
             namespaces: known_namespaces,
-            mut spaces,
+            spaces,
             hosts,
             pdbs,
             storage_classes,
@@ -263,60 +263,87 @@ impl InventoryBuilder {
             backups,
             places,
         } = self;
-        let mut inv = Inventory {
+        let namespaces = namespace_entries(spaces, &known_namespaces, resolver);
+        let by_host = hosts_by_place(hosts, &namespaces);
+        // Each piece is moved into the engine value and dropped as it is converted.
+        let mut strings = Interner::default();
+        let fields = [
+            ("known", regorus::Value::from(true)),
+            ("namespaces", namespaces.into_engine(&mut strings)),
+            ("hosts", by_host.into_engine(&mut strings)),
+            ("podDisruptionBudgets", pdbs.into_engine(&mut strings)),
+            ("middlewares", middlewares.into_engine(&mut strings)),
+            ("storageClasses", storage_classes.into_engine(&mut strings)),
+            (
+                "scheduledBackups",
+                backups.scheduled.into_engine(&mut strings),
+            ),
+            (
+                "objectStores",
+                backups.object_stores.into_engine(&mut strings),
+            ),
+        ];
+        let value = strings.object(fields);
+        Inventory {
             known: true,
             namespaces: known_namespaces,
-            middlewares,
             places,
-            ..Inventory::default()
-        };
-        for (name, info) in &inv.namespaces {
-            spaces.entry(name.clone()).or_insert_with(new_space)["labels"] =
-                Value::Object(info.labels.clone());
+            value: Some(value),
         }
-        let mut namespaces = Map::new();
-        for (name, mut entry) in spaces {
-            let known = inv.namespaces.contains_key(&name);
-            let labels = inv.namespaces.get(&name).map(|n| &n.labels);
-            let r = resolver.resolve(&name, labels, None);
-            entry["known"] = json!(known);
-            entry["tenant"] = json!(r.tenant);
-            entry["environment"] = json!(r.environment);
-            entry["tier"] = json!(r.tier);
-            if entry.get("labels").is_none() {
-                entry["labels"] = json!({});
-            }
-            namespaces.insert(name, entry);
-        }
-        // Claims by lowercased host, then by normalised path: a rule looks up the claims of its
-        // own host and path instead of scanning every claim of the input set for every Ingress
-        // (quadratic on large trees, where many objects share a host).
-        let mut by_host: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
-        for mut h in hosts {
-            let entry = h["namespace"].as_str().and_then(|n| namespaces.get(n));
-            h["tenant"] = entry.map_or(json!(""), |e| e["tenant"].clone());
-            h["environment"] = entry.map_or(json!(""), |e| e["environment"].clone());
-            let host = h["host"].as_str().unwrap_or_default().to_lowercase();
-            let path = norm_path(h["path"].as_str().unwrap_or_default()).to_string();
-            by_host
-                .entry(host)
-                .or_default()
-                .entry(path)
-                .or_default()
-                .push(h);
-        }
-        inv.data = json!({
-            "known": true,
-            "namespaces": namespaces,
-            "hosts": by_host,
-            "podDisruptionBudgets": pdbs,
-            "middlewares": inv.middlewares,
-            "storageClasses": storage_classes,
-            "scheduledBackups": backups.scheduled,
-            "objectStores": backups.object_stores,
-        });
-        inv
     }
+}
+
+/// `input.inventory.namespaces`: every namespace that holds objects or is a Namespace object,
+/// with its lists, labels, whether it is known, and its tenant, environment and tier.
+fn namespace_entries(
+    mut spaces: BTreeMap<String, Space>,
+    known: &HashMap<String, NamespaceInfo>,
+    resolver: &Resolver,
+) -> BTreeMap<String, NamespaceEntry> {
+    for name in known.keys() {
+        spaces.entry(name.clone()).or_default();
+    }
+    let mut namespaces = BTreeMap::new();
+    for (name, space) in spaces {
+        let info = known.get(&name);
+        let labels = info.map(|n| &n.labels);
+        let entry = NamespaceEntry {
+            space,
+            labels: labels.cloned().unwrap_or_default(),
+            known: info.is_some(),
+            resolved: resolver.resolve(&name, labels, None),
+        };
+        namespaces.insert(name, entry);
+    }
+    namespaces
+}
+
+/// `input.inventory.hosts`: the claims by lowercased host, then by normalised path, each with
+/// its namespace's tenant and environment. A rule looks up the claims of its own host and path
+/// instead of scanning every claim of the input set for every Ingress (quadratic on large
+/// trees, where many objects share a host).
+fn hosts_by_place(
+    hosts: Vec<HostClaim>,
+    namespaces: &BTreeMap<String, NamespaceEntry>,
+) -> BTreeMap<String, BTreeMap<String, Vec<PlacedClaim>>> {
+    let mut by_host: BTreeMap<String, BTreeMap<String, Vec<PlacedClaim>>> = BTreeMap::new();
+    for claim in hosts {
+        let resolved = namespaces.get(&claim.namespace).map(|e| &e.resolved);
+        let host = claim.host.to_lowercase();
+        let path = norm_path(&claim.path).to_string();
+        let placed = PlacedClaim {
+            tenant: resolved.map(|r| r.tenant.clone()).unwrap_or_default(),
+            environment: resolved.map(|r| r.environment.clone()).unwrap_or_default(),
+            claim,
+        };
+        by_host
+            .entry(host)
+            .or_default()
+            .entry(path)
+            .or_default()
+            .push(placed);
+    }
+    by_host
 }
 
 /// CloudNativePG backup schedules and Barman Cloud object stores, by namespace (for
@@ -365,12 +392,6 @@ pub(super) fn norm_path(path: &str) -> &str {
     match path.trim_end_matches('/') {
         "" => "/",
         p => p,
-    }
-}
-
-fn push(entry: &mut Value, key: &str, v: Value) {
-    if let Some(a) = entry[key].as_array_mut() {
-        a.push(v);
     }
 }
 

@@ -323,11 +323,12 @@ async fn namespace_labels_from_list_and_watch_drive_decisions() -> Result<()> {
         inv.known,
         "known once every kind is listed (Traefik absent)"
     );
-    let p = &inv.data["namespaces"]["payments"];
+    let data = inv.data();
+    let p = &data["namespaces"]["payments"];
     assert_eq!(p["tenant"], "acme", "{p}");
     assert_eq!(p["environment"], "dev", "{p}");
     assert_eq!(p["known"], true, "{p}");
-    assert_eq!(inv.data["known"], true);
+    assert_eq!(data["known"], true);
 
     // MODIFIED: the label changes; the next decisions see it.
     api.change(

@@ -61,7 +61,11 @@ spec: {redirectScheme: {}}
         let mut second = InventoryBuilder::default();
         objects[split..].iter().for_each(|o| second.add(o));
         first.merge(second);
-        assert_eq!(first.finish(&resolver).data, whole.data, "split at {split}");
+        assert_eq!(
+            first.finish(&resolver).data(),
+            whole.data(),
+            "split at {split}"
+        );
     }
 }
 
