@@ -277,4 +277,3 @@ fn errors_are_still_reported_once_built_lazily() {
         .to_string();
     assert!(limited.to_lowercase().contains("limit"), "{limited}");
 }
-
