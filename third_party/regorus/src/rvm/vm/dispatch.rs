@@ -1124,13 +1124,14 @@ impl RegoVM {
 
                 for component in &params.path_components {
                     let key_value = match *component {
-                        LiteralOrRegister::Literal(idx) => program
-                            .literals
-                            .get(usize::from(idx))
-                            .ok_or_else(|| VmError::LiteralIndexOutOfBounds {
-                                index: idx,
-                                pc: self.pc,
-                            })?,
+                        LiteralOrRegister::Literal(idx) => {
+                            program.literals.get(usize::from(idx)).ok_or_else(|| {
+                                VmError::LiteralIndexOutOfBounds {
+                                    index: idx,
+                                    pc: self.pc,
+                                }
+                            })?
+                        }
                         LiteralOrRegister::Register(reg) => self.get_register(reg)?,
                     };
 

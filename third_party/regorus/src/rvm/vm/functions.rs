@@ -47,13 +47,13 @@ impl RegoVM {
                 available: program.instruction_data.builtin_call_params.len(),
             })?
             .clone();
-        let builtin_info = program.get_builtin_info(params.builtin_index).ok_or_else(|| 
-            VmError::InvalidBuiltinInfoIndex {
+        let builtin_info = program
+            .get_builtin_info(params.builtin_index)
+            .ok_or_else(|| VmError::InvalidBuiltinInfoIndex {
                 index: params.builtin_index,
                 pc: self.pc,
                 available: program.builtin_info_table.len(),
-            },
-        )?;
+            })?;
 
         let mut args = core::mem::take(&mut self.cached_builtin_args);
         args.clear();

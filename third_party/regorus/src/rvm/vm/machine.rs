@@ -1037,13 +1037,13 @@ impl RegoVM {
     pub(super) fn take_register(&mut self, index: u8) -> Result<Value> {
         let register_count = self.registers.len();
 
-        let slot = self.registers.get_mut(usize::from(index)).ok_or_else(|| 
+        let slot = self.registers.get_mut(usize::from(index)).ok_or_else(|| {
             VmError::RegisterIndexOutOfBounds {
                 index,
                 pc: self.pc,
                 register_count,
-            },
-        )?;
+            }
+        })?;
         Ok(core::mem::replace(slot, Value::Undefined))
     }
 
@@ -1052,13 +1052,13 @@ impl RegoVM {
     pub(super) fn set_register(&mut self, index: u8, value: Value) -> Result<()> {
         let register_count = self.registers.len();
 
-        let slot = self.registers.get_mut(usize::from(index)).ok_or_else(|| 
+        let slot = self.registers.get_mut(usize::from(index)).ok_or_else(|| {
             VmError::RegisterIndexOutOfBounds {
                 index,
                 pc: self.pc,
                 register_count,
-            },
-        )?;
+            }
+        })?;
         *slot = value;
         Ok(())
     }

@@ -231,14 +231,15 @@ impl RegoVM {
         // deep-cloning it (its name, definitions and per-definition tables) on every call,
         // cached results included.
         let program = Arc::clone(&self.program);
-        let rule_info = program
-            .rule_infos
-            .get(rule_idx)
-            .ok_or_else(|| VmError::RuleInfoMissing {
-                index: rule_index,
-                pc: self.pc,
-                available: program.rule_infos.len(),
-            })?;
+        let rule_info =
+            program
+                .rule_infos
+                .get(rule_idx)
+                .ok_or_else(|| VmError::RuleInfoMissing {
+                    index: rule_index,
+                    pc: self.pc,
+                    available: program.rule_infos.len(),
+                })?;
 
         let is_function_rule = rule_info.function_info.is_some();
 
@@ -756,14 +757,13 @@ impl RegoVM {
 
         {
             let register_count = parent_registers.len();
-            let slot =
-                parent_registers
-                    .get_mut(dest_idx)
-                    .ok_or_else(|| VmError::RegisterIndexOutOfBounds {
-                        index: dest_reg,
-                        pc: self.pc,
-                        register_count,
-                    })?;
+            let slot = parent_registers.get_mut(dest_idx).ok_or_else(|| {
+                VmError::RegisterIndexOutOfBounds {
+                    index: dest_reg,
+                    pc: self.pc,
+                    register_count,
+                }
+            })?;
             *slot = result_from_rule.clone();
         }
 
@@ -775,24 +775,24 @@ impl RegoVM {
             match rule_type {
                 RuleType::PartialSet => {
                     let register_count = parent_registers.len();
-                    let slot = parent_registers.get_mut(dest_idx).ok_or_else(|| 
+                    let slot = parent_registers.get_mut(dest_idx).ok_or_else(|| {
                         VmError::RegisterIndexOutOfBounds {
                             index: dest_reg,
                             pc: self.pc,
                             register_count,
-                        },
-                    )?;
+                        }
+                    })?;
                     *slot = Value::new_set();
                 }
                 RuleType::PartialObject => {
                     let register_count = parent_registers.len();
-                    let slot = parent_registers.get_mut(dest_idx).ok_or_else(|| 
+                    let slot = parent_registers.get_mut(dest_idx).ok_or_else(|| {
                         VmError::RegisterIndexOutOfBounds {
                             index: dest_reg,
                             pc: self.pc,
                             register_count,
-                        },
-                    )?;
+                        }
+                    })?;
                     *slot = Value::new_object();
                 }
                 RuleType::Complete => {
@@ -804,13 +804,13 @@ impl RegoVM {
                             .cloned()
                         {
                             let register_count = parent_registers.len();
-                            let slot = parent_registers.get_mut(dest_idx).ok_or_else(|| 
+                            let slot = parent_registers.get_mut(dest_idx).ok_or_else(|| {
                                 VmError::RegisterIndexOutOfBounds {
                                     index: dest_reg,
                                     pc: self.pc,
                                     register_count,
-                                },
-                            )?;
+                                }
+                            })?;
                             *slot = default_value;
                         }
                     }
@@ -819,15 +819,13 @@ impl RegoVM {
         }
 
         let register_count = parent_registers.len();
-        let final_value =
-            parent_registers
-                .get(dest_idx)
-                .cloned()
-                .ok_or_else(|| VmError::RegisterIndexOutOfBounds {
-                    index: dest_reg,
-                    pc: self.pc,
-                    register_count,
-                })?;
+        let final_value = parent_registers.get(dest_idx).cloned().ok_or_else(|| {
+            VmError::RegisterIndexOutOfBounds {
+                index: dest_reg,
+                pc: self.pc,
+                register_count,
+            }
+        })?;
 
         if !is_function_rule {
             self.store_rule_result(rule_idx, rule_index, final_value.clone())?;

@@ -46,14 +46,14 @@ impl RegoVM {
         value: Value,
     ) -> Result<()> {
         let available = self.rule_cache.len();
-        let entry = self
-            .rule_cache
-            .get_mut(rule_idx)
-            .ok_or_else(|| VmError::RuleIndexOutOfBounds {
-                index: rule_index,
-                pc: self.pc,
-                available,
-            })?;
+        let entry =
+            self.rule_cache
+                .get_mut(rule_idx)
+                .ok_or_else(|| VmError::RuleIndexOutOfBounds {
+                    index: rule_index,
+                    pc: self.pc,
+                    available,
+                })?;
         *entry = (true, value);
         self.rule_cache_dirty.push(rule_idx);
         Ok(())
@@ -143,7 +143,8 @@ impl RegoVM {
         let rule_count = self.program.rule_infos.len();
         if self.rule_cache.len() != rule_count {
             self.rule_cache.clear();
-            self.rule_cache.resize(rule_count, (false, Value::Undefined));
+            self.rule_cache
+                .resize(rule_count, (false, Value::Undefined));
         }
 
         // Reset registers to clean state

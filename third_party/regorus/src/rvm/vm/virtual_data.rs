@@ -151,14 +151,13 @@ impl RegoVM {
                             })?;
                         self.execute_call_rule_common(temp_reg, rule_index_u16, None)?;
                         let register_count = self.registers.len();
-                        let result =
-                            self.registers
-                                .pop()
-                                .ok_or_else(|| VmError::RegisterIndexOutOfBounds {
-                                    index: temp_reg,
-                                    pc: self.pc,
-                                    register_count,
-                                })?;
+                        let result = self.registers.pop().ok_or_else(|| {
+                            VmError::RegisterIndexOutOfBounds {
+                                index: temp_reg,
+                                pc: self.pc,
+                                register_count,
+                            }
+                        })?;
 
                         // Build cache_path from root_path + relative_path + Undefined sentinel.
                         let mut cache_path: Vec<Value> = Vec::with_capacity(
