@@ -7,6 +7,7 @@
 //! them and `plumbline audit` lists them beside the kinds the rules judge.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -43,8 +44,8 @@ pub struct Inventory {
     /// Where the host claims sit in their files: related locations of host conflicts.
     pub(crate) places: HostPlaces,
     /// `input.inventory` as rules see it, in the engine's value type, built once by
-    /// [`InventoryBuilder::finish`] (`None`: an unknown inventory's, built on each use). It is
-    /// the only copy: neither a JSON form (see [`Inventory::data`]) nor one per worker thread
+    /// [`InventoryBuilder::finish`] (`None`: no entries, one value shared per `known` flag). It
+    /// is the only copy: neither a JSON form (see [`Inventory::data`]) nor one per worker thread
     /// is kept (each was as large as the value; sharing it across threads measured no slower).
     value: Option<regorus::Value>,
 }
@@ -157,10 +158,19 @@ impl Inventory {
     pub(crate) fn rego_value(&self) -> regorus::Value {
         match &self.value {
             Some(v) => v.clone(),
-            None => {
-                regorus::Value::from(json!({"known": self.known, "namespaces": {}, "hosts": {},
-                "podDisruptionBudgets": {}, "middlewares": {}}))
-            }
+            None => empty_value(self.known),
         }
     }
+}
+
+/// An inventory value with no entries, built once per `known` flag (the webhook without a cluster
+/// cache asks for one per review).
+fn empty_value(known: bool) -> regorus::Value {
+    static VALUES: [OnceLock<regorus::Value>; 2] = [OnceLock::new(), OnceLock::new()];
+    VALUES[usize::from(known)]
+        .get_or_init(|| {
+            regorus::Value::from(json!({"known": known, "namespaces": {}, "hosts": {},
+                "podDisruptionBudgets": {}, "middlewares": {}}))
+        })
+        .clone()
 }
