@@ -208,6 +208,30 @@ impl Resolver {
         &self.tenant_label
     }
 
+    /// What [`Resolver::resolve`] reads to name the tenant of a namespace with no labels known,
+    /// for rules to resolve a namespace the inventory has no entry for (`input.inventory.tenancy`):
+    /// `{namespacePatterns: [{regex, tenantGroup}], systemNamespaces}`, patterns in order (the
+    /// first that matches decides), `tenantGroup` the index of the `tenant` group (absent when the
+    /// pattern has none).
+    pub(crate) fn by_name(&self) -> Value {
+        let patterns: Vec<Value> = self
+            .patterns
+            .iter()
+            .map(|re| {
+                let mut p = Map::new();
+                p.insert("regex".into(), Value::from(re.as_str()));
+                if let Some(i) = re.capture_names().position(|n| n == Some("tenant")) {
+                    p.insert("tenantGroup".into(), Value::from(i));
+                }
+                Value::Object(p)
+            })
+            .collect();
+        serde_json::json!({
+            "namespacePatterns": patterns,
+            "systemNamespaces": self.system_namespaces,
+        })
+    }
+
     /// Resolve a namespace. `labels` are the Namespace's labels when the Namespace is known;
     /// `forced` is an environment given on the command line.
     pub fn resolve(

@@ -15,6 +15,7 @@ import data.plumbline.lib.k8s
 # Ingress backends cannot leave their namespace; a RoleBinding's roleRef is namespaced or a
 # ClusterRole (permissions only, granted inside the binding's own namespace).
 # Silent when the inventory is unknown (webhook without cache) or the other namespace's tenant is.
+# The other namespace need not be in the input set: without an entry, its name gives its tenant.
 # Every violation tests input.tenant inline first: most objects are in namespaces without a tenant.
 
 inventory := object.get(input, "inventory", {})
@@ -51,12 +52,38 @@ other_tenant(ns) := t if {
 	is_string(ns)
 	ns != ""
 	ns != own_namespace
+	t := namespace_tenant(ns)
+	t != ""
+	t != own_tenant
+}
+
+# A namespace's tenant: its inventory entry's, or, for a namespace no object of the input set is
+# in, the one its name gives (input.inventory.tenancy, the engine's own patterns): a reference
+# into another tenant is found whether or not the input holds an object of that namespace.
+namespace_tenant(ns) := t if {
 	info := namespaces[ns]
 	is_object(info)
 	t := object.get(info, "tenant", "")
 	is_string(t)
-	t != ""
-	t != own_tenant
+}
+
+namespace_tenant(ns) := name_tenant(ns) if not namespaces[ns]
+
+tenancy := t if {
+	t := inventory.tenancy
+	is_object(t)
+} else := {}
+
+# As the engine resolves a namespace without labels: none for a platform namespace, else the
+# tenant group of the first namespace pattern that matches the name.
+name_tenant(ns) := t if {
+	not ns in object.get(tenancy, "systemNamespaces", [])
+	matching := [p | some p in object.get(tenancy, "namespacePatterns", []); is_object(p); regex.match(p.regex, ns)]
+	count(matching) > 0
+	p := matching[0]
+	groups := regex.find_all_string_submatch_n(p.regex, ns, 1)[0]
+	t := groups[p.tenantGroup]
+	is_string(t)
 }
 
 finding(path, what, ns, tenant) := {
@@ -244,23 +271,37 @@ violation contains v if {
 	own_tenant
 	some [path, verb, sel] in peers
 	not empty_selector(sel)
-	reached := {sprintf("%q (tenant %q)", [ns, tenant]) |
-		some ns, info in namespaces
-		tenant := other_tenant(ns)
-		selector_decides(sel, info)
-		selects(sel, namespace_labels(ns, info))
-	}
-	count(reached) > 0
+	r := reached(sel)
+	count(r) > 0
 	v := {
-		"msg": sprintf("NetworkPolicy %q (tenant %q) %s other tenants' namespaces: %s", [name, own_tenant, verb, concat(", ", sort(reached))]),
+		"msg": sprintf("NetworkPolicy %q (tenant %q) %s other tenants' namespaces: %s", [name, own_tenant, verb, concat(", ", sort({sprintf("%q (tenant %q)", [ns, tenant]) | some [ns, tenant] in r}))]),
 		"path": path,
-		"details": {"namespace": own_namespace, "tenant": own_tenant, "otherNamespaces": sort([ns |
-			some ns, info in namespaces
-			other_tenant(ns)
-			selector_decides(sel, info)
-			selects(sel, namespace_labels(ns, info))
-		])},
+		"details": {"namespace": own_namespace, "tenant": own_tenant, "otherNamespaces": sort([ns | some [ns, _] in r])},
 	}
+}
+
+# [namespace, tenant] of the other tenants' namespaces sel selects: of the inventory's, and of
+# those the selector names (kubernetes.io/metadata.name) that the inventory has no entry for.
+reached(sel) := {[ns, tenant] |
+	some ns, info in namespaces
+	tenant := other_tenant(ns)
+	selector_decides(sel, info)
+	selects(sel, namespace_labels(ns, info))
+} | {[ns, tenant] |
+	some ns in named(sel)
+	not namespaces[ns]
+	tenant := other_tenant(ns)
+	selects(sel, {name_label: ns})
+}
+
+# The namespace names a selector lists for kubernetes.io/metadata.name (matchLabels, or In).
+named(sel) := {n | n := obj(object.get(sel, "matchLabels", {}))[name_label]; is_string(n)} | {n |
+	some e in list(object.get(sel, "matchExpressions", []))
+	is_object(e)
+	e.key == name_label
+	e.operator == "In"
+	some n in list(e.values)
+	is_string(n)
 }
 
 # Every namespace carries kubernetes.io/metadata.name (set by the API server since 1.21).

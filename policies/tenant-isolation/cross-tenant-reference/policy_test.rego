@@ -61,6 +61,50 @@ test_own_tenant_platform_and_unknown_inventory_pass if {
 	count(data.plumbline.rules.cross_tenant_reference.violation) == 0 with input as object.union(rolebinding(globex), {"tenant": ""})
 }
 
+# The engine's default namespace pattern and platform namespaces, as input.inventory.tenancy has them.
+default_tenancy := {
+	"namespacePatterns": [{"regex": "^(?P<tenant>[a-z0-9-]+)-(?P<env>prod|production|staging|stage|dev|test|sandbox)$", "tenantGroup": 1}],
+	"systemNamespaces": ["kube-system", "kube-public", "kube-node-lease", "default"],
+}
+
+with_tenancy(review, tenancy) := object.union(review, {"inventory": object.union(inventory, {"tenancy": tenancy})})
+
+test_a_namespace_without_entry_is_resolved_by_its_name if {
+	subjects := [
+		{"kind": "ServiceAccount", "name": "backup", "namespace": "hooli-prod"},
+		{"kind": "User", "name": "system:serviceaccount:hooli-staging:odoo"},
+		{"kind": "ServiceAccount", "name": "a", "namespace": "acme-dev"},
+		{"kind": "ServiceAccount", "name": "b", "namespace": "unlisted"},
+		{"kind": "ServiceAccount", "name": "c", "namespace": "kube-system"},
+	]
+	vs := data.plumbline.rules.cross_tenant_reference.violation with input as with_tenancy(rolebinding(subjects), default_tenancy)
+	{[v.path, v.details.otherTenant] | some v in vs} == {["/subjects/0/namespace", "hooli"], ["/subjects/1/name", "hooli"]}
+
+	# without the engine's patterns (an older input), only inventory entries count
+	count(data.plumbline.rules.cross_tenant_reference.violation) == 0 with input as rolebinding(subjects)
+}
+
+test_the_first_matching_pattern_names_the_tenant if {
+	tenancy := {"namespacePatterns": [
+		{"regex": "^shared-(?P<env>prod|dev)$"},
+		{"regex": "^(?P<tenant>[a-z]+)-(?P<env>[a-z]+)$", "tenantGroup": 1},
+	]}
+	subjects := [
+		{"kind": "ServiceAccount", "name": "a", "namespace": "shared-prod"},
+		{"kind": "ServiceAccount", "name": "b", "namespace": "hooli-prod"},
+	]
+	vs := data.plumbline.rules.cross_tenant_reference.violation with input as with_tenancy(rolebinding(subjects), tenancy)
+	{v.details.otherNamespace | some v in vs} == {"hooli-prod"}
+}
+
+# An entry wins over the name: initech-prod's entry names tenant initech; one without a tenant
+# (platform) stays silent even if its name matches a pattern.
+test_an_entry_wins_over_the_name if {
+	inv := object.union(inventory, {"tenancy": default_tenancy, "namespaces": object.union(inventory.namespaces, {"platform-prod": {"tenant": "", "known": true, "labels": {}}})})
+	subjects := [{"kind": "ServiceAccount", "name": "a", "namespace": "platform-prod"}]
+	count(data.plumbline.rules.cross_tenant_reference.violation) == 0 with input as object.union(rolebinding(subjects), {"inventory": inv})
+}
+
 test_network_policy_selector_reaching_another_tenant if {
 	vs := data.plumbline.rules.cross_tenant_reference.violation with input as netpol({"namespaceSelector": {"matchLabels": {"team": "erp"}}})
 	count(vs) == 1

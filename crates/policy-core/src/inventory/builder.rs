@@ -264,6 +264,7 @@ impl InventoryBuilder {
             places,
         } = self;
         let namespaces = namespace_entries(spaces, &known_namespaces, resolver);
+        let tenancy = resolver.by_name();
         let by_host = hosts_by_place(hosts, &namespaces);
         // Each piece is moved into the engine value and dropped as it is converted.
         let mut strings = Interner::default();
@@ -282,6 +283,7 @@ impl InventoryBuilder {
                 "objectStores",
                 backups.object_stores.into_engine(&mut strings),
             ),
+            ("tenancy", tenancy.into_engine(&mut strings)),
         ];
         let value = strings.object(fields);
         Inventory {

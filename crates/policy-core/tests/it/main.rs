@@ -6,6 +6,7 @@ mod fixtures;
 mod fuzz_regressions;
 mod governance;
 mod grammar;
+mod layout;
 mod pss;
 mod regorus_patches;
 mod source_sizes;
