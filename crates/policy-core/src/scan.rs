@@ -3,7 +3,8 @@
 //!
 //! 1. [`scan`] reads every source, parses it and folds its objects into an [`InventoryBuilder`]
 //!    (names, labels, selectors, hosts: what cross-resource rules read), then drops the text
-//!    and the objects. Sources that cannot hold an inventory object are not parsed at all.
+//!    and the objects. Sources that cannot hold an inventory object are not parsed at all, and of
+//!    the others only the documents that may hold one ([`inventory_documents`]).
 //! 2. [`crate::Linter::lint_scanned`] reads and parses each source again, evaluates its objects
 //!    against the finished inventory and keeps only findings, problems and notes.
 //!
@@ -74,7 +75,10 @@ pub fn scan<S: SourceSet + ?Sized>(sources: &S) -> (Scan, Vec<Problem>) {
                 match sources.read(i) {
                     Ok(source) => {
                         if may_hold_inventory(&source.text) {
-                            let (objects, _) = objects_from_source(&source);
+                            let masked = inventory_documents(&source.text)
+                                .map(|text| Source::new(source.name.clone(), text));
+                            let (objects, _) =
+                                objects_from_source(masked.as_ref().unwrap_or(&source));
                             for o in &objects {
                                 scan.inventory.add(o);
                             }
@@ -105,6 +109,112 @@ pub fn scan<S: SourceSet + ?Sized>(sources: &S) -> (Scan, Vec<Problem>) {
 /// sequence could spell one. Such a text need not be parsed in the first pass.
 fn may_hold_inventory(text: &str) -> bool {
     text.contains('\\') || INVENTORY_KINDS.iter().any(|k| text.contains(k.kind))
+}
+
+/// `text` with the documents that cannot hold an inventory object blanked, for the first pass to
+/// parse only the others: a multi-document file often holds one Namespace or Ingress among many
+/// workloads (on the corpus, the inventory documents are 13% of the text the first pass read).
+/// A blanked document keeps only its `---` marker and its line breaks, so the documents kept are
+/// parsed at the same lines, columns and document numbers as in the whole text (positions hold
+/// no byte offsets); a blanked first document with content becomes `~` (still a document).
+/// `None` (parse the whole text) when no document can be blanked, or when documents cannot be
+/// told apart by their `---` markers alone: directives (`%`), document end markers (`...`), a
+/// byte order mark.
+fn inventory_documents(text: &str) -> Option<String> {
+    if text.starts_with('\u{feff}') {
+        return None;
+    }
+    // Byte offsets where each document's text begins: 0, then every `---` marker line.
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let marker = |m: &str| {
+            line.strip_prefix(m)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+        };
+        if line.starts_with('%') || marker("...") {
+            return None;
+        }
+        if marker("---") && offset > 0 {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts.push(text.len());
+    let mut out = String::with_capacity(text.len());
+    let mut blanked = false;
+    for (i, range) in starts.windows(2).enumerate() {
+        let doc = &text[range[0]..range[1]];
+        if !of_another_kind(doc) {
+            out.push_str(doc);
+            continue;
+        }
+        blanked = true;
+        let keep = if doc.starts_with("---") { 3 } else { 0 };
+        out.push_str(&doc[..keep]);
+        if i == 0 && keep == 0 && has_content(doc) {
+            out.push('~');
+        }
+        out.extend(doc[keep..].chars().filter(|c| matches!(c, '\n' | '\r')));
+    }
+    blanked.then_some(out)
+}
+
+/// Whether a document's text shows that its object is of a kind the inventory does not read
+/// (and is no `List`, whose items may be): a block mapping at column 0 whose keys there are plain
+/// scalars, exactly one of them `kind` with a plain value that names no inventory kind. Any other
+/// shape (flow or JSON, quoted or complex keys, anchors, aliases and tags at column 0, a `kind`
+/// value that is quoted, aliased or tagged) is not shown to be another kind, and is parsed.
+fn of_another_kind(doc: &str) -> bool {
+    let mut kind = None;
+    for line in doc.lines() {
+        let Some(first) = line.chars().next() else {
+            continue;
+        };
+        if first == ' ' || first == '#' {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("---") {
+            if !blank_or_comment(rest) {
+                return false;
+            }
+            continue;
+        }
+        if !(first.is_ascii_alphanumeric() || first == '_') {
+            return false;
+        }
+        let Some(rest) = line.strip_prefix("kind") else {
+            continue;
+        };
+        let Some(value) = rest.strip_prefix(':') else {
+            return false;
+        };
+        let value = value.trim_start_matches([' ', '\t']);
+        let end = value
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(value.len());
+        let (name, after) = value.split_at(end);
+        if kind.is_some() || name.is_empty() || !blank_or_comment(after) {
+            return false;
+        }
+        kind = Some(name);
+    }
+    kind.is_some_and(|k| !k.ends_with("List") && INVENTORY_KINDS.iter().all(|i| i.kind != k))
+}
+
+/// Whether the rest of a line is blank or a comment (`#` after a blank).
+fn blank_or_comment(rest: &str) -> bool {
+    let t = rest.trim_start_matches([' ', '\t', '\r']);
+    t.is_empty() || (t.starts_with('#') && t.len() < rest.len())
+}
+
+/// Whether a YAML text before any `---` marker is a document: it has a line that is neither
+/// blank nor a comment.
+fn has_content(text: &str) -> bool {
+    text.lines().any(|l| {
+        let t = l.trim_start();
+        !t.is_empty() && !t.starts_with('#')
+    })
 }
 
 /// What the checks of a run of consecutive objects produced, in object order.
@@ -162,6 +272,124 @@ mod tests {
             "{\"apiVersion\": \"v1\", \"kind\": \"Namespace\"}"
         ));
         assert!(may_hold_inventory("kind: \"Na\\x6Despace\"\n"));
+    }
+
+    /// The inventory objects of `text` as the first pass sees them: document, item, reference,
+    /// value, every position and every YAML note.
+    fn inventory_objects(text: &str) -> Vec<String> {
+        let (objects, _) = objects_from_source(&Source::new("f.yaml", text));
+        objects
+            .iter()
+            .filter(|o| INVENTORY_KINDS.iter().any(|k| k.kind == o.reference.kind))
+            .map(|o| {
+                format!(
+                    "{} {:?} {:?} {} {:?} {:?}",
+                    o.document, o.item, o.reference, o.value, o.positions, o.notes
+                )
+            })
+            .collect()
+    }
+
+    fn same_inventory_objects(text: &str) {
+        let whole = inventory_objects(text);
+        if let Some(masked) = inventory_documents(text) {
+            let breaks = |t: &str| t.matches(['\n', '\r']).count();
+            assert_eq!(breaks(&masked), breaks(text), "{text:?}");
+            assert_eq!(
+                inventory_objects(&masked),
+                whole,
+                "{text:?}\n->\n{masked:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn blanked_documents_leave_the_inventory_objects_where_they_were() {
+        let ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: acme-prod\n";
+        let ing = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: acme-prod}\nspec:\n  rules:\n  - host: \"erp.example\"\n";
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: acme-prod}\ndata:\n  k: |\n    multi\n    line ü\n";
+        let cases = [
+            format!("{cm}---\n{ns}---\n{cm}---\n{ing}"),
+            format!("# leading comment\n---\n{cm}---\n{ing}"),
+            format!("---\n{cm}---\n---\n{ns}"),
+            format!("{cm}--- \n{ns}\r\n---\r\n{cm}"),
+            "--- {kind: ConfigMap}\n--- {apiVersion: v1, kind: Namespace, metadata: {name: x}}\n"
+                .to_string(),
+            format!("{cm}---\n{ing}---\n{cm}"),
+            format!("kind: List\nitems: []\n---\n{ns}"),
+            format!("{cm}---\nbroken: [\n---\n{ns}"),
+            format!("{cm}---\n{ns}...\n---\n{cm}"),
+            format!("%YAML 1.2\n---\n{cm}---\n{ns}"),
+            // Shapes that are not shown to be another kind, and are parsed.
+            format!("{cm}---\nkind: ConfigMapList\nitems:\n- {{apiVersion: v1, kind: Namespace, metadata: {{name: l}}}}\n"),
+            format!("{cm}---\nx: &k Namespace\nkind: *k\nmetadata: {{name: a}}\n---\n{cm}"),
+            format!("{cm}---\nkind: !!str Namespace\nmetadata: {{name: a}}\n---\n{cm}"),
+            format!("{cm}---\n\"kind\": Namespace\nmetadata: {{name: a}}\n"),
+            format!("{cm}---\nkind: ConfigMap\nkind: Namespace\nmetadata: {{name: a}}\n"),
+            format!("{cm}---\n{{\"kind\": \"Namespace\", \"metadata\": {{\"name\": \"j\"}}}}\n"),
+            format!("{cm}---\n  kind: Namespace\n  metadata: {{name: a}}\n"),
+            format!("{cm}---\nkind: ConfigMap#Namespace\n"),
+            format!("{cm}---\n? kind\n: Namespace\nmetadata: {{name: a}}\n"),
+        ];
+        for text in &cases {
+            same_inventory_objects(text);
+        }
+        assert!(inventory_documents(&cases[0]).is_some());
+        for text in &cases[10..] {
+            let masked = inventory_documents(text).unwrap_or_default();
+            let second = text[cm.len()..].split("---\n").nth(1).unwrap_or_default();
+            assert!(
+                !second.is_empty() && masked.contains(second),
+                "the second document is parsed: {masked:?}"
+            );
+        }
+        assert!(
+            inventory_documents(&cases[8]).is_none(),
+            "`...` parses whole"
+        );
+        assert!(
+            inventory_documents(&cases[9]).is_none(),
+            "directives parse whole"
+        );
+        assert!(inventory_documents(ns).is_none(), "nothing to blank");
+    }
+
+    #[test]
+    fn blanked_documents_leave_the_inventory_objects_of_every_fixture_unchanged() {
+        // Every file under `dir`; with `manifests`, only YAML and JSON ones.
+        fn walk(dir: &std::path::Path, manifests: bool, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, manifests, out);
+                } else if !manifests
+                    || p.extension()
+                        .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+                {
+                    out.push(p);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        for dir in ["tests/fixtures", "examples", "crates/lint-cli/tests"] {
+            walk(&root.join(dir), true, &mut files);
+        }
+        // The YAML fuzz target's corpus and regressions: crafted streams of every shape.
+        for dir in ["fuzz/corpus/yaml_loader", "fuzz/regressions"] {
+            walk(&root.join(dir), false, &mut files);
+        }
+        let mut blanked = 0;
+        for f in &files {
+            let Ok(text) = std::fs::read_to_string(f) else {
+                continue;
+            };
+            if may_hold_inventory(&text) && inventory_documents(&text).is_some() {
+                blanked += 1;
+            }
+            same_inventory_objects(&text);
+        }
+        assert!(blanked > 20, "only {blanked} files had documents to blank");
     }
 
     #[test]
