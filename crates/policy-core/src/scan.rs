@@ -4,7 +4,7 @@
 //! 1. [`scan`] reads every source, parses it and folds its objects into an [`InventoryBuilder`]
 //!    (names, labels, selectors, hosts: what cross-resource rules read), then drops the text
 //!    and the objects. Sources that cannot hold an inventory object are not parsed at all, and of
-//!    the others only the documents that may hold one ([`inventory_documents`]).
+//!    the others only the documents that may hold one (`inventory_documents`).
 //! 2. [`crate::Linter::lint_scanned`] reads and parses each source again, evaluates its objects
 //!    against the finished inventory and keeps only findings, problems and notes.
 //!
