@@ -177,6 +177,29 @@ pub struct View {
 /// automountServiceAccountToken field, and a pod template that sets it false breaks them.
 const OPERATOR_DECIDED_RULES: [&str; 1] = [crate::rule_ids::SERVICE_ACCOUNT_TOKEN_AUTOMOUNT];
 
+/// Whether a rule (its id, `kinds` and `params`) judges the views with these settings: see
+/// [`View::judged_by`]. The compiled pack keeps one dispatch group per setting, so a view's
+/// rules run in one execution.
+pub fn judges_views(
+    id: &str,
+    kinds: &[String],
+    params: &[String],
+    judge_pod_security: bool,
+    judge_resources: bool,
+) -> bool {
+    if !kinds.iter().any(|k| k == "workloads") {
+        return false;
+    }
+    let reads = |prefix: &str| params.iter().any(|p| p.starts_with(prefix));
+    if reads("podSecurity.") && !judge_pod_security {
+        return false;
+    }
+    if reads("resources.") && !judge_resources {
+        return false;
+    }
+    !OPERATOR_DECIDED_RULES.contains(&id)
+}
+
 impl View {
     /// Whether a violation found in this view stands: a container without an image is not one
     /// (every operator in the table runs its own default image, pinned by its release, when the
@@ -191,17 +214,13 @@ impl View {
     /// where the resource has a resources field. (Plain fields, not `RuleMeta`: this module stays
     /// a leaf that config, eval and webhookconfig import.)
     pub fn judged_by(&self, id: &str, kinds: &[String], params: &[String]) -> bool {
-        if !kinds.iter().any(|k| k == "workloads") {
-            return false;
-        }
-        let reads = |prefix: &str| params.iter().any(|p| p.starts_with(prefix));
-        if reads("podSecurity.") && !self.judge_pod_security {
-            return false;
-        }
-        if reads("resources.") && !self.judge_resources {
-            return false;
-        }
-        !OPERATOR_DECIDED_RULES.contains(&id)
+        judges_views(
+            id,
+            kinds,
+            params,
+            self.judge_pod_security,
+            self.judge_resources,
+        )
     }
 
     /// The custom resource's pointer for a pointer into the view.

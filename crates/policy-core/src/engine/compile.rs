@@ -183,8 +183,9 @@ fn index_by_kind(rules: &[RuleMeta]) -> KindIndex {
 ///
 /// One entry point per kind referencing every rule for it: a single VM execution then evaluates
 /// them all, and shared helpers (containers, pod_spec …) are computed once per object instead of
-/// once per rule. One more group holds the workload rules alone (no rule for any kind): the
-/// pod views of custom resources (`crate::workloads`) are judged by those.
+/// once per rule. Up to four more groups hold the rules that judge the pod views of custom
+/// resources (`crate::workloads`), one per view setting (Pod Security and resources judged or
+/// not).
 fn dispatch_module(
     rules: &[RuleMeta],
     by_kind: &HashMap<String, Vec<usize>>,
@@ -215,11 +216,26 @@ fn dispatch_module(
         };
         add(&name, members, &mut module);
     }
-    let workload_rules: Vec<usize> = (0..rules.len())
-        .filter(|&i| rules[i].kinds.iter().any(|k| k == "workloads"))
-        .collect();
-    if !workload_rules.is_empty() {
-        add("workload_views", workload_rules, &mut module);
+    // The rules of a custom resource's view depend on whether it judges Pod Security and
+    // resources (`View::judged_by`): one group per setting, so that each view's rules are one
+    // execution (without a group of at most twice their number they ran one execution per rule).
+    let mut view_groups: Vec<Vec<usize>> = Vec::new();
+    for (name, pod_security, resources) in [
+        ("workload_views", true, true),
+        ("workload_views_no_pod_security", false, true),
+        ("workload_views_no_resources", true, false),
+        ("workload_views_pod_only", false, false),
+    ] {
+        let members: Vec<usize> = (0..rules.len())
+            .filter(|&i| {
+                let r = &rules[i];
+                crate::workloads::judges_views(&r.id, &r.kinds, &r.params, pod_security, resources)
+            })
+            .collect();
+        if !members.is_empty() && !view_groups.contains(&members) {
+            view_groups.push(members.clone());
+            add(name, members, &mut module);
+        }
     }
     (module, groups)
 }

@@ -165,20 +165,28 @@ fn a_dispatch_group_gives_the_verdicts_of_rules_run_alone() {
     assert!(grouped
         .iter()
         .any(|(_, o)| o.as_ref().is_ok_and(|v| !v.is_empty())));
-    let workload: Vec<usize> = (0..pack.rules().len())
-        .filter(|&i| pack.rules()[i].kinds.iter().any(|k| k == "workloads"))
-        .filter(|&i| !pack.rules()[i].id.starts_with("pss-"))
-        .collect();
-    let group = pack
-        .group_for(&workload)
-        .expect("a group holds the workload rules");
-    assert!(group.entry.ends_with("workload_views"), "{}", group.entry);
-    let grouped = by_id(&pack, pack.evaluate_rules(input.clone(), &workload));
-    let alone = by_id(&pack, pack.evaluate(input, &workload));
-    assert_eq!(grouped.len(), workload.len());
-    assert_eq!(grouped, alone);
-    // One rule is not worth a group of many: it runs alone.
-    assert!(pack.group_for(&workload[..1]).is_none());
+    // The rules of a view, for each setting a view can have: a group of exactly those.
+    let mut entries = std::collections::BTreeSet::new();
+    for (pod_security, resources) in [(true, true), (false, true), (true, false), (false, false)] {
+        let workload: Vec<usize> = (0..pack.rules().len())
+            .filter(|&i| {
+                let r = &pack.rules()[i];
+                crate::workloads::judges_views(&r.id, &r.kinds, &r.params, pod_security, resources)
+            })
+            .collect();
+        let group = pack
+            .group_for(&workload)
+            .expect("a group holds the rules of a view");
+        assert_eq!(group.members, workload, "{}", group.entry);
+        entries.insert(group.entry.clone());
+        let grouped = by_id(&pack, pack.evaluate_rules(input.clone(), &workload));
+        let alone = by_id(&pack, pack.evaluate(input.clone(), &workload));
+        assert_eq!(grouped.len(), workload.len());
+        assert_eq!(grouped, alone);
+        // One rule is not worth a group of many: it runs alone.
+        assert!(pack.group_for(&workload[..1]).is_none());
+    }
+    assert_eq!(entries.len(), 4, "{entries:?}");
 }
 
 /// A worker thread's copy, read back from the serialized program, judges as the original.
