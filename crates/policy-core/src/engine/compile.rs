@@ -80,6 +80,7 @@ impl CompiledPack {
         };
         Ok(CompiledPack {
             slow: rules.iter().map(|_| AtomicBool::new(false)).collect(),
+            rule_keys: rule_keys(&rules),
             rules,
             entry_points,
             program,
@@ -91,6 +92,11 @@ impl CompiledPack {
             deadline: None,
         })
     }
+}
+
+/// Each rule's id as an engine string (a copy's own: threads share no reference count).
+fn rule_keys(rules: &[RuleMeta]) -> Vec<RValue> {
+    rules.iter().map(|m| RValue::from(m.id.as_str())).collect()
 }
 
 /// Whether a program read from the cache has every entry point the pack evaluates.
@@ -115,6 +121,7 @@ impl CompiledPack {
         let data = RValue::from_json_str(&self.data.to_json_str().ok()?).ok()?;
         Some(CompiledPack {
             slow: self.rules.iter().map(|_| AtomicBool::new(false)).collect(),
+            rule_keys: rule_keys(&self.rules),
             rules: self.rules.clone(),
             entry_points: self.entry_points.clone(),
             program: Arc::new(program),

@@ -67,6 +67,9 @@ pub struct CompiledPack {
     /// Entry points evaluating a set of rules in one execution: every rule of a kind, and the
     /// workload rules alone.
     groups: Vec<Group>,
+    /// Each rule's id as an engine string: the key of its violations in a group's result (a key
+    /// built from a `&str` on each lookup is an allocation).
+    rule_keys: Vec<RValue>,
     pool: Mutex<Vec<RegoVM>>,
     deadline: Option<Duration>,
     /// Rules that exceeded their budget once: objects of their kinds are then evaluated rule by

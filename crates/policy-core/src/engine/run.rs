@@ -69,7 +69,7 @@ impl CompiledPack {
         match result {
             Ok(all) => rules
                 .iter()
-                .map(|&r| (r, Ok(violations(&all[self.rules[r].id.as_str()]))))
+                .map(|&r| (r, Ok(violations(&all[&self.rule_keys[r]]))))
                 .collect(),
             Err(_) => self.evaluate(input, rules),
         }

@@ -24,28 +24,36 @@ pub(super) fn violations(v: &RValue) -> Vec<Violation> {
         RValue::Array(a) => a.iter().take(MAX_VIOLATIONS_PER_RULE).collect(),
         _ => return out,
     };
-    for item in items {
-        // A match, not `as_string()`: its error for a missing key is an anyhow error, which
-        // captured a backtrace per finding (~70K instructions) in some builds.
-        let s = |key: &str| -> Option<String> {
-            match &item[key] {
-                RValue::String(s) => Some(s.to_string()),
-                _ => None,
-            }
-        };
-        let details = to_json(&item["details"]);
-        let path = s("path");
-        let mut msg = s("msg").unwrap_or_else(|| NO_MSG.into());
-        if path.is_none() {
-            msg.push_str(NO_PATH);
-        }
-        out.push(Violation {
-            msg,
-            path: path.unwrap_or_default(),
-            details,
-            severity: s("severity").and_then(|x| x.parse().ok()),
-        });
+    thread_local! {
+        // The member keys as engine strings, built once per thread (a key built from a `&str`
+        // on each lookup is an allocation).
+        static KEYS: [RValue; 4] =
+            ["msg", "path", "details", "severity"].map(RValue::from);
     }
+    KEYS.with(|[msg_key, path_key, details_key, severity_key]| {
+        for item in items {
+            // A match, not `as_string()`: its error for a missing key is an anyhow error, which
+            // captured a backtrace per finding (~70K instructions) in some builds.
+            let s = |key: &RValue| -> Option<String> {
+                match &item[key] {
+                    RValue::String(s) => Some(s.to_string()),
+                    _ => None,
+                }
+            };
+            let details = to_json(&item[details_key]);
+            let path = s(path_key);
+            let mut msg = s(msg_key).unwrap_or_else(|| NO_MSG.into());
+            if path.is_none() {
+                msg.push_str(NO_PATH);
+            }
+            out.push(Violation {
+                msg,
+                path: path.unwrap_or_default(),
+                details,
+                severity: s(severity_key).and_then(|x| x.parse().ok()),
+            });
+        }
+    });
     out.sort_by(|a, b| (&a.path, &a.msg).cmp(&(&b.path, &b.msg)));
     out
 }
