@@ -312,8 +312,9 @@ namespace_labels(ns, info) := object.union(labels, {name_label: ns}) if {
 	is_object(labels)
 } else := {name_label: ns}
 
-# A known Namespace's labels are known; of a namespace only seen in objects' metadata.namespace,
-# only the name label is, so only a selector on the name alone can be decided.
+# A known Namespace's labels are known; of a namespace without a Namespace object (an entry made
+# by the inventory objects in it, or no entry at all), only the name label is, so only a selector
+# on the name alone can be decided.
 selector_decides(_, info) if info.known == true
 
 selector_decides(sel, info) if {

@@ -133,32 +133,53 @@ impl InventoryBuilder {
             return;
         }
         let ns = ns_of(o);
-        let entry = self.spaces.entry(ns.clone()).or_default();
+        // Only an object of a kind the inventory reads gives its namespace an entry. What another
+        // object tells of its namespace is its name, which rules resolve without an entry; so the
+        // inventory does not depend on which documents of the input the first pass parsed.
+        fn space<'a>(spaces: &'a mut BTreeMap<String, Space>, ns: &str) -> &'a mut Space {
+            spaces.entry(ns.to_string()).or_default()
+        }
         let name = || o.reference.name.clone();
         match (kind, o.reference.group()) {
-            ("ResourceQuota", "") => entry.resource_quotas.push(name()),
-            ("LimitRange", "") => entry.limit_ranges.push(name()),
+            ("ResourceQuota", "") => space(&mut self.spaces, &ns).resource_quotas.push(name()),
+            ("LimitRange", "") => space(&mut self.spaces, &ns).limit_ranges.push(name()),
             ("NetworkPolicy", "networking.k8s.io") => {
                 let spec = &o.value["spec"];
-                entry.network_policies.push(NetworkPolicyFacts {
-                    name: name(),
-                    pod_selector: spec["podSelector"].clone(),
-                    policy_types: spec["policyTypes"].clone(),
-                    default_deny_ingress: default_deny(spec, "Ingress"),
-                    default_deny_egress: default_deny(spec, "Egress"),
-                });
+                space(&mut self.spaces, &ns)
+                    .network_policies
+                    .push(NetworkPolicyFacts {
+                        name: name(),
+                        pod_selector: spec["podSelector"].clone(),
+                        policy_types: spec["policyTypes"].clone(),
+                        default_deny_ingress: default_deny(spec, "Ingress"),
+                        default_deny_egress: default_deny(spec, "Egress"),
+                    });
             }
             ("PodDisruptionBudget", "policy") => {
+                space(&mut self.spaces, &ns);
                 self.pdbs.entry(ns.clone()).or_default().push(Budget {
                     name: name(),
                     selector: o.value["spec"]["selector"].clone(),
                 });
             }
-            ("Ingress", "networking.k8s.io" | "extensions") => self.add_ingress_hosts(&ns, o),
-            ("IngressRoute", _) if is_traefik(o) => self.add_ingress_route_hosts(&ns, o),
-            ("ScheduledBackup", "postgresql.cnpg.io") => self.backups.scheduled(&ns, o),
-            ("ObjectStore", "barmancloud.cnpg.io") => self.backups.object_store(&ns, o),
+            ("Ingress", "networking.k8s.io" | "extensions") => {
+                space(&mut self.spaces, &ns);
+                self.add_ingress_hosts(&ns, o);
+            }
+            ("IngressRoute", _) if is_traefik(o) => {
+                space(&mut self.spaces, &ns);
+                self.add_ingress_route_hosts(&ns, o);
+            }
+            ("ScheduledBackup", "postgresql.cnpg.io") => {
+                space(&mut self.spaces, &ns);
+                self.backups.scheduled(&ns, o);
+            }
+            ("ObjectStore", "barmancloud.cnpg.io") => {
+                space(&mut self.spaces, &ns);
+                self.backups.object_store(&ns, o);
+            }
             ("Middleware", _) if is_traefik(o) => {
+                space(&mut self.spaces, &ns);
                 self.middlewares.insert(
                     format!("{ns}/{}", o.reference.name),
                     o.value["spec"].clone(),
@@ -295,8 +316,9 @@ impl InventoryBuilder {
     }
 }
 
-/// `input.inventory.namespaces`: every namespace that holds objects or is a Namespace object,
-/// with its lists, labels, whether it is known, and its tenant, environment and tier.
+/// `input.inventory.namespaces`: every namespace that is a Namespace object or holds an object of
+/// a kind the inventory reads, with its lists, labels, whether it is known, and its tenant,
+/// environment and tier.
 fn namespace_entries(
     mut spaces: BTreeMap<String, Space>,
     known: &HashMap<String, NamespaceInfo>,

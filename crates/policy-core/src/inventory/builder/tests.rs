@@ -106,3 +106,43 @@ fn default_deny_policies() {
         "Egress"
     ));
 }
+
+/// A namespace gets an entry from its Namespace object or from an object of a kind the inventory
+/// reads, not from any other object: the inventory is the same whichever documents of the input
+/// the first pass parsed (it parses only those that may hold an inventory object).
+#[test]
+fn only_inventory_kinds_give_a_namespace_an_entry() {
+    let text = r#"
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, namespace: only-configmaps}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d, namespace: only-configmaps}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: l, namespace: with-limits}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: declared}
+"#;
+    let (objects, problems) =
+        crate::object::objects_from_source(&crate::Source::new("in.yaml", text));
+    assert!(problems.is_empty(), "{problems:?}");
+    let resolver = Resolver::new(
+        &crate::tenancy::TenancyConfig::default(),
+        &json!({}),
+        "plumbline.yaml",
+    )
+    .expect("resolver");
+    let data = Inventory::from_objects(&objects, &resolver).data();
+    let names: Vec<&String> = data["namespaces"]
+        .as_object()
+        .expect("namespaces")
+        .keys()
+        .collect();
+    assert_eq!(names, ["declared", "with-limits"]);
+}
