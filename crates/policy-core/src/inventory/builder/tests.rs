@@ -1,5 +1,19 @@
 use super::*;
 
+/// The objects of `text` (which must parse) and the default resolver.
+fn objects_and_resolver(text: &str) -> (Vec<Object>, Resolver) {
+    let (objects, problems) =
+        crate::object::objects_from_source(&crate::Source::new("in.yaml", text));
+    assert!(problems.is_empty(), "{problems:?}");
+    let resolver = Resolver::new(
+        &crate::tenancy::TenancyConfig::default(),
+        &json!({}),
+        "plumbline.yaml",
+    )
+    .expect("resolver");
+    (objects, resolver)
+}
+
 /// Builders of consecutive parts, merged, build what adding every object in order builds.
 #[test]
 fn merged_parts_equal_one_builder() {
@@ -45,15 +59,7 @@ kind: Middleware
 metadata: {name: m, namespace: b}
 spec: {redirectScheme: {}}
 "#;
-    let (objects, problems) =
-        crate::object::objects_from_source(&crate::Source::new("in.yaml", text));
-    assert!(problems.is_empty(), "{problems:?}");
-    let resolver = Resolver::new(
-        &crate::tenancy::TenancyConfig::default(),
-        &json!({}),
-        "plumbline.yaml",
-    )
-    .expect("resolver");
+    let (objects, resolver) = objects_and_resolver(text);
     let whole = Inventory::from_objects(&objects, &resolver);
     for split in 0..=objects.len() {
         let mut first = InventoryBuilder::default();
@@ -129,15 +135,7 @@ apiVersion: v1
 kind: Namespace
 metadata: {name: declared}
 "#;
-    let (objects, problems) =
-        crate::object::objects_from_source(&crate::Source::new("in.yaml", text));
-    assert!(problems.is_empty(), "{problems:?}");
-    let resolver = Resolver::new(
-        &crate::tenancy::TenancyConfig::default(),
-        &json!({}),
-        "plumbline.yaml",
-    )
-    .expect("resolver");
+    let (objects, resolver) = objects_and_resolver(text);
     let data = Inventory::from_objects(&objects, &resolver).data();
     let names: Vec<&String> = data["namespaces"]
         .as_object()
