@@ -74,17 +74,17 @@ pub fn scan<S: SourceSet + ?Sized>(sources: &S) -> (Scan, Vec<Problem>) {
             |(mut scan, mut problems), i| {
                 match sources.read(i) {
                     Ok(source) => {
-                        let masked = match inventory_documents(&source.text) {
+                        let blanked;
+                        let to_parse = match inventory_documents(&source.text) {
                             ToParse::Nothing => None,
-                            ToParse::Whole => Some(None),
+                            ToParse::Whole => Some(&*source),
                             ToParse::Blanked(text) => {
-                                Some(Some(Source::new(source.name.clone(), text)))
+                                blanked = Source::new(source.name.clone(), text);
+                                Some(&blanked)
                             }
                         };
-                        if let Some(masked) = masked {
-                            let (objects, _) =
-                                objects_from_source(masked.as_ref().unwrap_or(&source));
-                            for o in &objects {
+                        if let Some(s) = to_parse {
+                            for o in &objects_from_source(s).0 {
                                 scan.inventory.add(o);
                             }
                         }
