@@ -300,6 +300,23 @@ impl RegoVM {
         self.register_window_pool.pop().unwrap_or_default()
     }
 
+    /// Plumbline patch: make the register window `total` registers long with every register
+    /// from `retained` on undefined, keeping the first `retained` (the result and arguments).
+    /// Same effect as `resize(retained)` then `resize(total)`, which dropped and rewrote every
+    /// register of the window before each body; this writes only the registers a body left
+    /// defined, and grows the window once.
+    pub(super) fn reset_register_window(&mut self, retained: usize, total: usize) {
+        self.registers.truncate(total);
+        for register in self.registers.iter_mut().skip(retained) {
+            if !matches!(register, Value::Undefined) {
+                *register = Value::Undefined;
+            }
+        }
+        if self.registers.len() < total {
+            self.registers.resize(total, Value::Undefined);
+        }
+    }
+
     /// Return a register window to the pool for reuse
     pub(super) fn return_register_window(&mut self, mut window: Vec<Value>) {
         window.clear(); // Clear contents for reuse
