@@ -9,14 +9,13 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use regorus::value::Object;
 use serde_json::{json, Map, Value};
 
 use crate::calendar::{rfc3339, Window};
 use crate::inventory::Inventory;
 use crate::suppress::Annotation;
 use crate::tenancy::{Source, Tier};
-
-type RMap = BTreeMap<regorus::Value, regorus::Value>;
 
 /// `input`: one object within one request, as the rules see it.
 #[derive(Debug)]
@@ -96,22 +95,24 @@ pub(crate) struct ChangeInput<'a> {
 }
 
 /// An engine object of fixed keys.
-fn obj<const N: usize>(fields: [(&str, regorus::Value); N]) -> regorus::Value {
-    regorus::Value::from(
+fn obj<const N: usize>(mut fields: [(&str, regorus::Value); N]) -> regorus::Value {
+    fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    regorus::Value::from(Object::from_sorted_entries(
         fields
             .into_iter()
             .map(|(k, v)| (regorus::Value::from(k), v))
-            .collect::<RMap>(),
-    )
+            .collect(),
+    ))
 }
 
-/// An engine object of a JSON map's entries, by reference.
+/// An engine object of a JSON map's entries, by reference. A JSON map iterates its keys in
+/// order, which is the engine's order of string keys, so the entries are stored as they come.
 fn map(m: &Map<String, Value>) -> regorus::Value {
-    regorus::Value::from(
+    regorus::Value::from(Object::from_sorted_entries(
         m.iter()
             .map(|(k, v)| (regorus::Value::from(k.as_str()), to_rego(v)))
-            .collect::<RMap>(),
-    )
+            .collect(),
+    ))
 }
 
 fn s(x: &str) -> regorus::Value {
@@ -214,10 +215,6 @@ pub(crate) fn to_rego(v: &Value) -> regorus::Value {
         Value::Number(n) => crate::engine::number_to_rego(n),
         Value::String(s) => regorus::Value::from(s.as_str()),
         Value::Array(a) => regorus::Value::from(a.iter().map(to_rego).collect::<Vec<_>>()),
-        Value::Object(m) => regorus::Value::from(
-            m.iter()
-                .map(|(k, v)| (regorus::Value::from(k.as_str()), to_rego(v)))
-                .collect::<BTreeMap<_, _>>(),
-        ),
+        Value::Object(m) => map(m),
     }
 }

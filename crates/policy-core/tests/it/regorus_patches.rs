@@ -343,3 +343,40 @@ fn errors_are_still_reported_once_built_lazily() {
         .to_string();
     assert!(limited.to_lowercase().contains("limit"), "{limited}");
 }
+
+#[test]
+fn an_object_from_sorted_entries_is_the_object_a_btree_map_gives() {
+    use regorus::value::Object;
+    use std::collections::BTreeMap;
+    let cases: Vec<Vec<(&str, u64)>> = vec![
+        vec![],
+        vec![("a", 1)],
+        vec![("a", 1), ("b", 2), ("c", 3)],
+        // Out of order, and equal keys: the last of equal keys wins, as in a BTreeMap.
+        vec![("c", 3), ("a", 1), ("b", 2)],
+        vec![("a", 1), ("b", 2), ("b", 20), ("c", 3)],
+        vec![("b", 2), ("a", 1), ("b", 21)],
+        // Byte order, as the engine's string order: upper case before lower case.
+        vec![("B", 1), ("a", 2), ("ä", 3)],
+    ];
+    for entries in cases {
+        let values = || {
+            entries
+                .iter()
+                .map(|&(k, v)| (Value::from(k), Value::from(v)))
+                .collect::<Vec<_>>()
+        };
+        let got = Value::from(Object::from_sorted_entries(values()));
+        let want = Value::from(values().into_iter().collect::<BTreeMap<_, _>>());
+        assert_eq!(got, want, "{entries:?}");
+        // Lookups (binary search over the stored entries) find every key and no other.
+        for (k, v) in want.as_object().unwrap().iter() {
+            assert_eq!(&got[k], v, "{entries:?} {k}");
+        }
+        assert_eq!(got[&Value::from("zz")], Value::Undefined);
+        assert_eq!(
+            got.as_object().unwrap().len(),
+            want.as_object().unwrap().len()
+        );
+    }
+}

@@ -17,6 +17,28 @@ impl Object {
         self
     }
 
+    /// Plumbline patch: an object from entries in strictly increasing key order (as a
+    /// `BTreeMap`'s or a JSON object's iteration gives them), stored as they are instead of
+    /// through a `BTreeMap` that `into_value` then takes apart. Entries out of order or with
+    /// equal keys (checked: one comparison per entry) go through a `BTreeMap` as before, so the
+    /// last of equal keys wins, as when collecting into one.
+    pub fn from_sorted_entries(entries: Vec<(Value, Value)>) -> Self {
+        if entries.is_empty() {
+            return Self { repr: Repr::Empty };
+        }
+        if entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+            Self {
+                repr: Repr::Frozen(entries.into_boxed_slice()),
+            }
+        } else {
+            Self::from(
+                entries
+                    .into_iter()
+                    .collect::<alloc::collections::BTreeMap<_, _>>(),
+            )
+        }
+    }
+
     /// Wrap into a `Value::Object`.
     #[inline]
     pub fn into_value(self) -> Value {
