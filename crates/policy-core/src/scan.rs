@@ -138,15 +138,12 @@ enum ToParse {
 /// alone (directives `%`, document end markers `...`, a byte order mark), the whole text is
 /// parsed if it names an inventory kind.
 fn inventory_documents(text: &str) -> ToParse {
-    let whole = || {
-        if may_hold_inventory(text) {
-            ToParse::Whole
-        } else {
-            ToParse::Nothing
-        }
-    };
+    // A text that names no inventory kind has no document that does: no need to split it.
+    if !may_hold_inventory(text) {
+        return ToParse::Nothing;
+    }
     if text.starts_with('\u{feff}') {
-        return whole();
+        return ToParse::Whole;
     }
     // Byte offsets where each document's text begins: 0, then every `---` marker line.
     let mut starts = vec![0];
@@ -157,7 +154,7 @@ fn inventory_documents(text: &str) -> ToParse {
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
         };
         if line.starts_with('%') || marker("...") {
-            return whole();
+            return ToParse::Whole;
         }
         if marker("---") && offset > 0 {
             starts.push(offset);
